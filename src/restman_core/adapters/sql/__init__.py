@@ -1,0 +1,1 @@
+"""SQL storage on SQLAlchemy 2 (asyncio): SQLite embedded; PostgreSQL, CockroachDB in production."""

@@ -1,0 +1,150 @@
+"""The SQL unit of work: engines, transactions, and retry of serialization failures.
+
+PostgreSQL and CockroachDB run every unit at SERIALIZABLE (CockroachDB's only isolation); a
+failure with SQLSTATE 40001 (or a deadlock, 40P01) retries the whole unit with capped, jittered
+exponential backoff. SQLite runs each unit as ``BEGIN IMMEDIATE`` so writers queue on the file
+lock instead of failing half-way; a still-locked database is retried the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from restman_core.adapters.sql.schema import metadata
+from restman_core.adapters.sql.transaction import RetryUnit, SqlTransaction
+from restman_core.adapters.sql.urls import async_url
+from restman_core.errors import Unavailable
+from restman_core.ports.storage import Transaction
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = 0.01
+BACKOFF_CAP = 0.5
+_RETRY_SQLSTATES = {"40001", "40P01"}
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Serialization failures, deadlocks, and a locked SQLite file."""
+    if isinstance(exc, RetryUnit):
+        return True
+    if isinstance(exc, DBAPIError):
+        if _sqlstate(exc) in _RETRY_SQLSTATES:
+            return True
+        text = str(getattr(exc, "orig", exc)).lower()
+        if "database is locked" in text or "restart transaction" in text:
+            return True
+    return False
+
+
+def backoff_delay(attempt: int) -> float:
+    """Full-jitter exponential backoff, capped."""
+    return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * (2**attempt)))
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    """Let SQLAlchemy, not the driver, begin transactions, and begin them IMMEDIATE."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    """An async engine for any supported URL (see :func:`async_url`)."""
+    target = async_url(url)
+    backend = target.get_backend_name()
+    if backend == "sqlite":
+        if target.database and target.database != ":memory:":
+            Path(target.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(target, poolclass=NullPool, echo=echo)
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(
+        target,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        isolation_level="SERIALIZABLE",
+        echo=echo,
+    )
+
+
+class SqlDatabase:
+    """Implements :class:`restman_core.ports.storage.Database` on one async engine."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    async def run(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                async with self.engine.begin() as conn:
+                    return await work(SqlTransaction(conn))
+            except (DBAPIError, RetryUnit) as exc:
+                if isinstance(exc, IntegrityError) or not is_retryable(exc):
+                    if isinstance(exc, OperationalError | RetryUnit) or _is_connection_error(exc):
+                        raise Unavailable("The database is unavailable; try again") from exc
+                    raise
+                delay = backoff_delay(attempt)
+                log.debug("retrying unit of work after %s (attempt %d)", exc, attempt + 1)
+                await asyncio.sleep(delay)
+            except OSError as exc:
+                raise Unavailable("The database is unreachable") from exc
+        raise Unavailable("The database is busy; try again shortly")
+
+    async def connect(self) -> AsyncConnection:
+        """A raw connection for adapters that run their own statements (callers close it)."""
+        return await self.engine.connect()
+
+    async def ping(self) -> None:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+        except (DBAPIError, OSError) as exc:
+            raise Unavailable("The database is unreachable") from exc
+
+    async def create_all(self) -> None:
+        """Create every table directly from the models (tests; production uses migrations)."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _is_connection_error(exc: DBAPIError) -> bool:
+    return bool(exc.connection_invalidated) or (_sqlstate(exc) or "").startswith("08")
+
+
+def open_database(url: str, *, pool_size: int = 10, echo: bool = False) -> SqlDatabase:
+    """A :class:`SqlDatabase` for ``url``; nothing connects until first use."""
+    return SqlDatabase(create_engine_for(url, pool_size=pool_size, echo=echo))

@@ -1,0 +1,173 @@
+"""Kitchen tickets and their items."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from restman_core.adapters.sql.rows import limit_of, values
+from restman_core.adapters.sql.tables import kitchen_tickets, ticket_items
+from restman_core.domain.kitchen import Ticket, TicketItem, TicketStatus
+from restman_core.ports.storage import Page
+
+
+def _ticket(row: Any, items: Sequence[TicketItem]) -> Ticket:
+    data = values(row)
+    return Ticket(
+        id=data["id"],
+        order_id=data["order_id"],
+        restaurant_id=data["restaurant_id"],
+        user_id=data["user_id"],
+        station=data["station"],
+        status=TicketStatus(data["status"]),
+        version=data["version"],
+        order_type=data["order_type"],
+        table=data["table_label"],
+        special_instructions=data["special_instructions"],
+        items=tuple(items),
+        created_at=data["created_at"],
+        updated_at=data["updated_at"],
+        recall_status=TicketStatus(data["recall_status"]) if data["recall_status"] else None,
+        ready_at=data["ready_at"],
+    )
+
+
+def _ticket_values(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "status": str(ticket.status),
+        "recall_status": str(ticket.recall_status) if ticket.recall_status else None,
+        "version": ticket.version,
+        "updated_at": ticket.updated_at,
+        "ready_at": ticket.ready_at,
+    }
+
+
+class SqlTicketRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add_many(self, tickets: Sequence[Ticket]) -> None:
+        if not tickets:
+            return
+        await self._conn.execute(
+            kitchen_tickets.insert(),
+            [
+                {
+                    "id": t.id,
+                    "order_id": t.order_id,
+                    "restaurant_id": t.restaurant_id,
+                    "user_id": t.user_id,
+                    "station": t.station,
+                    "order_type": t.order_type,
+                    "table_label": t.table,
+                    "special_instructions": t.special_instructions,
+                    "created_at": t.created_at,
+                    **_ticket_values(t),
+                }
+                for t in tickets
+            ],
+        )
+        rows = [
+            {
+                "id": item.id,
+                "ticket_id": t.id,
+                "order_item_id": item.order_item_id,
+                "food_id": item.food_id,
+                "food_name": item.food_name,
+                "quantity": item.quantity,
+                "notes": item.notes,
+                "done": item.done,
+                "position": position,
+            }
+            for t in tickets
+            for position, item in enumerate(t.items)
+        ]
+        await self._conn.execute(ticket_items.insert(), rows)
+
+    async def _with_items(self, rows: Sequence[Any]) -> list[Ticket]:
+        """Attach items to ticket rows with one extra query, whatever the number of tickets."""
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        items: dict[uuid.UUID, list[TicketItem]] = defaultdict(list)
+        query = (
+            select(ticket_items)
+            .where(ticket_items.c.ticket_id.in_(ids))
+            .order_by(ticket_items.c.ticket_id, ticket_items.c.position)
+        )
+        for item in await self._conn.execute(query):
+            items[item.ticket_id].append(
+                TicketItem(
+                    id=item.id,
+                    order_item_id=item.order_item_id,
+                    food_id=item.food_id,
+                    food_name=item.food_name,
+                    quantity=item.quantity,
+                    notes=item.notes,
+                    done=item.done,
+                )
+            )
+        return [_ticket(r, items[r.id]) for r in rows]
+
+    async def get(self, ticket_id: uuid.UUID) -> Ticket | None:
+        query = select(kitchen_tickets).where(kitchen_tickets.c.id == ticket_id)
+        found = await self._with_items(list(await self._conn.execute(query)))
+        return found[0] if found else None
+
+    async def for_order(self, order_id: uuid.UUID) -> Sequence[Ticket]:
+        query = (
+            select(kitchen_tickets)
+            .where(kitchen_tickets.c.order_id == order_id)
+            .order_by(kitchen_tickets.c.station)
+        )
+        return await self._with_items(list(await self._conn.execute(query)))
+
+    async def save(self, ticket: Ticket, expected_version: int) -> bool:
+        result = await self._conn.execute(
+            update(kitchen_tickets)
+            .where(
+                kitchen_tickets.c.id == ticket.id,
+                kitchen_tickets.c.version == expected_version,
+            )
+            .values(**_ticket_values(ticket))
+        )
+        if not result.rowcount:
+            return False
+        current = {i.id: i.done for i in (await self.get_items(ticket.id))}
+        for item in ticket.items:
+            if current.get(item.id) != item.done:
+                await self._conn.execute(
+                    update(ticket_items).where(ticket_items.c.id == item.id).values(done=item.done)
+                )
+        return True
+
+    async def get_items(self, ticket_id: uuid.UUID) -> Sequence[TicketItem]:
+        found = await self.get(ticket_id)
+        return found.items if found else ()
+
+    async def list(
+        self,
+        restaurant_ids: frozenset[uuid.UUID] | None,
+        statuses: frozenset[TicketStatus] | None,
+        station: str | None,
+        page: Page,
+    ) -> Sequence[Ticket]:
+        query = select(kitchen_tickets)
+        if restaurant_ids is not None:
+            if not restaurant_ids:
+                return []
+            query = query.where(kitchen_tickets.c.restaurant_id.in_(restaurant_ids))
+        if statuses is not None:
+            query = query.where(kitchen_tickets.c.status.in_([str(s) for s in statuses]))
+        if station is not None:
+            query = query.where(kitchen_tickets.c.station == station)
+        if page.before is not None:
+            query = query.where(kitchen_tickets.c.created_at > page.before)
+        query = query.order_by(kitchen_tickets.c.created_at, kitchen_tickets.c.id)
+        rows = list(await self._conn.execute(query.limit(limit_of(page))))
+        return await self._with_items(rows)

@@ -1,0 +1,152 @@
+"""Restaurants, categories and foods."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from restman_core.adapters.sql.rows import limit_of, page_filter, values
+from restman_core.adapters.sql.tables import categories, foods, restaurants
+from restman_core.domain.menus import Category, Food, Restaurant
+from restman_core.ports.storage import Page
+
+
+class SqlRestaurantRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, restaurant: Restaurant) -> None:
+        await self._conn.execute(restaurants.insert().values(**asdict(restaurant)))
+
+    async def save(self, restaurant: Restaurant) -> None:
+        data = asdict(restaurant)
+        data.pop("id")
+        await self._conn.execute(
+            update(restaurants).where(restaurants.c.id == restaurant.id).values(**data)
+        )
+
+    async def get(self, restaurant_id: uuid.UUID) -> Restaurant | None:
+        query = select(restaurants).where(restaurants.c.id == restaurant_id)
+        row = (await self._conn.execute(query)).first()
+        return Restaurant(**values(row)) if row else None
+
+    async def _page(self, page: Page, *conditions: Any) -> Sequence[Restaurant]:
+        query = select(restaurants).where(*conditions)
+        cursor = page_filter(restaurants, page)
+        if cursor is not None:
+            query = query.where(cursor)
+        query = query.order_by(restaurants.c.created_at.desc(), restaurants.c.id.desc())
+        rows = await self._conn.execute(query.limit(limit_of(page)))
+        return [Restaurant(**values(r)) for r in rows]
+
+    async def list_active(self, page: Page) -> Sequence[Restaurant]:
+        return await self._page(page, restaurants.c.is_active.is_(True))
+
+    async def list_all(self, page: Page) -> Sequence[Restaurant]:
+        return await self._page(page)
+
+    async def list_owned(self, owner_id: uuid.UUID) -> Sequence[Restaurant]:
+        query = (
+            select(restaurants)
+            .where(restaurants.c.owner_id == owner_id)
+            .order_by(restaurants.c.created_at.desc())
+        )
+        return [Restaurant(**values(r)) for r in await self._conn.execute(query)]
+
+    async def list_ids(self, ids: frozenset[uuid.UUID]) -> Sequence[Restaurant]:
+        if not ids:
+            return []
+        query = (
+            select(restaurants)
+            .where(restaurants.c.id.in_(ids))
+            .order_by(restaurants.c.created_at.desc())
+        )
+        return [Restaurant(**values(r)) for r in await self._conn.execute(query)]
+
+
+class SqlCategoryRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, category: Category) -> None:
+        await self._conn.execute(categories.insert().values(**asdict(category)))
+
+    async def save(self, category: Category) -> None:
+        data = asdict(category)
+        data.pop("id")
+        await self._conn.execute(
+            update(categories).where(categories.c.id == category.id).values(**data)
+        )
+
+    async def get(self, category_id: uuid.UUID) -> Category | None:
+        query = select(categories).where(categories.c.id == category_id)
+        row = (await self._conn.execute(query)).first()
+        return Category(**values(row)) if row else None
+
+    async def list_for(self, restaurant_id: uuid.UUID) -> Sequence[Category]:
+        query = (
+            select(categories)
+            .where(categories.c.restaurant_id == restaurant_id)
+            .order_by(categories.c.display_order, categories.c.created_at, categories.c.id)
+        )
+        return [Category(**values(r)) for r in await self._conn.execute(query)]
+
+
+class SqlFoodRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, food: Food) -> None:
+        await self._conn.execute(foods.insert().values(**asdict(food)))
+
+    async def save(self, food: Food) -> None:
+        data = asdict(food)
+        data.pop("id")
+        await self._conn.execute(update(foods).where(foods.c.id == food.id).values(**data))
+
+    async def get(self, food_id: uuid.UUID) -> Food | None:
+        row = (await self._conn.execute(select(foods).where(foods.c.id == food_id))).first()
+        return Food(**values(row)) if row else None
+
+    async def list_for(self, restaurant_id: uuid.UUID) -> Sequence[Food]:
+        query = (
+            select(foods)
+            .where(foods.c.restaurant_id == restaurant_id, foods.c.is_deleted.is_(False))
+            .order_by(foods.c.name, foods.c.id)
+        )
+        return [Food(**values(r)) for r in await self._conn.execute(query)]
+
+    async def get_many(self, food_ids: frozenset[uuid.UUID]) -> Sequence[Food]:
+        if not food_ids:
+            return []
+        rows = await self._conn.execute(select(foods).where(foods.c.id.in_(food_ids)))
+        return [Food(**values(r)) for r in rows]
+
+    async def take_stock(self, takes: Mapping[uuid.UUID, int]) -> frozenset[uuid.UUID]:
+        """One conditional UPDATE for all tracked foods: each row is decremented only if it has
+        enough; rows that did not are reported. Untracked stock (NULL) is never touched."""
+        if not takes:
+            return frozenset()
+        wanted = case(
+            *((foods.c.id == food_id, quantity) for food_id, quantity in takes.items()),
+            else_=0,
+        )
+        enough = or_(foods.c.stock_remaining.is_(None), foods.c.stock_remaining >= wanted)
+        tracked = and_(foods.c.id.in_(list(takes)), foods.c.stock_remaining.is_not(None))
+        short = await self._conn.execute(
+            select(foods.c.id).where(tracked, foods.c.stock_remaining < wanted)
+        )
+        missing = frozenset(r[0] for r in short)
+        if missing:
+            return missing
+        await self._conn.execute(
+            update(foods)
+            .where(tracked, enough)
+            .values(stock_remaining=foods.c.stock_remaining - wanted)
+        )
+        return frozenset()

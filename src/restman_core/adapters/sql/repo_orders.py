@@ -1,0 +1,177 @@
+"""Orders with their items and status history."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from restman_core.adapters.sql.rows import limit_of, page_filter, values
+from restman_core.adapters.sql.tables import order_items, order_status_history, orders
+from restman_core.domain.orders import (
+    Order,
+    OrderItem,
+    OrderStatus,
+    OrderType,
+    StatusChange,
+)
+from restman_core.ports.storage import Page
+
+
+def _order(
+    row: Any, items: tuple[OrderItem, ...] = (), history: tuple[StatusChange, ...] = ()
+) -> Order:
+    data = values(row)
+    return Order(
+        id=data["id"],
+        user_id=data["user_id"],
+        restaurant_id=data["restaurant_id"],
+        status=OrderStatus(data["status"]),
+        order_type=OrderType(data["order_type"]),
+        table=data["table_label"],
+        total_amount=data["total_amount"],
+        delivery_address=data["delivery_address"],
+        special_instructions=data["special_instructions"],
+        created_at=data["created_at"],
+        updated_at=data["updated_at"],
+        items=items,
+        history=history,
+    )
+
+
+def _item(row: Any) -> OrderItem:
+    data = values(row)
+    data.pop("position")
+    return OrderItem(**data)
+
+
+class SqlOrderRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, order: Order) -> None:
+        await self._conn.execute(
+            orders.insert().values(
+                id=order.id,
+                user_id=order.user_id,
+                restaurant_id=order.restaurant_id,
+                status=str(order.status),
+                order_type=str(order.order_type),
+                table_label=order.table,
+                total_amount=order.total_amount,
+                delivery_address=order.delivery_address,
+                special_instructions=order.special_instructions,
+                created_at=order.created_at,
+                updated_at=order.updated_at,
+            )
+        )
+        # One multi-row insert for all items, whatever their number.
+        await self._conn.execute(
+            order_items.insert(),
+            [
+                {
+                    "id": item.id,
+                    "order_id": order.id,
+                    "food_id": item.food_id,
+                    "food_name": item.food_name,
+                    "food_description": item.food_description,
+                    "quantity": item.quantity,
+                    "unit_price": item.unit_price,
+                    "subtotal": item.subtotal,
+                    "notes": item.notes,
+                    "station": item.station,
+                    "position": position,
+                    "created_at": item.created_at,
+                }
+                for position, item in enumerate(order.items)
+            ],
+        )
+        for change in order.history:
+            await self._add_change(order.id, change)
+
+    async def _add_change(self, order_id: uuid.UUID, change: StatusChange) -> None:
+        await self._conn.execute(
+            order_status_history.insert().values(
+                order_id=order_id,
+                status=str(change.status),
+                changed_at=change.changed_at,
+                actor_id=change.actor_id,
+                note=change.note,
+            )
+        )
+
+    async def get(self, order_id: uuid.UUID) -> Order | None:
+        row = (await self._conn.execute(select(orders).where(orders.c.id == order_id))).first()
+        if row is None:
+            return None
+        items = await self._conn.execute(
+            select(order_items)
+            .where(order_items.c.order_id == order_id)
+            .order_by(order_items.c.position)
+        )
+        history = await self._conn.execute(
+            select(order_status_history)
+            .where(order_status_history.c.order_id == order_id)
+            .order_by(order_status_history.c.id)
+        )
+        changes = tuple(
+            StatusChange(
+                status=OrderStatus(h.status),
+                changed_at=h.changed_at,
+                actor_id=h.actor_id,
+                note=h.note,
+            )
+            for h in history
+        )
+        return _order(row, tuple(_item(i) for i in items), changes)
+
+    async def change_status(
+        self, order_id: uuid.UUID, expected: OrderStatus, change: StatusChange
+    ) -> bool:
+        result = await self._conn.execute(
+            update(orders)
+            .where(orders.c.id == order_id, orders.c.status == str(expected))
+            .values(status=str(change.status), updated_at=change.changed_at)
+        )
+        if not result.rowcount:
+            return False
+        await self._add_change(order_id, change)
+        return True
+
+    async def _list(self, page: Page, *conditions: Any) -> Sequence[Order]:
+        query = select(orders).where(*conditions)
+        cursor = page_filter(orders, page)
+        if cursor is not None:
+            query = query.where(cursor)
+        query = query.order_by(orders.c.created_at.desc(), orders.c.id.desc())
+        return [_order(r) for r in await self._conn.execute(query.limit(limit_of(page)))]
+
+    async def list_for_user(
+        self, user_id: uuid.UUID, status: OrderStatus | None, page: Page
+    ) -> Sequence[Order]:
+        conditions: list[Any] = [orders.c.user_id == user_id]
+        if status is not None:
+            conditions.append(orders.c.status == str(status))
+        return await self._list(page, *conditions)
+
+    async def list_for_restaurants(
+        self,
+        restaurant_ids: frozenset[uuid.UUID] | None,
+        status: OrderStatus | None,
+        page: Page,
+        since: datetime | None = None,
+    ) -> Sequence[Order]:
+        conditions: list[Any] = []
+        if restaurant_ids is not None:
+            if not restaurant_ids:
+                return []
+            conditions.append(orders.c.restaurant_id.in_(restaurant_ids))
+        if status is not None:
+            conditions.append(orders.c.status == str(status))
+        if since is not None:
+            conditions.append(orders.c.created_at >= since)
+        return await self._list(page, *conditions)

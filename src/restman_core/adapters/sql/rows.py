@@ -1,0 +1,45 @@
+"""Helpers shared by the repositories: insert-if-absent across dialects, keyset paging."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, or_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import Insert
+
+from restman_core.ports.storage import Page
+
+MAX_PAGE = 200
+
+
+def insert_ignore(conn: AsyncConnection, table: Table, key: list[str]) -> Insert:
+    """``INSERT ... ON CONFLICT (key) DO NOTHING`` for the connection's dialect."""
+    if conn.dialect.name == "sqlite":
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=key)
+    return pg_insert(table).on_conflict_do_nothing(index_elements=key)
+
+
+def page_filter(
+    table: Table, page: Page, *, newest_first: bool = True
+) -> ColumnElement[bool] | None:
+    """Rows strictly beyond the page cursor (created_at, id)."""
+    if page.before is None:
+        return None
+    created = table.c.created_at
+    if page.before_id is None:
+        return created < page.before if newest_first else created > page.before
+    if newest_first:
+        return or_(created < page.before, and_(created == page.before, table.c.id < page.before_id))
+    return or_(created > page.before, and_(created == page.before, table.c.id > page.before_id))
+
+
+def limit_of(page: Page) -> int:
+    return max(1, min(page.limit, MAX_PAGE))
+
+
+def values(row: Any) -> dict[str, Any]:
+    """A result row as a plain dict."""
+    return dict(row._mapping)

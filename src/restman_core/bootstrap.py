@@ -1,0 +1,159 @@
+"""The only place that reads :class:`Settings` and picks adapters.
+
+``bootstrap(settings)`` builds a :class:`Platform`: the database, the cache, the mailer and the
+use-case services wired to them. An unset URL means the embedded adapter for that concern (see
+design.md, section 2). Nothing connects at import time; analytics opens on first use because the
+in-process engine takes about a second to start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from restman_core.adapters.clickhouse.store import open_analytics_store
+from restman_core.adapters.local.cache import LocalCache
+from restman_core.adapters.local.mail import OutboxMailer
+from restman_core.adapters.smtp.mailer import SmtpMailer
+from restman_core.adapters.sql import migrate
+from restman_core.adapters.sql.database import SqlDatabase, open_database
+from restman_core.adapters.sql.urls import sqlite_url
+from restman_core.config import Settings, load_settings
+from restman_core.domain.clock import Clock, SystemClock
+from restman_core.ports.analytics import AnalyticsStore
+from restman_core.ports.cache import Cache
+from restman_core.ports.mail import Mailer
+from restman_core.services.billing import BillingService
+from restman_core.services.kitchen import KitchenService
+from restman_core.services.menus import MenuService
+from restman_core.services.orders import OrderService
+
+log = logging.getLogger(__name__)
+
+
+def database_url(settings: Settings) -> str:
+    """The configured database, or the embedded SQLite file under the data directory."""
+    return settings.database_url or sqlite_url(settings.sqlite_path.resolve())
+
+
+def analytics_url(settings: Settings) -> str:
+    """The configured ClickHouse server, or the in-process engine under the data directory."""
+    return settings.clickhouse_url or f"chdb://{settings.analytics_dir.resolve()}"
+
+
+def secret_key(settings: Settings) -> bytes:
+    """The key for hashing codes and tokens: configured, or created once under the data
+    directory (readable by its owner only) so hashes survive restarts."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode()
+    path = settings.data_dir / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip().encode()
+
+
+def build_mailer(settings: Settings) -> Mailer:
+    """SMTP when SMTP_HOST is set, otherwise .eml files under <data>/outbox/."""
+    if settings.smtp_host:
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        return SmtpMailer(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_username,
+            password,
+            settings.smtp_from,
+            settings.smtp_timeout_seconds,
+        )
+    return OutboxMailer(settings.mail_outbox_dir, sender=settings.smtp_from)
+
+
+@dataclass
+class Platform:
+    """Everything a front end or worker needs, built from one Settings."""
+
+    settings: Settings
+    clock: Clock
+    db: SqlDatabase
+    cache: Cache
+    mailer: Mailer
+    menus: MenuService
+    orders: OrderService
+    kitchen: KitchenService
+    billing: BillingService
+    extras: dict[str, Any] = field(default_factory=dict)
+    _analytics: AnalyticsStore | None = None
+    _analytics_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def embedded(self) -> bool:
+        """True when the database is the embedded SQLite file."""
+        return self.db.dialect == "sqlite"
+
+    async def analytics(self) -> AnalyticsStore:
+        """The analytics store, opened (and its schema ensured) on first use."""
+        async with self._analytics_lock:
+            if self._analytics is None:
+                url = analytics_url(self.settings)
+                store = await asyncio.to_thread(
+                    open_analytics_store, url, self.settings.clickhouse_database
+                )
+                await store.ensure_schema()
+                self._analytics = store
+            return self._analytics
+
+    async def close(self) -> None:
+        """Release connections and engines; safe to call twice."""
+        if self._analytics is not None:
+            await self._analytics.close()
+            self._analytics = None
+        await self.mailer.close()
+        await self.db.close()
+
+
+def build_cache(settings: Settings) -> Cache:
+    """The in-process cache (Redis replaces it when REDIS_URL is set)."""
+    return LocalCache()
+
+
+async def bootstrap(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    migrate_embedded: bool = True,
+) -> Platform:
+    """Build the platform. On the embedded SQLite database the schema is migrated to head
+    here (one machine, nothing else to run); PostgreSQL and CockroachDB are migrated explicitly
+    with ``restman db upgrade``."""
+    settings = settings or load_settings()
+    clock = clock or SystemClock()
+    url = database_url(settings)
+    db = open_database(url, pool_size=settings.database_pool_size, echo=settings.database_echo)
+    if db.dialect == "sqlite":
+        Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+        if migrate_embedded:
+            await asyncio.to_thread(migrate.upgrade, url)
+    cache = build_cache(settings)
+    return Platform(
+        settings=settings,
+        clock=clock,
+        db=db,
+        cache=cache,
+        mailer=build_mailer(settings),
+        menus=MenuService(
+            db,
+            clock,
+            cache=cache,
+            cache_ttl_seconds=settings.menu_cache_ttl_seconds,
+            default_tax_rate=Decimal(settings.default_tax_rate),
+        ),
+        orders=OrderService(db, clock, menu_cache=cache),
+        kitchen=KitchenService(db, clock),
+        billing=BillingService(db, clock),
+    )

@@ -1,0 +1,268 @@
+"""Configuration: one :class:`Settings` class, read from the environment and a ``.env`` file.
+
+The original system's variable names are accepted as they were (``DATABASE_URL``, ``REDIS_URL``,
+``KAFKA_BROKERS``, ``CLICKHOUSE_URL``, ``SMTP_*``, ``OTP_*``, ``SESSION_EXPIRY_SECONDS``,
+``MENU_CACHE_TTL_SECONDS``); everything new is ``RESTMAN_``-prefixed. An unset URL means the
+embedded default for that concern (see ``bootstrap``). Secrets are ``SecretStr`` and never
+printed. Nothing here is built at import time: call :func:`load_settings`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(name: str) -> Any:
+    """Accept the bare (original) name and the ``RESTMAN_`` one."""
+    return AliasChoices(name, f"RESTMAN_{name}")
+
+
+class Settings(BaseSettings):
+    """Every setting RestMan reads. Field descriptions are the documentation."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        case_sensitive=False,
+    )
+
+    # Where things live --------------------------------------------------------------------
+    data_dir: Path = Field(
+        Path(".restman"),
+        validation_alias=AliasChoices("RESTMAN_DATA_DIR"),
+        description="Directory for embedded data: SQLite file, analytics engine, mail outbox.",
+    )
+    database_url: str | None = Field(
+        None,
+        validation_alias=_env("DATABASE_URL"),
+        description="SQL database. postgresql://, cockroachdb:// or sqlite:/// URLs work as "
+        "given (the async driver is chosen for you). Unset: SQLite at <data>/restman.db.",
+    )
+    database_pool_size: int = Field(
+        10,
+        ge=1,
+        validation_alias=AliasChoices("RESTMAN_DATABASE_POOL_SIZE"),
+        description="Connections per process in the PostgreSQL/CockroachDB pool.",
+    )
+    database_echo: bool = Field(
+        False,
+        validation_alias=AliasChoices("RESTMAN_DATABASE_ECHO"),
+        description="Log every SQL statement (debugging only).",
+    )
+    redis_url: str | None = Field(
+        None,
+        validation_alias=_env("REDIS_URL"),
+        description="Redis for sign-in codes, sessions, rate limits and the menu cache. "
+        "Unset: the same data lives in SQL tables plus an in-process cache.",
+    )
+    kafka_brokers: str | None = Field(
+        None,
+        validation_alias=_env("KAFKA_BROKERS"),
+        description="Comma-separated Kafka bootstrap servers. Unset: the outbox table is the "
+        "event log and consumers run in-process.",
+    )
+    kafka_topic_partitions: int = Field(
+        3,
+        ge=1,
+        validation_alias=AliasChoices("RESTMAN_KAFKA_TOPIC_PARTITIONS"),
+        description="Partitions for topics RestMan creates when they are missing.",
+    )
+    kafka_replication_factor: int = Field(
+        1,
+        ge=1,
+        validation_alias=AliasChoices("RESTMAN_KAFKA_REPLICATION_FACTOR"),
+        description="Replication factor for topics RestMan creates.",
+    )
+    kafka_consumer_max_attempts: int = Field(
+        5,
+        ge=1,
+        validation_alias=AliasChoices("RESTMAN_KAFKA_CONSUMER_MAX_ATTEMPTS"),
+        description="Attempts at one message before it goes to <topic>.dlq.",
+    )
+    clickhouse_url: str | None = Field(
+        None,
+        validation_alias=_env("CLICKHOUSE_URL"),
+        description="ClickHouse server (http:// or https://) for analytics. Unset: the "
+        "ClickHouse engine runs in-process (chdb) under <data>/analytics.",
+    )
+    clickhouse_database: str = Field(
+        "restman_analytics",
+        validation_alias=_env("CLICKHOUSE_DATABASE"),
+        description="Analytics database name.",
+    )
+
+    # Mail ---------------------------------------------------------------------------------
+    smtp_host: str | None = Field(
+        None,
+        validation_alias=_env("SMTP_HOST"),
+        description="SMTP relay. Unset: each message is written as an .eml file under "
+        "<data>/outbox/.",
+    )
+    smtp_port: int = Field(
+        587,
+        ge=1,
+        le=65535,
+        validation_alias=_env("SMTP_PORT"),
+        description="587 uses STARTTLS, 465 implicit TLS, anything else plain (local relays).",
+    )
+    smtp_username: str | None = Field(
+        None, validation_alias=_env("SMTP_USERNAME"), description="SMTP login, if any."
+    )
+    smtp_password: SecretStr | None = Field(
+        None, validation_alias=_env("SMTP_PASSWORD"), description="SMTP password (secret)."
+    )
+    smtp_from: str = Field(
+        "noreply@restman.local",
+        validation_alias=_env("SMTP_FROM"),
+        description="Sender address of every message.",
+    )
+    smtp_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        validation_alias=AliasChoices("RESTMAN_SMTP_TIMEOUT_SECONDS"),
+        description="Timeout of one SMTP conversation.",
+    )
+
+    # Sign-in ------------------------------------------------------------------------------
+    otp_expiry_seconds: int = Field(
+        300,
+        ge=30,
+        validation_alias=_env("OTP_EXPIRY_SECONDS"),
+        description="How long a sign-in code stays valid.",
+    )
+    otp_length: int = Field(
+        6, ge=4, le=10, validation_alias=_env("OTP_LENGTH"), description="Digits per code."
+    )
+    otp_resend_seconds: int = Field(
+        60,
+        ge=0,
+        validation_alias=AliasChoices("RESTMAN_OTP_RESEND_SECONDS"),
+        description="A new code for the same email is refused this long after the last one.",
+    )
+    otp_max_attempts: int = Field(
+        5,
+        ge=1,
+        validation_alias=AliasChoices("RESTMAN_OTP_MAX_ATTEMPTS"),
+        description="Wrong guesses allowed per code before it dies and the email is locked.",
+    )
+    otp_lockout_seconds: int = Field(
+        900,
+        ge=1,
+        validation_alias=AliasChoices("RESTMAN_OTP_LOCKOUT_SECONDS"),
+        description="Cooldown after too many wrong codes.",
+    )
+    auth_rate_limit_per_email: int = Field(
+        10,
+        ge=1,
+        validation_alias=AliasChoices("RESTMAN_AUTH_RATE_LIMIT_PER_EMAIL"),
+        description="Code requests plus verifies allowed per email per window.",
+    )
+    auth_rate_limit_per_address: int = Field(
+        30,
+        ge=1,
+        validation_alias=AliasChoices("RESTMAN_AUTH_RATE_LIMIT_PER_ADDRESS"),
+        description="Code requests plus verifies allowed per client address per window.",
+    )
+    auth_rate_limit_window_seconds: int = Field(
+        900,
+        ge=1,
+        validation_alias=AliasChoices("RESTMAN_AUTH_RATE_LIMIT_WINDOW_SECONDS"),
+        description="Window of the two limits above.",
+    )
+    session_expiry_seconds: int = Field(
+        7200,
+        ge=60,
+        validation_alias=_env("SESSION_EXPIRY_SECONDS"),
+        description="Absolute lifetime of a session.",
+    )
+    session_idle_seconds: int = Field(
+        3600,
+        ge=60,
+        validation_alias=AliasChoices("RESTMAN_SESSION_IDLE_SECONDS"),
+        description="A session unused this long expires before its absolute lifetime.",
+    )
+    allow_owner_signup: bool = Field(
+        True,
+        validation_alias=AliasChoices("RESTMAN_ALLOW_OWNER_SIGNUP"),
+        description="Whether a new user may choose the owner role (rest) at sign-up.",
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("RESTMAN_SECRET_KEY"),
+        description="Key for hashing codes and tokens. Unset: a random key is created once "
+        "and kept in <data>/secret.key.",
+    )
+
+    # Menus, money ---------------------------------------------------------------------------
+    menu_cache_ttl_seconds: int = Field(
+        300,
+        ge=0,
+        validation_alias=_env("MENU_CACHE_TTL_SECONDS"),
+        description="How long a built menu is cached (0 disables caching).",
+    )
+    default_tax_rate: Decimal = Field(
+        Decimal("0.10"),
+        ge=0,
+        le=1,
+        validation_alias=AliasChoices("RESTMAN_DEFAULT_TAX_RATE"),
+        description="Tax rate of restaurants that set none (0.10 = 10%).",
+    )
+
+    # Housekeeping -------------------------------------------------------------------------
+    retention_days: int = Field(
+        7,
+        ge=1,
+        validation_alias=AliasChoices("RESTMAN_RETENTION_DAYS"),
+        description="Delivered outbox rows and processed-event records are kept this long.",
+    )
+    idempotency_ttl_hours: int = Field(
+        24,
+        ge=24,
+        validation_alias=AliasChoices("RESTMAN_IDEMPOTENCY_TTL_HOURS"),
+        description="Idempotency keys are honoured at least this long.",
+    )
+
+    # HTTP ---------------------------------------------------------------------------------
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("RESTMAN_CORS_ORIGINS"),
+        description="Origins allowed to call the API from a browser (JSON list).",
+    )
+    log_level: str = Field(
+        "INFO", validation_alias=AliasChoices("RESTMAN_LOG_LEVEL"), description="Log level."
+    )
+
+    @field_validator("database_url", "redis_url", "kafka_brokers", "clickhouse_url", "smtp_host")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        return value or None
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The embedded database file."""
+        return self.data_dir / "restman.db"
+
+    @property
+    def mail_outbox_dir(self) -> Path:
+        """Where the embedded mailer writes .eml files."""
+        return self.data_dir / "outbox"
+
+    @property
+    def analytics_dir(self) -> Path:
+        """Where the in-process ClickHouse engine keeps its data."""
+        return self.data_dir / "analytics"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings from the environment and ``.env``; keyword overrides win."""
+    return Settings(**overrides)

@@ -1,0 +1,112 @@
+"""Bills: opened when an order is placed, paid once, cancelled with their order."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from restman_core.domain.money import tax_for
+from restman_core.errors import Conflict, InvalidInput
+
+
+class BillStatus(StrEnum):
+    PENDING = "PENDING"
+    PAID = "PAID"
+    CANCELLED = "CANCELLED"
+
+
+class PaymentMethod(StrEnum):
+    CASH = "cash"
+    CARD = "card"
+    UPI = "upi"
+
+
+def parse_payment_method(value: object) -> PaymentMethod:
+    try:
+        return PaymentMethod(str(value).lower())
+    except ValueError as exc:
+        raise InvalidInput(
+            f"payment_method must be one of {', '.join(PaymentMethod)}",
+            details={"field": "payment_method"},
+        ) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Bill:
+    id: uuid.UUID
+    order_id: uuid.UUID
+    user_id: uuid.UUID
+    restaurant_id: uuid.UUID
+    subtotal: Decimal
+    tax_rate: Decimal
+    tax_amount: Decimal
+    discount_amount: Decimal
+    tip_amount: Decimal
+    total_amount: Decimal
+    status: BillStatus
+    payment_method: PaymentMethod | None
+    generated_at: datetime
+    paid_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+
+    def paid(self, method: PaymentMethod, tip: Decimal, at: datetime) -> Bill:
+        """This bill paid with ``method`` and ``tip`` (already validated money). Paying twice or
+        paying a cancelled bill is a Conflict."""
+        if self.status is BillStatus.PAID:
+            raise Conflict(f"Bill {self.id} is already paid")
+        if self.status is BillStatus.CANCELLED:
+            raise Conflict(f"Bill {self.id} is cancelled")
+        return replace(
+            self,
+            status=BillStatus.PAID,
+            payment_method=method,
+            tip_amount=tip,
+            total_amount=self.subtotal + self.tax_amount - self.discount_amount + tip,
+            paid_at=at,
+            updated_at=at,
+            version=self.version + 1,
+        )
+
+    def cancelled(self, at: datetime) -> Bill | None:
+        """This bill cancelled, or None when it is already PAID or CANCELLED (no change)."""
+        if self.status is not BillStatus.PENDING:
+            return None
+        return replace(self, status=BillStatus.CANCELLED, updated_at=at, version=self.version + 1)
+
+
+def open_bill(
+    *,
+    order_id: uuid.UUID,
+    user_id: uuid.UUID,
+    restaurant_id: uuid.UUID,
+    subtotal: Decimal,
+    tax_rate: Decimal,
+    at: datetime,
+    bill_id: uuid.UUID | None = None,
+) -> Bill:
+    """A PENDING bill for an order: tax is ``tax_rate`` of the subtotal rounded half-up to cents
+    (25.98 at 10% → 2.60, total 28.58); no discount, no tip yet."""
+    tax = tax_for(subtotal, tax_rate)
+    return Bill(
+        id=bill_id or uuid.uuid4(),
+        order_id=order_id,
+        user_id=user_id,
+        restaurant_id=restaurant_id,
+        subtotal=subtotal,
+        tax_rate=tax_rate,
+        tax_amount=tax,
+        discount_amount=Decimal("0.00"),
+        tip_amount=Decimal("0.00"),
+        total_amount=subtotal + tax,
+        status=BillStatus.PENDING,
+        payment_method=None,
+        generated_at=at,
+        paid_at=None,
+        created_at=at,
+        updated_at=at,
+    )

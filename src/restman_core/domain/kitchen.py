@@ -1,0 +1,173 @@
+"""Kitchen tickets: one per station an order's items route to, with item-level done flags,
+the ticket status machine, recall of the last bump, and a version for compare-and-set."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from restman_core.domain.orders import OrderStatus
+from restman_core.errors import Conflict, InvalidInput
+
+
+class TicketStatus(StrEnum):
+    NEW = "NEW"
+    ACCEPTED = "ACCEPTED"
+    IN_PROGRESS = "IN_PROGRESS"
+    READY = "READY"
+    DELIVERED_TO_SERVICE = "DELIVERED_TO_SERVICE"
+    CANCELLED = "CANCELLED"
+
+
+CLOSED_TICKET_STATUSES = frozenset({TicketStatus.DELIVERED_TO_SERVICE, TicketStatus.CANCELLED})
+OPEN_TICKET_STATUSES = frozenset(set(TicketStatus) - CLOSED_TICKET_STATUSES)
+
+_BUMP: dict[TicketStatus, TicketStatus] = {
+    TicketStatus.NEW: TicketStatus.ACCEPTED,
+    TicketStatus.ACCEPTED: TicketStatus.IN_PROGRESS,
+    TicketStatus.IN_PROGRESS: TicketStatus.READY,
+    TicketStatus.READY: TicketStatus.DELIVERED_TO_SERVICE,
+}
+_RANK = {
+    TicketStatus.NEW: 0,
+    TicketStatus.ACCEPTED: 1,
+    TicketStatus.IN_PROGRESS: 2,
+    TicketStatus.READY: 3,
+    TicketStatus.DELIVERED_TO_SERVICE: 4,
+}
+
+
+def next_status(current: TicketStatus) -> TicketStatus | None:
+    """Where a bump takes a ticket; None for closed tickets."""
+    return _BUMP.get(current)
+
+
+def can_move(current: TicketStatus, target: TicketStatus) -> bool:
+    """Legal moves: one step forward, any open status straight to DELIVERED_TO_SERVICE, and any
+    open status to CANCELLED (only the platform cancels, when the order is cancelled)."""
+    if current in CLOSED_TICKET_STATUSES:
+        return False
+    if target in (TicketStatus.DELIVERED_TO_SERVICE, TicketStatus.CANCELLED):
+        return True
+    return _BUMP.get(current) is target
+
+
+def parse_ticket_status(value: object) -> TicketStatus:
+    try:
+        return TicketStatus(str(value).upper())
+    except ValueError as exc:
+        raise InvalidInput(
+            f"status must be one of {', '.join(TicketStatus)}", details={"field": "status"}
+        ) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class TicketItem:
+    id: uuid.UUID
+    order_item_id: uuid.UUID
+    food_id: uuid.UUID
+    food_name: str
+    quantity: int
+    notes: str | None
+    done: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    id: uuid.UUID
+    order_id: uuid.UUID
+    restaurant_id: uuid.UUID
+    user_id: uuid.UUID
+    station: str
+    status: TicketStatus
+    version: int
+    order_type: str
+    table: str | None
+    special_instructions: str | None
+    items: tuple[TicketItem, ...]
+    created_at: datetime
+    updated_at: datetime
+    recall_status: TicketStatus | None = None
+    ready_at: datetime | None = None
+
+    @property
+    def order_number(self) -> str:
+        return self.order_id.hex[:6].upper()
+
+    def check_version(self, expected: int | None) -> None:
+        """Compare-and-set guard: a stale ``expected`` version is a Conflict."""
+        if expected is not None and expected != self.version:
+            raise Conflict(
+                f"Ticket changed since version {expected} (now {self.version}); reload it",
+                details={"current_version": self.version},
+            )
+
+    def moved_to(self, target: TicketStatus, at: datetime) -> Ticket:
+        """This ticket after a legal move; raises Conflict for an illegal one. The previous
+        status is remembered so the bump can be recalled."""
+        if not can_move(self.status, target):
+            raise Conflict(
+                f"Invalid ticket transition from {self.status} to {target}",
+                details={"from": str(self.status), "to": str(target)},
+            )
+        ready_at = self.ready_at
+        if target is TicketStatus.READY or (
+            target is TicketStatus.DELIVERED_TO_SERVICE and ready_at is None
+        ):
+            ready_at = at
+        return replace(
+            self,
+            status=target,
+            recall_status=self.status,
+            version=self.version + 1,
+            updated_at=at,
+            ready_at=ready_at,
+        )
+
+    def recalled(self, at: datetime) -> Ticket:
+        """Undo the last bump: back to the status it had before. Cancelled tickets and tickets
+        with nothing to undo answer Conflict."""
+        if self.recall_status is None or self.status is TicketStatus.CANCELLED:
+            raise Conflict("Nothing to recall on this ticket")
+        back = self.recall_status
+        return replace(
+            self,
+            status=back,
+            recall_status=None,
+            version=self.version + 1,
+            updated_at=at,
+            ready_at=self.ready_at if _RANK[back] >= _RANK[TicketStatus.READY] else None,
+        )
+
+    def with_item_done(self, item_id: uuid.UUID, done: bool, at: datetime) -> Ticket:
+        """Mark one item done or not; raises InvalidInput for an item of another ticket."""
+        if self.status in CLOSED_TICKET_STATUSES:
+            raise Conflict(f"Ticket is {self.status}; its items can no longer change")
+        if not any(item.id == item_id for item in self.items):
+            raise InvalidInput("item does not belong to this ticket", details={"field": "item_id"})
+        items = tuple(replace(i, done=done) if i.id == item_id else i for i in self.items)
+        return replace(self, items=items, version=self.version + 1, updated_at=at)
+
+
+def order_status_from_tickets(statuses: Iterable[TicketStatus]) -> OrderStatus | None:
+    """The order status that kitchen progress implies, or None when it implies nothing.
+
+    Cancelled tickets are ignored. The order is ACCEPTED once any ticket is accepted, IN_PROGRESS
+    once any is being cooked, READY when every ticket is READY (or delivered), and COMPLETED when
+    every ticket is DELIVERED_TO_SERVICE.
+    """
+    ranks = [_RANK[s] for s in statuses if s is not TicketStatus.CANCELLED]
+    if not ranks:
+        return None
+    if min(ranks) >= _RANK[TicketStatus.DELIVERED_TO_SERVICE]:
+        return OrderStatus.COMPLETED
+    if min(ranks) >= _RANK[TicketStatus.READY]:
+        return OrderStatus.READY
+    if max(ranks) >= _RANK[TicketStatus.IN_PROGRESS]:
+        return OrderStatus.IN_PROGRESS
+    if max(ranks) >= _RANK[TicketStatus.ACCEPTED]:
+        return OrderStatus.ACCEPTED
+    return None

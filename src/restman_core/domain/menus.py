@@ -1,0 +1,145 @@
+"""Restaurants, categories and foods, and what makes a food orderable."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from restman_core.errors import InvalidInput
+
+DEFAULT_STATION = "kitchen"
+MAX_NAME = 255
+MAX_PHONE = 20
+MAX_TEXT = 2000
+MAX_STATION = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Restaurant:
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    name: str
+    description: str | None
+    address: str | None
+    phone: str | None
+    tax_rate: Decimal
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    id: uuid.UUID
+    restaurant_id: uuid.UUID
+    name: str
+    description: str | None
+    display_order: int
+    station: str | None
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Food:
+    id: uuid.UUID
+    restaurant_id: uuid.UUID
+    category_id: uuid.UUID
+    name: str
+    description: str | None
+    price: Decimal
+    is_available: bool
+    stock_remaining: int | None
+    prep_time_seconds: int | None
+    station: str | None
+    is_deleted: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def in_stock(self) -> bool:
+        """Untracked stock (None) is always in stock."""
+        return self.stock_remaining is None or self.stock_remaining > 0
+
+
+def station_for(food: Food, category: Category | None) -> str:
+    """The kitchen station a food's items are cooked at: the food's own, else its category's,
+    else ``kitchen``."""
+    if food.station:
+        return food.station
+    if category is not None and category.station:
+        return category.station
+    return DEFAULT_STATION
+
+
+def is_orderable(restaurant: Restaurant, category: Category | None, food: Food) -> bool:
+    """A food can be ordered when its restaurant and category are active, it belongs to the
+    restaurant, is not deleted, is available and in stock."""
+    return (
+        restaurant.is_active
+        and food.restaurant_id == restaurant.id
+        and category is not None
+        and category.is_active
+        and not food.is_deleted
+        and food.is_available
+        and food.in_stock
+    )
+
+
+def clean_name(value: object, *, field: str = "name") -> str:
+    """A required display name: a string of 1..255 characters after trimming."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} is required", details={"field": field})
+    text = value.strip()
+    if len(text) > MAX_NAME:
+        raise InvalidInput(
+            f"{field} must be at most {MAX_NAME} characters", details={"field": field}
+        )
+    return text
+
+
+def clean_text(value: object, *, field: str, limit: int = MAX_TEXT) -> str | None:
+    """An optional free text; empty becomes None."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be a string", details={"field": field})
+    text = value.strip()
+    if len(text) > limit:
+        raise InvalidInput(f"{field} must be at most {limit} characters", details={"field": field})
+    return text or None
+
+
+def clean_station(value: object, *, field: str = "station") -> str | None:
+    """An optional station name, lower-cased (``grill``, ``bar``)."""
+    text = clean_text(value, field=field, limit=MAX_STATION)
+    return text.lower() if text else None
+
+
+def clean_tax_rate(value: object) -> Decimal:
+    """A tax rate between 0 and 1 with at most four places (0.0825 for 8.25%)."""
+    try:
+        rate = Decimal(str(value))
+    except Exception as exc:
+        raise InvalidInput("tax_rate must be a number", details={"field": "tax_rate"}) from exc
+    if not rate.is_finite() or rate < 0 or rate > 1:
+        raise InvalidInput("tax_rate must be between 0 and 1", details={"field": "tax_rate"})
+    if rate != rate.quantize(Decimal("0.0001")):
+        raise InvalidInput(
+            "tax_rate must have at most four decimal places", details={"field": "tax_rate"}
+        )
+    return rate.quantize(Decimal("0.0001"))
+
+
+def clean_non_negative_int(value: object, *, field: str, maximum: int = 1_000_000) -> int | None:
+    """An optional whole number in 0..maximum."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"{field} must be a whole number", details={"field": field})
+    if value < 0 or value > maximum:
+        raise InvalidInput(f"{field} must be between 0 and {maximum}", details={"field": field})
+    return value

@@ -1,0 +1,204 @@
+"""Transactional storage: the unit of work and the repositories it hands out.
+
+A use case is one call to :meth:`Database.run`: everything it reads and writes through the
+:class:`Transaction` commits together, including outbox events, idempotency records and
+processed-event marks. ``run`` retries the whole unit on serialization failures, so the work
+function must not have side effects outside the transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from restman_core.domain.billing import Bill
+from restman_core.domain.events import DomainEvent
+from restman_core.domain.kitchen import Ticket, TicketStatus
+from restman_core.domain.menus import Category, Food, Restaurant
+from restman_core.domain.orders import Order, OrderStatus, StatusChange
+from restman_core.ports.auth import StaffRepository, UserRepository
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Keyset pagination: at most ``limit`` rows strictly older than ``before`` (a created_at
+    timestamp, with ``before_id`` breaking ties)."""
+
+    limit: int = 50
+    before: datetime | None = None
+    before_id: uuid.UUID | None = None
+
+
+class RestaurantRepository(Protocol):
+    async def add(self, restaurant: Restaurant) -> None: ...
+    async def save(self, restaurant: Restaurant) -> None: ...
+    async def get(self, restaurant_id: uuid.UUID) -> Restaurant | None: ...
+    async def list_active(self, page: Page) -> Sequence[Restaurant]: ...
+    async def list_owned(self, owner_id: uuid.UUID) -> Sequence[Restaurant]: ...
+    async def list_ids(self, ids: frozenset[uuid.UUID]) -> Sequence[Restaurant]: ...
+    async def list_all(self, page: Page) -> Sequence[Restaurant]: ...
+
+
+class CategoryRepository(Protocol):
+    async def add(self, category: Category) -> None: ...
+    async def save(self, category: Category) -> None: ...
+    async def get(self, category_id: uuid.UUID) -> Category | None: ...
+    async def list_for(self, restaurant_id: uuid.UUID) -> Sequence[Category]: ...
+
+
+class FoodRepository(Protocol):
+    async def add(self, food: Food) -> None: ...
+    async def save(self, food: Food) -> None: ...
+    async def get(self, food_id: uuid.UUID) -> Food | None: ...
+    async def list_for(self, restaurant_id: uuid.UUID) -> Sequence[Food]: ...
+    async def get_many(self, food_ids: frozenset[uuid.UUID]) -> Sequence[Food]:
+        """All the named foods in one round trip (missing ids are simply absent)."""
+        ...
+
+    async def take_stock(self, takes: Mapping[uuid.UUID, int]) -> frozenset[uuid.UUID]:
+        """Atomically decrement tracked stock by the given quantities; returns the foods that did
+        not have enough (nothing is taken for those; the caller aborts the unit of work)."""
+        ...
+
+
+class OrderRepository(Protocol):
+    async def add(self, order: Order) -> None:
+        """Insert the order, its items and its first status change."""
+        ...
+
+    async def get(self, order_id: uuid.UUID) -> Order | None:
+        """The order with items and status history."""
+        ...
+
+    async def change_status(
+        self, order_id: uuid.UUID, expected: OrderStatus, change: StatusChange
+    ) -> bool:
+        """Compare-and-set the status; False when it was no longer ``expected``."""
+        ...
+
+    async def list_for_user(
+        self, user_id: uuid.UUID, status: OrderStatus | None, page: Page
+    ) -> Sequence[Order]:
+        """Orders without items, newest first."""
+        ...
+
+    async def list_for_restaurants(
+        self,
+        restaurant_ids: frozenset[uuid.UUID] | None,
+        status: OrderStatus | None,
+        page: Page,
+        since: datetime | None = None,
+    ) -> Sequence[Order]:
+        """Orders without items, newest first; ``None`` ids means every restaurant."""
+        ...
+
+
+class TicketRepository(Protocol):
+    async def add_many(self, tickets: Sequence[Ticket]) -> None: ...
+    async def get(self, ticket_id: uuid.UUID) -> Ticket | None: ...
+    async def for_order(self, order_id: uuid.UUID) -> Sequence[Ticket]: ...
+    async def save(self, ticket: Ticket, expected_version: int) -> bool:
+        """Compare-and-set on the version; False when someone else changed the ticket."""
+        ...
+
+    async def list(
+        self,
+        restaurant_ids: frozenset[uuid.UUID] | None,
+        statuses: frozenset[TicketStatus] | None,
+        station: str | None,
+        page: Page,
+    ) -> Sequence[Ticket]:
+        """Tickets with items, oldest first (the kitchen works oldest first)."""
+        ...
+
+
+class BillRepository(Protocol):
+    async def add(self, bill: Bill) -> bool:
+        """Insert unless the order already has a bill; False in that case."""
+        ...
+
+    async def get_by_order(self, order_id: uuid.UUID) -> Bill | None: ...
+    async def save(self, bill: Bill, expected_version: int) -> bool: ...
+    async def list_for_user(self, user_id: uuid.UUID, page: Page) -> Sequence[Bill]: ...
+    async def list_for_restaurant(self, restaurant_id: uuid.UUID, page: Page) -> Sequence[Bill]: ...
+
+
+class Outbox(Protocol):
+    async def add(self, events: Sequence[DomainEvent]) -> None:
+        """Record events to publish once this unit of work commits."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    user_id: uuid.UUID
+    scope: str
+    key: str
+    fingerprint: str
+    resource_id: uuid.UUID
+    created_at: datetime
+
+
+class IdempotencyStore(Protocol):
+    async def get(self, user_id: uuid.UUID, scope: str, key: str) -> IdempotencyRecord | None: ...
+
+    async def add(self, record: IdempotencyRecord) -> None:
+        """Insert; a concurrent insert of the same key makes the unit of work retry, and the
+        retry then finds the record."""
+        ...
+
+
+class ProcessedEvents(Protocol):
+    async def mark(self, consumer: str, event_id: uuid.UUID, at: datetime) -> bool:
+        """Record that ``consumer`` applied ``event_id``; False when it already had (the caller
+        then skips the effect)."""
+        ...
+
+
+class Transaction(Protocol):
+    """Repositories bound to one open transaction."""
+
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def staff(self) -> StaffRepository: ...
+    @property
+    def restaurants(self) -> RestaurantRepository: ...
+    @property
+    def categories(self) -> CategoryRepository: ...
+    @property
+    def foods(self) -> FoodRepository: ...
+    @property
+    def orders(self) -> OrderRepository: ...
+    @property
+    def tickets(self) -> TicketRepository: ...
+    @property
+    def bills(self) -> BillRepository: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+    @property
+    def processed(self) -> ProcessedEvents: ...
+
+
+class Database(Protocol):
+    async def run(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        """Run ``work`` in one transaction and commit. Serialization failures (SQLSTATE 40001,
+        a locked SQLite file) retry the whole unit with capped, jittered backoff; when retries
+        run out, or the database is unreachable, :class:`Unavailable` is raised."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise :class:`Unavailable` when the database cannot be reached."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+JsonDict = dict[str, Any]

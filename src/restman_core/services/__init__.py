@@ -1,0 +1,1 @@
+"""Use cases: one module per context; each use case is one unit of work."""

@@ -1,0 +1,149 @@
+"""Bills: opened from placed orders, paid once (idempotently), cancelled with their order."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from restman_core.domain.access import Actor, Role
+from restman_core.domain.billing import Bill, PaymentMethod, open_bill, parse_payment_method
+from restman_core.domain.clock import Clock, ensure_utc
+from restman_core.domain.events import BILL_CANCELLED, BILL_GENERATED, BILL_PAID, DomainEvent
+from restman_core.domain.money import parse_money
+from restman_core.errors import Conflict, Forbidden, NotFound
+from restman_core.ports.storage import Database, IdempotencyRecord, Page, Transaction
+from restman_core.services.access import may_operate
+from restman_core.services.order_requests import check_idempotency_key
+from restman_core.views import bill_view
+
+FINALIZE_SCOPE = "bills.finalize"
+
+
+@dataclass(frozen=True, slots=True)
+class Finalized:
+    bill: Bill
+    replayed: bool
+
+
+def bill_event(kind: str, bill: Bill, at: datetime) -> DomainEvent:
+    """Bill events are keyed by the bill's order id, so they stay ordered with the order."""
+    return DomainEvent(event_type=kind, key=bill.order_id, occurred_at=at, payload=bill_view(bill))
+
+
+class BillingService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    # Platform side (event consumers) -------------------------------------------------------
+
+    async def open_bill(self, tx: Transaction, placed: Mapping[str, Any]) -> Bill | None:
+        """Open the PENDING bill of a placed order at the tax rate it was placed with; None when
+        the order already has one."""
+        bill = open_bill(
+            order_id=uuid.UUID(placed["order_id"]),
+            user_id=uuid.UUID(placed["user_id"]),
+            restaurant_id=uuid.UUID(placed["restaurant_id"]),
+            subtotal=Decimal(placed["total_amount"]),
+            tax_rate=Decimal(placed.get("tax_rate", "0.10")),
+            at=ensure_utc(datetime.fromisoformat(placed["placed_at"].replace("Z", "+00:00"))),
+        )
+        if not await tx.bills.add(bill):
+            return None
+        await tx.outbox.add([bill_event(BILL_GENERATED, bill, self._clock.now())])
+        return bill
+
+    async def cancel_bill(self, tx: Transaction, order_id: uuid.UUID) -> Bill | None:
+        """Cancel the order's bill if it is still unpaid; a paid bill is left as it is."""
+        bill = await tx.bills.get_by_order(order_id)
+        if bill is None:
+            return None
+        cancelled = bill.cancelled(self._clock.now())
+        if cancelled is None:
+            return None
+        if not await tx.bills.save(cancelled, bill.version):
+            raise Conflict("Bill changed meanwhile")
+        await tx.outbox.add([bill_event(BILL_CANCELLED, cancelled, cancelled.updated_at)])
+        return cancelled
+
+    # People --------------------------------------------------------------------------------
+
+    async def _visible_bill(self, tx: Transaction, actor: Actor, order_id: uuid.UUID) -> Bill:
+        bill = await tx.bills.get_by_order(order_id)
+        if bill is None or not (
+            bill.user_id == actor.user_id or await may_operate(tx, actor, bill.restaurant_id)
+        ):
+            raise NotFound("Bill not found for this order")
+        return bill
+
+    async def get_bill(self, actor: Actor, order_id: uuid.UUID) -> Bill:
+        """The bill of an order, for its customer, the restaurant's owner and staff, admins."""
+        return await self._db.run(lambda tx: self._visible_bill(tx, actor, order_id))
+
+    async def finalize(
+        self,
+        actor: Actor,
+        order_id: uuid.UUID,
+        payment_method: object,
+        tip_amount: object = None,
+        idempotency_key: str | None = None,
+    ) -> Finalized:
+        """Pay a bill. Paying twice or paying a cancelled bill is Conflict; of two concurrent
+        payments exactly one succeeds (compare-and-set on the bill's version). With an
+        Idempotency-Key the same request replays and a different one conflicts."""
+        method = parse_payment_method(payment_method)
+        tip = parse_money(tip_amount if tip_amount is not None else "0", field="tip_amount")
+        key = check_idempotency_key(idempotency_key)
+        fingerprint = hashlib.sha256(f"{order_id}|{method}|{tip}".encode()).hexdigest()
+
+        async def work(tx: Transaction) -> Finalized:
+            if key is not None:
+                record = await tx.idempotency.get(actor.user_id, FINALIZE_SCOPE, key)
+                if record is not None:
+                    if record.fingerprint != fingerprint:
+                        raise Conflict("Idempotency-Key was already used with a different request")
+                    return Finalized(await self._visible_bill(tx, actor, order_id), True)
+            bill = await self._visible_bill(tx, actor, order_id)
+            paid = bill.paid(method, tip, self._clock.now())
+            if not await tx.bills.save(paid, bill.version):
+                raise Conflict(f"Bill {bill.id} changed meanwhile; reload it")
+            await tx.outbox.add([bill_event(BILL_PAID, paid, paid.updated_at)])
+            if key is not None:
+                await tx.idempotency.add(
+                    IdempotencyRecord(
+                        actor.user_id, FINALIZE_SCOPE, key, fingerprint, paid.id, paid.updated_at
+                    )
+                )
+            return Finalized(paid, False)
+
+        return await self._db.run(work)
+
+    async def bills_of_user(
+        self, actor: Actor, user_id: uuid.UUID, page: Page = Page()
+    ) -> Sequence[Bill]:
+        """A user's bills, for that user and admins."""
+        if actor.user_id != user_id and not actor.is_admin:
+            raise Forbidden("You may only list your own bills")
+        return await self._db.run(lambda tx: tx.bills.list_for_user(user_id, page))
+
+    async def bills_of_restaurant(
+        self, actor: Actor, restaurant_id: uuid.UUID, page: Page = Page()
+    ) -> Sequence[Bill]:
+        """A restaurant's bills, for its owner, staff and admins."""
+
+        async def work(tx: Transaction) -> Sequence[Bill]:
+            if not await may_operate(tx, actor, restaurant_id):
+                if actor.role is Role.CUSTOMER:
+                    raise Forbidden("Your role may not do this")
+                raise NotFound("Restaurant not found")
+            return await tx.bills.list_for_restaurant(restaurant_id, page)
+
+        return await self._db.run(work)
+
+
+__all__ = ["BillingService", "Finalized", "PaymentMethod", "bill_event"]

@@ -1,0 +1,98 @@
+"""Parsing and checking an order request before anything is read from storage."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from restman_core.domain.ids import parse_id
+from restman_core.domain.menus import clean_text
+from restman_core.domain.orders import MAX_LINES, OrderType, check_quantity, parse_order_type
+from restman_core.errors import InvalidInput
+
+MAX_TABLE = 20
+MAX_IDEMPOTENCY_KEY = 255
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    food_id: uuid.UUID
+    quantity: int
+    notes: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    restaurant_id: uuid.UUID
+    lines: tuple[OrderLine, ...]
+    order_type: OrderType
+    table: str | None
+    delivery_address: str | None
+    special_instructions: str | None
+
+    def fingerprint(self) -> str:
+        """A digest of the request's meaning, for idempotency: the same key with the same
+        order replays, with another order conflicts."""
+        canonical = {
+            "restaurant_id": str(self.restaurant_id),
+            "lines": [[str(x.food_id), x.quantity, x.notes] for x in self.lines],
+            "order_type": str(self.order_type),
+            "table": self.table,
+            "delivery_address": self.delivery_address,
+            "special_instructions": self.special_instructions,
+        }
+        return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+def _parse_line(raw: object, position: int) -> OrderLine:
+    if not isinstance(raw, Mapping):
+        raise InvalidInput(f"items[{position}] must be an object", details={"field": "items"})
+    if "food_id" not in raw:
+        raise InvalidInput(f"items[{position}].food_id is required", details={"field": "food_id"})
+    return OrderLine(
+        food_id=parse_id(raw["food_id"], what=f"items[{position}].food_id"),
+        quantity=check_quantity(raw.get("quantity"), line=position),
+        notes=clean_text(raw.get("notes"), field=f"items[{position}].notes", limit=500),
+    )
+
+
+def parse_order_request(fields: Mapping[str, Any]) -> OrderRequest:
+    """Validate the request body's meaning (types are the front end's job): restaurant id,
+    1..100 lines each with a food id and a quantity in 1..100, order type, table for dine-in."""
+    if "restaurant_id" not in fields:
+        raise InvalidInput("restaurant_id is required", details={"field": "restaurant_id"})
+    raw_items = fields.get("items")
+    if not isinstance(raw_items, Sequence) or isinstance(raw_items, str) or not raw_items:
+        raise InvalidInput("items must list at least one item", details={"field": "items"})
+    if len(raw_items) > MAX_LINES:
+        raise InvalidInput(f"an order has at most {MAX_LINES} lines", details={"field": "items"})
+    order_type = parse_order_type(fields.get("order_type") or OrderType.DELIVERY)
+    table = clean_text(fields.get("table"), field="table", limit=MAX_TABLE)
+    if order_type is OrderType.DINE_IN and table is None:
+        raise InvalidInput("table is required for dine_in orders", details={"field": "table"})
+    return OrderRequest(
+        restaurant_id=parse_id(fields["restaurant_id"], what="restaurant_id"),
+        lines=tuple(_parse_line(raw, i) for i, raw in enumerate(raw_items)),
+        order_type=order_type,
+        table=table if order_type is OrderType.DINE_IN else None,
+        delivery_address=clean_text(fields.get("delivery_address"), field="delivery_address"),
+        special_instructions=clean_text(
+            fields.get("special_instructions"), field="special_instructions"
+        ),
+    )
+
+
+def check_idempotency_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY:
+        raise InvalidInput(
+            f"Idempotency-Key must be 1..{MAX_IDEMPOTENCY_KEY} characters",
+            details={"field": "Idempotency-Key"},
+        )
+    return key

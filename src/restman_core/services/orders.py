@@ -1,0 +1,349 @@
+"""Orders: placing (stock, idempotency, outbox in one transaction), reading, status changes,
+and following kitchen progress."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from restman_core.domain.access import Actor, Role
+from restman_core.domain.clock import Clock, format_timestamp
+from restman_core.domain.events import (
+    ORDER_CANCELLED,
+    ORDER_PLACED,
+    ORDER_STATUS_UPDATED,
+    DomainEvent,
+)
+from restman_core.domain.ids import new_id
+from restman_core.domain.menus import Category, Food, Restaurant, is_orderable, station_for
+from restman_core.domain.money import MAX_AMOUNT, format_money
+from restman_core.domain.orders import (
+    TERMINAL_ORDER_STATUSES,
+    Order,
+    OrderItem,
+    OrderStatus,
+    StatusChange,
+    can_transition,
+    check_transition,
+    line_subtotal,
+)
+from restman_core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from restman_core.ports.storage import Database, IdempotencyRecord, Page, Transaction
+from restman_core.services.access import may_operate, operated_restaurants, scoped
+from restman_core.services.menus import MenuCache, menu_cache_key
+from restman_core.services.order_requests import (
+    OrderRequest,
+    check_idempotency_key,
+    parse_order_request,
+)
+from restman_core.views import order_item_view
+
+log = logging.getLogger(__name__)
+PLACE_SCOPE = "orders.place"
+_CHAIN = (
+    OrderStatus.PLACED,
+    OrderStatus.ACCEPTED,
+    OrderStatus.IN_PROGRESS,
+    OrderStatus.READY,
+    OrderStatus.COMPLETED,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """The result of placing: the order, and whether it is a replay of an earlier request."""
+
+    order: Order
+    replayed: bool
+
+
+def placed_payload(order: Order, restaurant: Restaurant) -> dict[str, Any]:
+    """The ``order.placed`` event data: the original's fields plus type, table, tax rate and the
+    restaurant's name (so consumers need nothing else to open tickets, bills and mail)."""
+    return {
+        "order_id": str(order.id),
+        "order_number": order.number,
+        "user_id": str(order.user_id),
+        "restaurant_id": str(order.restaurant_id),
+        "restaurant_name": restaurant.name,
+        "tax_rate": f"{restaurant.tax_rate:f}",
+        "total_amount": format_money(order.total_amount),
+        "order_type": str(order.order_type),
+        "table": order.table,
+        "items": [order_item_view(i) for i in order.items],
+        "delivery_address": order.delivery_address,
+        "special_instructions": order.special_instructions,
+        "placed_at": format_timestamp(order.created_at),
+    }
+
+
+class OrderService:
+    def __init__(self, db: Database, clock: Clock, *, menu_cache: MenuCache | None = None) -> None:
+        self._db = db
+        self._clock = clock
+        self._menu_cache = menu_cache
+
+    async def place_order(
+        self, actor: Actor, fields: Mapping[str, Any], idempotency_key: str | None = None
+    ) -> Placed:
+        """Place an order in one transaction: check the restaurant and foods, take stock, write
+        the order, its items, its history, the ``order.placed`` outbox row and the idempotency
+        record. The number of statements does not grow with the number of items."""
+        request = parse_order_request(fields)
+        key = check_idempotency_key(idempotency_key)
+        fingerprint = request.fingerprint()
+
+        async def work(tx: Transaction) -> tuple[Placed, bool]:
+            if key is not None:
+                record = await tx.idempotency.get(actor.user_id, PLACE_SCOPE, key)
+                if record is not None:
+                    return await self._replay(tx, record, fingerprint), False
+            order, restaurant, took_stock = await self._build(tx, actor, request)
+            await tx.orders.add(order)
+            await tx.outbox.add(
+                [self._event(ORDER_PLACED, order, placed_payload(order, restaurant))]
+            )
+            if key is not None:
+                await tx.idempotency.add(
+                    IdempotencyRecord(
+                        actor.user_id, PLACE_SCOPE, key, fingerprint, order.id, order.created_at
+                    )
+                )
+            return Placed(order, replayed=False), took_stock
+
+        placed, took_stock = await self._db.run(work)
+        if took_stock and self._menu_cache is not None:
+            # Tracked stock changed, so the cached menu may now list a sold-out food.
+            await self._menu_cache.delete(menu_cache_key(request.restaurant_id))
+        return placed
+
+    async def _replay(self, tx: Transaction, record: IdempotencyRecord, fingerprint: str) -> Placed:
+        if record.fingerprint != fingerprint:
+            raise Conflict("Idempotency-Key was already used with a different request")
+        order = await tx.orders.get(record.resource_id)
+        if order is None:
+            raise Conflict("Idempotency-Key refers to an order that no longer exists")
+        return Placed(order, replayed=True)
+
+    async def _build(
+        self, tx: Transaction, actor: Actor, request: OrderRequest
+    ) -> tuple[Order, Restaurant, bool]:
+        restaurant = await tx.restaurants.get(request.restaurant_id)
+        if restaurant is None or not restaurant.is_active:
+            raise NotFound("Restaurant not found")
+        wanted = frozenset(line.food_id for line in request.lines)
+        foods = {f.id: f for f in await tx.foods.get_many(wanted)}
+        categories = {c.id: c for c in await tx.categories.list_for(restaurant.id)}
+        _check_orderable(restaurant, categories, foods, wanted)
+        takes = Counter[uuid.UUID]()
+        for line in request.lines:
+            takes[line.food_id] += line.quantity
+        tracked = {fid: q for fid, q in takes.items() if foods[fid].stock_remaining is not None}
+        short = await tx.foods.take_stock(tracked)
+        if short:
+            names = ", ".join(sorted(foods[f].name for f in short))
+            raise Conflict(
+                f"Not enough stock for: {names}", details={"food_ids": sorted(map(str, short))}
+            )
+        return _new_order(self._clock, actor, request, foods, categories), restaurant, bool(tracked)
+
+    def _event(self, kind: str, order: Order, payload: dict[str, Any]) -> DomainEvent:
+        return DomainEvent(
+            event_type=kind, key=order.id, occurred_at=self._clock.now(), payload=payload
+        )
+
+    async def get_order(self, actor: Actor, order_id: uuid.UUID) -> Order:
+        """The order with items and history, for its customer, the restaurant's owner and
+        staff, and admins; NotFound for anyone else."""
+        return await self._db.run(lambda tx: self._visible_order(tx, actor, order_id))
+
+    async def _visible_order(self, tx: Transaction, actor: Actor, order_id: uuid.UUID) -> Order:
+        order = await tx.orders.get(order_id)
+        if order is None:
+            raise NotFound("Order not found")
+        if order.user_id == actor.user_id or await may_operate(tx, actor, order.restaurant_id):
+            return order
+        raise NotFound("Order not found")
+
+    async def list_orders(
+        self,
+        actor: Actor,
+        *,
+        restaurant_id: uuid.UUID | None = None,
+        status: OrderStatus | None = None,
+        page: Page = Page(),
+        since: Any = None,
+    ) -> Sequence[Order]:
+        """Without ``restaurant_id``: the caller's own orders. With it: that restaurant's orders
+        for its owner, staff and admins (an empty list for a restaurant that is not theirs)."""
+
+        async def work(tx: Transaction) -> Sequence[Order]:
+            if restaurant_id is None:
+                return await tx.orders.list_for_user(actor.user_id, status, page)
+            allowed = await operated_restaurants(tx, actor)
+            return await tx.orders.list_for_restaurants(
+                scoped(allowed, restaurant_id), status, page, since
+            )
+
+        return await self._db.run(work)
+
+    async def list_all_orders(
+        self,
+        actor: Actor,
+        *,
+        restaurant_id: uuid.UUID | None,
+        status: OrderStatus | None,
+        page: Page,
+        since: Any = None,
+    ) -> Sequence[Order]:
+        """Every order the actor operates (all for admins), for operator tools."""
+
+        async def work(tx: Transaction) -> Sequence[Order]:
+            allowed = await operated_restaurants(tx, actor)
+            return await tx.orders.list_for_restaurants(
+                scoped(allowed, restaurant_id), status, page, since
+            )
+
+        return await self._db.run(work)
+
+    async def change_status(self, actor: Actor, order_id: uuid.UUID, target: OrderStatus) -> Order:
+        """Move an order (owner, staff, admin: any legal move; its customer: only cancel a
+        PLACED order). Illegal moves are Conflict; the move is compare-and-set, so two racing
+        changes cannot both apply."""
+
+        async def work(tx: Transaction) -> Order:
+            order = await self._visible_order(tx, actor, order_id)
+            operator = await may_operate(tx, actor, order.restaurant_id)
+            if not operator and not (
+                target is OrderStatus.CANCELLED and order.status is OrderStatus.PLACED
+            ):
+                if actor.role is Role.CUSTOMER and target is OrderStatus.CANCELLED:
+                    raise Conflict("Only a PLACED order can be cancelled by its customer")
+                raise Forbidden("Only the restaurant can change this order's status")
+            check_transition(order.status, target)
+            return await self._apply(tx, order, target, actor.user_id, None)
+
+        return await self._db.run(work)
+
+    async def _apply(
+        self,
+        tx: Transaction,
+        order: Order,
+        target: OrderStatus,
+        actor_id: uuid.UUID | None,
+        note: str | None,
+    ) -> Order:
+        now = self._clock.now()
+        change = StatusChange(status=target, changed_at=now, actor_id=actor_id, note=note)
+        if not await tx.orders.change_status(order.id, order.status, change):
+            raise Conflict("The order changed meanwhile; reload it")
+        payload = {
+            "order_id": str(order.id),
+            "restaurant_id": str(order.restaurant_id),
+            "user_id": str(order.user_id),
+            "old_status": str(order.status),
+            "new_status": str(target),
+            "updated_at": format_timestamp(now),
+        }
+        events = [self._event(ORDER_STATUS_UPDATED, order, payload)]
+        if target is OrderStatus.CANCELLED:
+            events.append(self._event(ORDER_CANCELLED, order, payload))
+        await tx.outbox.add(events)
+        return replace(order, status=target, updated_at=now, history=(*order.history, change))
+
+    async def follow_kitchen(
+        self, tx: Transaction, order_id: uuid.UUID, target: OrderStatus
+    ) -> None:
+        """Move an order forward to what kitchen progress implies, one legal step at a time.
+        An order that is already there, further along, completed or cancelled is left alone
+        (logged, not an error): kitchen events may arrive after a manual change."""
+        order = await tx.orders.get(order_id)
+        if order is None or order.status in TERMINAL_ORDER_STATUSES:
+            log.info(
+                "kitchen progress for order %s ignored (order %s)",
+                order_id,
+                order.status if order else "missing",
+            )
+            return
+        start, goal = _CHAIN.index(order.status), _CHAIN.index(target)
+        for step in _CHAIN[start + 1 : goal + 1]:
+            if not can_transition(order.status, step):
+                break
+            order = await self._apply(tx, order, step, None, "kitchen progress")
+
+
+def _check_orderable(
+    restaurant: Restaurant,
+    categories: Mapping[uuid.UUID, Category],
+    foods: Mapping[uuid.UUID, Food],
+    wanted: frozenset[uuid.UUID],
+) -> None:
+    missing = sorted(
+        str(f) for f in wanted if f not in foods or foods[f].restaurant_id != restaurant.id
+    )
+    if missing:
+        raise InvalidInput(
+            f"Unknown food items for this restaurant: {', '.join(missing)}",
+            details={"food_ids": missing},
+        )
+    closed = sorted(
+        foods[f].name
+        for f in wanted
+        if not is_orderable(restaurant, categories.get(foods[f].category_id), foods[f])
+    )
+    if closed:
+        raise InvalidInput(
+            f"Some food items are not available: {', '.join(closed)}", details={"foods": closed}
+        )
+
+
+def _new_order(
+    clock: Clock,
+    actor: Actor,
+    request: OrderRequest,
+    foods: Mapping[uuid.UUID, Food],
+    categories: Mapping[uuid.UUID, Category],
+) -> Order:
+    now = clock.now()
+    order_id = new_id()
+    items = tuple(
+        OrderItem(
+            id=new_id(),
+            order_id=order_id,
+            food_id=line.food_id,
+            food_name=foods[line.food_id].name,
+            food_description=foods[line.food_id].description,
+            quantity=line.quantity,
+            unit_price=foods[line.food_id].price,
+            subtotal=line_subtotal(foods[line.food_id].price, line.quantity),
+            notes=line.notes,
+            station=station_for(
+                foods[line.food_id], categories.get(foods[line.food_id].category_id)
+            ),
+            created_at=now,
+        )
+        for line in request.lines
+    )
+    total = sum((i.subtotal for i in items), Decimal("0.00"))
+    if total > MAX_AMOUNT:
+        raise InvalidInput("The order total is too large", details={"field": "items"})
+    return Order(
+        id=order_id,
+        user_id=actor.user_id,
+        restaurant_id=request.restaurant_id,
+        status=OrderStatus.PLACED,
+        order_type=request.order_type,
+        table=request.table,
+        total_amount=total,
+        delivery_address=request.delivery_address,
+        special_instructions=request.special_instructions,
+        created_at=now,
+        updated_at=now,
+        items=items,
+        history=(StatusChange(OrderStatus.PLACED, now, actor.user_id),),
+    )

@@ -1,0 +1,187 @@
+"""JSON-ready views of domain objects, in the contract's shapes.
+
+Money is rendered as two-place decimal strings, ids as lowercase hyphenated strings, timestamps
+as RFC 3339 UTC with ``Z``. The API, the CLI's JSON output, cached menus and event payloads all
+use these, so a shape is defined once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from restman_core.domain.billing import Bill
+from restman_core.domain.clock import format_timestamp
+from restman_core.domain.kitchen import Ticket
+from restman_core.domain.menus import Category, Food, Restaurant
+from restman_core.domain.money import format_money
+from restman_core.domain.orders import Order, OrderItem
+from restman_core.domain.users import User
+
+Json = dict[str, Any]
+
+
+def _ts(moment: datetime | None) -> str | None:
+    return format_timestamp(moment) if moment else None
+
+
+def _rate(rate: Decimal) -> str:
+    return f"{rate.normalize():f}" if rate else "0"
+
+
+def restaurant_view(r: Restaurant) -> Json:
+    return {
+        "id": str(r.id),
+        "owner_id": str(r.owner_id),
+        "name": r.name,
+        "description": r.description,
+        "address": r.address,
+        "phone": r.phone,
+        "tax_rate": _rate(r.tax_rate),
+        "is_active": r.is_active,
+        "created_at": _ts(r.created_at),
+        "updated_at": _ts(r.updated_at),
+    }
+
+
+def category_view(c: Category) -> Json:
+    return {
+        "id": str(c.id),
+        "restaurant_id": str(c.restaurant_id),
+        "name": c.name,
+        "description": c.description,
+        "display_order": c.display_order,
+        "station": c.station,
+        "is_active": c.is_active,
+        "created_at": _ts(c.created_at),
+        "updated_at": _ts(c.updated_at),
+    }
+
+
+def food_view(f: Food) -> Json:
+    return {
+        "id": str(f.id),
+        "restaurant_id": str(f.restaurant_id),
+        "category_id": str(f.category_id),
+        "name": f.name,
+        "description": f.description,
+        "price": format_money(f.price),
+        "is_available": f.is_available and not f.is_deleted,
+        "stock_remaining": f.stock_remaining,
+        "prep_time_seconds": f.prep_time_seconds,
+        "station": f.station,
+        "created_at": _ts(f.created_at),
+        "updated_at": _ts(f.updated_at),
+    }
+
+
+def order_item_view(i: OrderItem) -> Json:
+    return {
+        "id": str(i.id),
+        "order_id": str(i.order_id),
+        "food_id": str(i.food_id),
+        "food_name": i.food_name,
+        "food_description": i.food_description,
+        "quantity": i.quantity,
+        "unit_price": format_money(i.unit_price),
+        "subtotal": format_money(i.subtotal),
+        "notes": i.notes,
+        "station": i.station,
+        "created_at": _ts(i.created_at),
+    }
+
+
+def order_view(o: Order, *, with_items: bool = True) -> Json:
+    """The original's Order fields plus order_type, table and number; with items and status
+    history when ``with_items`` (OrderResponse)."""
+    view: Json = {
+        "id": str(o.id),
+        "number": o.number,
+        "user_id": str(o.user_id),
+        "restaurant_id": str(o.restaurant_id),
+        "status": str(o.status),
+        "order_type": str(o.order_type),
+        "table": o.table,
+        "total_amount": format_money(o.total_amount),
+        "delivery_address": o.delivery_address,
+        "special_instructions": o.special_instructions,
+        "created_at": _ts(o.created_at),
+        "updated_at": _ts(o.updated_at),
+    }
+    if with_items:
+        view["items"] = [order_item_view(i) for i in o.items]
+        view["status_history"] = [
+            {
+                "status": str(h.status),
+                "changed_at": _ts(h.changed_at),
+                "actor_id": str(h.actor_id) if h.actor_id else None,
+                "note": h.note,
+            }
+            for h in o.history
+        ]
+    return view
+
+
+def ticket_view(t: Ticket) -> Json:
+    return {
+        "id": str(t.id),
+        "order_id": str(t.order_id),
+        "order_number": t.order_number,
+        "restaurant_id": str(t.restaurant_id),
+        "user_id": str(t.user_id),
+        "station": t.station,
+        "status": str(t.status),
+        "version": t.version,
+        "order_type": t.order_type,
+        "table": t.table,
+        "items": [
+            {
+                "id": str(i.id),
+                "order_item_id": str(i.order_item_id),
+                "food_id": str(i.food_id),
+                "food_name": i.food_name,
+                "quantity": i.quantity,
+                "notes": i.notes,
+                "done": i.done,
+            }
+            for i in t.items
+        ],
+        "special_instructions": t.special_instructions,
+        "can_recall": t.recall_status is not None,
+        "created_at": _ts(t.created_at),
+        "updated_at": _ts(t.updated_at),
+        "ready_at": _ts(t.ready_at),
+    }
+
+
+def bill_view(b: Bill) -> Json:
+    return {
+        "id": str(b.id),
+        "order_id": str(b.order_id),
+        "user_id": str(b.user_id),
+        "restaurant_id": str(b.restaurant_id),
+        "subtotal": format_money(b.subtotal),
+        "tax_rate": _rate(b.tax_rate),
+        "tax_amount": format_money(b.tax_amount),
+        "discount_amount": format_money(b.discount_amount),
+        "tip_amount": format_money(b.tip_amount),
+        "total_amount": format_money(b.total_amount),
+        "status": str(b.status),
+        "payment_method": str(b.payment_method) if b.payment_method else None,
+        "generated_at": _ts(b.generated_at),
+        "paid_at": _ts(b.paid_at),
+        "created_at": _ts(b.created_at),
+        "updated_at": _ts(b.updated_at),
+    }
+
+
+def user_view(u: User) -> Json:
+    return {
+        "id": str(u.id),
+        "email": u.email,
+        "role": str(u.role),
+        "is_active": u.is_active,
+        "created_at": _ts(u.created_at),
+        "last_sign_in_at": _ts(u.last_sign_in_at),
+    }

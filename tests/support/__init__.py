@@ -1,0 +1,1 @@
+"""Helpers shared by the test suite: real services, free ports, waiting on conditions."""
