@@ -1,0 +1,1 @@
+"""Embedded implementations of ports: what RestMan uses when no server is configured."""

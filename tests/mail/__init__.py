@@ -1,0 +1,1 @@
+"""Mail: SMTP and outbox mailers, message templates."""
