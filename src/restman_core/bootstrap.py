@@ -32,6 +32,7 @@ from restman_core.services.billing import BillingService
 from restman_core.services.kitchen import KitchenService
 from restman_core.services.menus import MenuService
 from restman_core.services.orders import OrderService
+from restman_core.services.users import UserDirectory
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ class Platform:
     orders: OrderService
     kitchen: KitchenService
     billing: BillingService
+    users: UserDirectory
     extras: dict[str, Any] = field(default_factory=dict)
     _analytics: AnalyticsStore | None = None
     _analytics_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -156,4 +158,5 @@ async def bootstrap(
         orders=OrderService(db, clock, menu_cache=cache),
         kitchen=KitchenService(db, clock),
         billing=BillingService(db, clock),
+        users=UserDirectory(db, clock),
     )
