@@ -19,19 +19,33 @@ from typing import Any
 from restman_core.adapters.clickhouse.store import open_analytics_store
 from restman_core.adapters.local.cache import LocalCache
 from restman_core.adapters.local.mail import OutboxMailer
+from restman_core.adapters.redis import (
+    RedisCache,
+    RedisCodeStore,
+    RedisRateLimiter,
+    RedisSessionStore,
+    open_redis,
+)
+from restman_core.adapters.sql.auth_sessions import SqlSessionStore
+from restman_core.adapters.sql.auth_state import SqlCodeStore, SqlRateLimiter
 from restman_core.adapters.smtp.mailer import SmtpMailer
 from restman_core.adapters.sql import migrate
 from restman_core.adapters.sql.database import SqlDatabase, open_database
 from restman_core.adapters.sql.urls import sqlite_url
 from restman_core.config import Settings, load_settings
+from restman_core.domain.auth import AuthPolicy
 from restman_core.domain.clock import Clock, SystemClock
 from restman_core.ports.analytics import AnalyticsStore
 from restman_core.ports.cache import Cache
 from restman_core.ports.mail import Mailer
+from restman_core.ports.sessions import CodeStore, RateLimiter, SessionStore
+from restman_core.services.accounts import AccountService
+from restman_core.services.auth import AuthService
 from restman_core.services.billing import BillingService
 from restman_core.services.kitchen import KitchenService
 from restman_core.services.menus import MenuService
 from restman_core.services.orders import OrderService
+from restman_core.services.staff import StaffService
 from restman_core.services.users import UserDirectory
 
 log = logging.getLogger(__name__)
@@ -89,6 +103,10 @@ class Platform:
     kitchen: KitchenService
     billing: BillingService
     users: UserDirectory
+    auth: AuthService
+    staff: StaffService
+    accounts: AccountService
+    state: SignInState
     extras: dict[str, Any] = field(default_factory=dict)
     _analytics: AnalyticsStore | None = None
     _analytics_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -116,12 +134,60 @@ class Platform:
             await self._analytics.close()
             self._analytics = None
         await self.mailer.close()
+        await self.state.close()
         await self.db.close()
 
 
-def build_cache(settings: Settings) -> Cache:
-    """The in-process cache (Redis replaces it when REDIS_URL is set)."""
-    return LocalCache()
+def auth_policy(settings: Settings) -> AuthPolicy:
+    """The sign-in rules, from the settings."""
+    return AuthPolicy(
+        code_length=settings.otp_length,
+        code_expiry_seconds=settings.otp_expiry_seconds,
+        resend_seconds=settings.otp_resend_seconds,
+        max_attempts=settings.otp_max_attempts,
+        lockout_seconds=settings.otp_lockout_seconds,
+        rate_limit_per_email=settings.auth_rate_limit_per_email,
+        rate_limit_per_address=settings.auth_rate_limit_per_address,
+        rate_limit_window_seconds=settings.auth_rate_limit_window_seconds,
+        session_lifetime_seconds=settings.session_expiry_seconds,
+        session_idle_seconds=settings.session_idle_seconds,
+        allow_owner_signup=settings.allow_owner_signup,
+    )
+
+
+@dataclass
+class SignInState:
+    """Where codes, sessions, rate limits and the menu cache live: Redis when REDIS_URL is set,
+    otherwise SQL tables plus an in-process cache."""
+
+    codes: CodeStore
+    sessions: SessionStore
+    limiter: RateLimiter
+    cache: Cache
+    redis: Any = None
+
+    async def close(self) -> None:
+        if self.redis is not None:
+            await self.redis.aclose()
+            self.redis = None
+
+
+def build_sign_in_state(settings: Settings, db: SqlDatabase) -> SignInState:
+    if settings.redis_url:
+        client = open_redis(settings.redis_url)
+        return SignInState(
+            codes=RedisCodeStore(client),
+            sessions=RedisSessionStore(client),
+            limiter=RedisRateLimiter(client),
+            cache=RedisCache(client),
+            redis=client,
+        )
+    return SignInState(
+        codes=SqlCodeStore(db.engine),
+        sessions=SqlSessionStore(db.engine),
+        limiter=SqlRateLimiter(db.engine),
+        cache=LocalCache(),
+    )
 
 
 async def bootstrap(
@@ -141,13 +207,14 @@ async def bootstrap(
         Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
         if migrate_embedded:
             await asyncio.to_thread(migrate.upgrade, url)
-    cache = build_cache(settings)
+    state = build_sign_in_state(settings, db)
+    cache, mailer = state.cache, build_mailer(settings)
     return Platform(
         settings=settings,
         clock=clock,
         db=db,
         cache=cache,
-        mailer=build_mailer(settings),
+        mailer=mailer,
         menus=MenuService(
             db,
             clock,
@@ -159,4 +226,17 @@ async def bootstrap(
         kitchen=KitchenService(db, clock),
         billing=BillingService(db, clock),
         users=UserDirectory(db, clock),
+        auth=AuthService(
+            db,
+            state.codes,
+            state.sessions,
+            state.limiter,
+            mailer,
+            auth_policy(settings),
+            clock,
+            secret_key(settings),
+        ),
+        staff=StaffService(db, state.sessions, mailer, clock),
+        accounts=AccountService(db, state.sessions, clock),
+        state=state,
     )
