@@ -15,6 +15,7 @@ from restman_core.domain.billing import Bill, PaymentMethod, open_bill, parse_pa
 from restman_core.domain.clock import Clock, ensure_utc
 from restman_core.domain.events import BILL_CANCELLED, BILL_GENERATED, BILL_PAID, DomainEvent
 from restman_core.domain.money import parse_money
+from restman_core.domain.orders import OrderStatus
 from restman_core.errors import Conflict, Forbidden, NotFound
 from restman_core.ports.storage import Database, IdempotencyRecord, Page, Transaction
 from restman_core.services.access import may_operate
@@ -109,6 +110,10 @@ class BillingService:
                         raise Conflict("Idempotency-Key was already used with a different request")
                     return Finalized(await self._visible_bill(tx, actor, order_id), True)
             bill = await self._visible_bill(tx, actor, order_id)
+            order = await tx.orders.get(order_id)
+            if order is not None and order.status is OrderStatus.CANCELLED:
+                # The billing consumer cancels the bill shortly after; never take money first.
+                raise Conflict("The order is cancelled; its bill cannot be paid")
             paid = bill.paid(method, tip, self._clock.now())
             if not await tx.bills.save(paid, bill.version):
                 raise Conflict(f"Bill {bill.id} changed meanwhile; reload it")

@@ -291,10 +291,16 @@ def _check_orderable(
             f"Unknown food items for this restaurant: {', '.join(missing)}",
             details={"food_ids": missing},
         )
+    # Stock is left to take_stock: running out is a Conflict whether the last unit went before
+    # this request or to a concurrent one (a retried loser would otherwise see "not available").
     closed = sorted(
         foods[f].name
         for f in wanted
-        if not is_orderable(restaurant, categories.get(foods[f].category_id), foods[f])
+        if not is_orderable(
+            restaurant,
+            categories.get(foods[f].category_id),
+            replace(foods[f], stock_remaining=None),
+        )
     )
     if closed:
         raise InvalidInput(

@@ -16,10 +16,16 @@ MAX_PAGE = 200
 
 
 def insert_ignore(conn: AsyncConnection, table: Table, key: list[str]) -> Insert:
-    """``INSERT ... ON CONFLICT (key) DO NOTHING`` for the connection's dialect."""
+    """``INSERT ... ON CONFLICT (key) DO NOTHING`` for the connection's dialect.
+
+    Callers read ``rowcount`` (1 inserted, 0 skipped); SQLAlchemy only keeps it for INSERTs
+    when asked to (on psycopg it reads -1 otherwise, which is truthy).
+    """
     if conn.dialect.name == "sqlite":
-        return sqlite_insert(table).on_conflict_do_nothing(index_elements=key)
-    return pg_insert(table).on_conflict_do_nothing(index_elements=key)
+        statement: Insert = sqlite_insert(table).on_conflict_do_nothing(index_elements=key)
+    else:
+        statement = pg_insert(table).on_conflict_do_nothing(index_elements=key)
+    return statement.execution_options(preserve_rowcount=True)
 
 
 def page_filter(
