@@ -1,0 +1,137 @@
+"""Kitchen tickets as the display sees them: parsed from the API's JSON, immutable.
+
+The shapes follow the API's ticket view (``GET /api/kitchen/tickets``); this module knows only
+the JSON, never the server's code, because a kitchen terminal is a separate machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+#: Board columns in kitchen order; DELIVERED_TO_SERVICE and CANCELLED leave the board.
+COLUMNS: tuple[str, ...] = ("NEW", "ACCEPTED", "IN_PROGRESS", "READY")
+COLUMN_TITLES: dict[str, str] = {
+    "NEW": "NEW",
+    "ACCEPTED": "ACCEPTED",
+    "IN_PROGRESS": "IN PROGRESS",
+    "READY": "READY",
+}
+DELIVERED = "DELIVERED_TO_SERVICE"
+_NEXT: dict[str, str] = {
+    "NEW": "ACCEPTED",
+    "ACCEPTED": "IN_PROGRESS",
+    "IN_PROGRESS": "READY",
+    "READY": DELIVERED,
+}
+
+
+def next_status(status: str) -> str | None:
+    """Where a bump takes a ticket in ``status``; None once it has left the board."""
+    return _NEXT.get(status)
+
+
+def parse_time(value: object) -> datetime | None:
+    """An RFC 3339 timestamp (``Z`` or offset) as an aware UTC datetime; None stays None."""
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(str(value))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketItem:
+    """One line of a ticket: what to cook, how many, and whether it is done."""
+
+    id: str
+    food_id: str
+    food_name: str
+    quantity: int
+    notes: str | None
+    done: bool
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TicketItem:
+        return cls(
+            id=str(data["id"]),
+            food_id=str(data.get("food_id", "")),
+            food_name=str(data.get("food_name", "")),
+            quantity=int(data.get("quantity", 1)),
+            notes=data.get("notes") or None,
+            done=bool(data.get("done", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """A kitchen ticket at one version. ``version`` grows with every change on the server, so
+    the newer of two copies is always the one with the larger version."""
+
+    id: str
+    order_id: str
+    order_number: str
+    restaurant_id: str
+    station: str
+    status: str
+    version: int
+    order_type: str
+    table: str | None
+    items: tuple[TicketItem, ...]
+    special_instructions: str | None
+    can_recall: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Ticket:
+        """Parse the API's ticket view; raises KeyError/ValueError on a malformed one."""
+        created = parse_time(data["created_at"])
+        assert created is not None
+        updated = parse_time(data.get("updated_at")) or created
+        return cls(
+            id=str(data["id"]),
+            order_id=str(data.get("order_id", "")),
+            order_number=str(data.get("order_number") or str(data.get("order_id", ""))[:6]),
+            restaurant_id=str(data.get("restaurant_id", "")),
+            station=str(data.get("station") or "kitchen"),
+            status=str(data["status"]).upper(),
+            version=int(data["version"]),
+            order_type=str(data.get("order_type") or ""),
+            table=data.get("table") or None,
+            items=tuple(TicketItem.from_json(i) for i in data.get("items") or ()),
+            special_instructions=data.get("special_instructions") or None,
+            can_recall=bool(data.get("can_recall", False)),
+            created_at=created,
+            updated_at=updated,
+        )
+
+    @property
+    def on_board(self) -> bool:
+        """Whether the ticket still belongs on one of the board's columns."""
+        return self.status in COLUMNS
+
+    def item(self, item_id: str) -> TicketItem | None:
+        return next((i for i in self.items if i.id == item_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class AllDayLine:
+    """Open quantity of one food at one station (the all-day count)."""
+
+    food_id: str
+    food_name: str
+    station: str
+    quantity: int
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AllDayLine:
+        return cls(
+            food_id=str(data.get("food_id", "")),
+            food_name=str(data.get("food_name", "")),
+            station=str(data.get("station") or ""),
+            quantity=int(data.get("quantity", 0)),
+        )

@@ -1,0 +1,112 @@
+"""What each card, column and panel shows, computed from the board and the time: pure functions
+so that the widgets only draw and the tests can read the same text the cook reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+
+from restman_tui.board import Board, Thresholds, format_age
+from restman_tui.tickets import COLUMN_TITLES, AllDayLine, Ticket
+
+_ORDER_TYPES = {"dine_in": "Dine-in", "takeaway": "Takeaway", "delivery": "Delivery"}
+
+
+@dataclass(frozen=True, slots=True)
+class CardView:
+    """One ticket card as drawn: title, age and its colour level, and the body text."""
+
+    ticket_id: str
+    title: str
+    age: str
+    level: str
+    selected: bool
+    highlighted: bool
+    body: Text
+
+
+def order_line(ticket: Ticket) -> str:
+    """``Dine-in · T4``, ``Takeaway``... (plus the station when the board shows them all)."""
+    kind = _ORDER_TYPES.get(ticket.order_type, ticket.order_type.replace("_", " ").title())
+    table = f" · T{ticket.table}" if ticket.table else ""
+    return f"{kind or 'Order'}{table}"
+
+
+def card_body(ticket: Ticket, cursor: int | None, show_station: bool) -> Text:
+    """Items with quantity, notes and done marks, then the special instructions. ``cursor`` is
+    the selected item's index when this card is selected."""
+    text = Text(order_line(ticket), style="bold")
+    if show_station:
+        text.append(f" [{ticket.station}]", style="dim")
+    for index, item in enumerate(ticket.items):
+        pointer = "›" if cursor == index else " "
+        mark = "✓" if item.done else " "
+        style = "dim strike" if item.done else ""
+        text.append(f"\n{pointer}{mark}", style="bold reverse" if cursor == index else "")
+        text.append(f"{item.quantity}× {item.food_name}", style=style)
+        if item.notes:
+            text.append(f"\n    {item.notes}", style="italic")
+    if ticket.special_instructions:
+        text.append(f"\n! {ticket.special_instructions}", style="bold")
+    return text
+
+
+def card_views(board: Board, now: datetime, thresholds: Thresholds) -> dict[str, list[CardView]]:
+    """Every column's cards, oldest first, numbered in reading order."""
+    views: dict[str, list[CardView]] = {}
+    number = 0
+    show_station = board.station is None and len(board.stations()) > 1
+    for status, tickets in board.columns().items():
+        views[status] = []
+        for ticket in tickets:
+            number += 1
+            selected = ticket.id == board.selected_id
+            age = now - ticket.created_at
+            views[status].append(
+                CardView(
+                    ticket_id=ticket.id,
+                    title=f"{number} #{ticket.order_number}",
+                    age=format_age(age),
+                    level=thresholds.age_level(age),
+                    selected=selected,
+                    highlighted=board.is_highlighted(ticket.id, now),
+                    body=card_body(ticket, board.item_index if selected else None, show_station),
+                )
+            )
+    return views
+
+
+def column_title(status: str, count: int) -> str:
+    return f"{COLUMN_TITLES[status]} ({count})"
+
+
+def all_day_text(lines: list[AllDayLine], station: str | None) -> Text:
+    """The all-day panel: open quantity per food, largest first."""
+    text = Text(f"ALL DAY · {station or 'all stations'}\n", style="bold")
+    if not lines:
+        text.append("nothing open", style="dim")
+    for line in lines:
+        text.append(f"{line.quantity:>3} ", style="bold")
+        text.append(f"{line.food_name}")
+        if station is None and line.station:
+            text.append(f" [{line.station}]", style="dim")
+        text.append("\n")
+    return text
+
+
+def status_line(board: Board, online: bool | None, who: str) -> Text:
+    """The top line: station, open count, connection state and who is signed in."""
+    open_count = sum(len(cards) for cards in board.columns().values())
+    text = Text("RestMan Kitchen", style="bold")
+    text.append(f" │ {board.station or 'all stations'} │ {open_count} open │ ")
+    if online:
+        text.append("● live", style="bold green")
+    elif online is None:
+        text.append("○ connecting", style="yellow")
+    else:
+        text.append("● offline", style="bold red")
+    if who:
+        text.append(f" │ {who}", style="dim")
+    return text

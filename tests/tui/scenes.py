@@ -1,0 +1,78 @@
+"""A busy service, for snapshots and the README screenshot: tickets of several ages, stations
+and order types on every column, with notes, special instructions and an item already done."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from tests.tui.fake_api import FakeKitchenApi
+from tests.tui.support import EMAIL, FrozenClock, ago, serve_in_thread
+
+
+@dataclass(frozen=True)
+class Scene:
+    api: FakeKitchenApi
+    url: str
+    token: str
+    clock: FrozenClock
+
+
+def populate(api: FakeKitchenApi, clock: FrozenClock) -> None:
+    """Place the orders of a dinner service and move some of them along."""
+    orders = [
+        (
+            [("Ribeye", 2, "medium rare", "grill"), ("Fries", 2, None, "grill")],
+            "dine_in",
+            "12",
+            14,
+            None,
+        ),
+        ([("Caesar salad", 1, "no croutons", "cold")], "takeaway", None, 11, None),
+        (
+            [("Burger", 3, None, "grill"), ("Onion rings", 1, None, "grill")],
+            "dine_in",
+            "4",
+            8,
+            "Nut allergy",
+        ),
+        ([("Soup of the day", 2, None, "cold")], "delivery", None, 6, None),
+        ([("Chicken wings", 1, "extra hot", "grill")], "dine_in", "7", 3, None),
+        (
+            [("Burger", 1, "no onions", "grill"), ("Fries", 1, None, "grill")],
+            "takeaway",
+            None,
+            1,
+            None,
+        ),
+    ]
+    tickets = []
+    for items, kind, table, minutes, special in orders:
+        tickets.extend(
+            api.place_order(
+                items, order_type=kind, table=table, special=special, at=ago(clock, minutes)
+            )
+        )
+    steps = {
+        0: ["ACCEPTED", "IN_PROGRESS", "READY"],
+        1: ["ACCEPTED", "IN_PROGRESS"],
+        2: ["ACCEPTED"],
+    }
+    for index, path in steps.items():
+        for status in path:
+            ticket = api.tickets[tickets[index]["id"]]
+            api.move(ticket["id"], status, ticket["version"])
+    ribeye = api.tickets[tickets[2]["id"]]
+    api.mark_item(ribeye["id"], ribeye["items"][1]["id"], True, ribeye["version"])
+
+
+@contextmanager
+def busy_service() -> Iterator[Scene]:
+    """The populated fake API served from its own thread."""
+    clock = FrozenClock()
+    api = FakeKitchenApi(clock, heartbeat=0.5)
+    populate(api, clock)
+    token = api.issue_token(EMAIL)
+    with serve_in_thread(api) as url:
+        yield Scene(api, url, token, clock)

@@ -1,0 +1,50 @@
+"""What the board looks like at a kitchen terminal's smallest size (80x24) and on a large
+screen (160x48), with a frozen clock so the ages in the snapshots never change.
+
+Update the snapshots after an intended change with ``pytest tests/tui --snapshot-update`` and
+look at the .svg files before committing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from restman_tui.app import KitchenApp
+from tests.tui.scenes import Scene, busy_service
+from tests.tui.support import make_app, until
+
+
+@pytest.fixture(scope="module")
+def scene() -> Iterator[Scene]:
+    with busy_service() as served:
+        yield served
+
+
+def _board(scene: Scene, tmp_path: Path) -> KitchenApp:
+    return make_app(scene.url, scene.token, scene.clock, tmp_path / "kitchen.json")
+
+
+def _loaded(app: KitchenApp, *keys: str) -> Callable[[Pilot[Any]], Any]:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await until(pilot, lambda: app.loaded and app.online is True)
+        if keys:
+            await pilot.press(*keys)
+        await until(pilot, lambda: not app.query_one("#all-day").display or bool(app.board.all_day))
+
+    return run_before
+
+
+def test_board_at_80x24(scene: Scene, tmp_path: Path, snap_compare: Any) -> None:
+    app = _board(scene, tmp_path)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_loaded(app))
+
+
+def test_board_with_all_day_at_160x48(scene: Scene, tmp_path: Path, snap_compare: Any) -> None:
+    app = _board(scene, tmp_path)
+    keys = ("a", "right", "down")
+    assert snap_compare(app, terminal_size=(160, 48), run_before=_loaded(app, *keys))
