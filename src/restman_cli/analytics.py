@@ -1,0 +1,263 @@
+"""``restman analytics top-foods|revenue|orders-by-status|kitchen-times``.
+
+Reports come from the analytics store (ClickHouse, or its in-process engine). Dates are UTC
+days and inclusive; without --from/--to a report covers the last --days days (30) up to today.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+
+import typer
+
+from restman_cli.charts import bar, sparkline
+from restman_cli.output import Column, OutputFormat, OutputOption, emit_record, emit_rows, examples
+from restman_cli.runtime import OPERATOR, execute, parse_day, parse_uuid
+from restman_core.bootstrap import Platform
+from restman_core.domain.analytics import AnalyticsScope
+from restman_core.domain.money import format_money
+
+app = typer.Typer(help="Analytics reports, with inline charts.", no_args_is_help=True)
+
+RESTAURANT = Annotated[str | None, typer.Option(help="Only this restaurant (default: all).")]
+START = Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD (UTC).")]
+END = Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (UTC).")]
+DAYS = Annotated[int, typer.Option(min=1, max=3660, help="Window when --from is not given.")]
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    scope: AnalyticsScope
+    start: date
+    end: date
+
+    def view(self) -> dict[str, Any]:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat()}
+
+
+def _window(restaurant: str | None, start: str | None, end: str | None, days: int) -> Window:
+    last = parse_day(end, "--to") or datetime.now(UTC).date()
+    first = parse_day(start, "--from") or last - timedelta(days=days - 1)
+    if first > last:
+        raise typer.BadParameter("--from is after --to", param_hint="--from")
+    scope = AnalyticsScope.everything()
+    if restaurant is not None:
+        scope = AnalyticsScope.of([parse_uuid(restaurant, "restaurant id")])
+    return Window(scope, first, last)
+
+
+async def _check_restaurant(platform: Platform, window: Window) -> None:
+    for restaurant_id in window.scope.restaurant_ids:
+        await platform.menus.get_restaurant(OPERATOR, restaurant_id)
+
+
+@app.command(
+    "top-foods",
+    epilog=examples(
+        "restman analytics top-foods",
+        "restman analytics top-foods --from 2026-01-01 --to 2026-01-31 --limit 5 -o json",
+    ),
+)
+def top_foods(
+    restaurant: RESTAURANT = None,
+    start: START = None,
+    end: END = None,
+    days: DAYS = 30,
+    limit: Annotated[int, typer.Option(min=1, max=100, help="How many foods.")] = 10,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Best sellers by quantity (cancelled orders excluded)."""
+    window = _window(restaurant, start, end, days)
+
+    async def work(platform: Platform) -> list[dict[str, Any]]:
+        await _check_restaurant(platform, window)
+        store = await platform.analytics()
+        rows = await store.top_foods(window.scope, limit, window.start, window.end)
+        return [
+            {
+                "food_id": str(r.food_id),
+                "food_name": r.food_name,
+                "total_quantity": r.total_quantity,
+                "total_revenue": format_money(r.total_revenue),
+            }
+            for r in rows
+        ]
+
+    rows = execute(work)
+    most = max((r["total_quantity"] for r in rows), default=0)
+    columns = (
+        Column("food_name", "food"),
+        Column("total_quantity", "sold", justify="right"),
+        Column("total_revenue", "revenue", justify="right"),
+        Column("total_quantity", "", render=lambda q: f"[cyan]{bar(q, most)}[/]"),
+    )
+    if output is not OutputFormat.TABLE:
+        columns = (Column("food_id", "food_id"), *columns[:3])
+    emit_rows(rows, columns, output, title=f"Top foods {window.start} to {window.end}")
+
+
+async def _daily_revenue(platform: Platform, window: Window) -> list[dict[str, Any]]:
+    store = await platform.analytics()
+    days = []
+    day = window.start
+    while day <= window.end:
+        summary = await store.revenue(window.scope, day, day)
+        days.append({"day": day.isoformat(), "total_revenue": format_money(summary.total_revenue)})
+        day += timedelta(days=1)
+    return days
+
+
+@app.command(
+    "revenue",
+    epilog=examples(
+        "restman analytics revenue --days 7", "restman analytics revenue --restaurant <id> -o json"
+    ),
+)
+def revenue(
+    restaurant: RESTAURANT = None,
+    start: START = None,
+    end: END = None,
+    days: DAYS = 30,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Sales over the period (bills not cancelled) with a day-by-day sparkline."""
+    window = _window(restaurant, start, end, days)
+
+    async def work(platform: Platform) -> dict[str, Any]:
+        await _check_restaurant(platform, window)
+        store = await platform.analytics()
+        s = await store.revenue(window.scope, window.start, window.end)
+        daily = (
+            await _daily_revenue(platform, window) if (window.end - window.start).days < 366 else []
+        )
+        return {
+            **window.view(),
+            "total_revenue": format_money(s.total_revenue),
+            "total_orders": s.total_orders,
+            "average_order_value": format_money(s.average_order_value),
+            "tax_total": format_money(s.tax_total),
+            "tip_total": format_money(s.tip_total),
+            "gross_total": format_money(s.gross_total),
+            "daily": daily,
+        }
+
+    view = execute(work)
+    if output is OutputFormat.TABLE and view["daily"]:
+        view = {**view, "per day": sparkline([float(d["total_revenue"]) for d in view["daily"]])}
+    emit_record(view, output, title="Revenue")
+
+
+@app.command(
+    "orders-by-status",
+    epilog=examples("restman analytics orders-by-status --days 90"),
+)
+def orders_by_status(
+    restaurant: RESTAURANT = None,
+    start: START = None,
+    end: END = None,
+    days: DAYS = 30,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Orders placed in the period, counted by their latest status."""
+    window = _window(restaurant, start, end, days)
+
+    async def work(platform: Platform) -> list[dict[str, Any]]:
+        await _check_restaurant(platform, window)
+        store = await platform.analytics()
+        counts = await store.orders_by_status(window.scope, window.start, window.end)
+        return [{"status": c.status, "count": c.count} for c in counts]
+
+    rows = execute(work)
+    most = max((r["count"] for r in rows), default=0)
+    columns = (
+        Column("status", "status"),
+        Column("count", "orders", justify="right"),
+        Column("count", "", render=lambda n: f"[magenta]{bar(n, most)}[/]"),
+    )
+    emit_rows(
+        rows,
+        columns if output is OutputFormat.TABLE else columns[:2],
+        output,
+        title="Orders by status",
+    )
+
+
+@app.command(
+    "kitchen-times",
+    epilog=examples("restman analytics kitchen-times --restaurant <id> --days 14"),
+)
+def kitchen_times(
+    restaurant: RESTAURANT = None,
+    start: START = None,
+    end: END = None,
+    days: DAYS = 30,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Kitchen times: NEW to READY per station and day.
+
+    JSON and CSV give every station and day (mean and 90th percentile, seconds); the table
+    sums up each station with a sparkline of its daily means.
+    """
+    window = _window(restaurant, start, end, days)
+
+    async def work(platform: Platform) -> list[dict[str, Any]]:
+        await _check_restaurant(platform, window)
+        store = await platform.analytics()
+        times = await store.kitchen_times(window.scope, window.start, window.end)
+        return [
+            {
+                "station": t.station,
+                "day": t.day.isoformat(),
+                "tickets": t.tickets,
+                "average_seconds": t.average_seconds,
+                "p90_seconds": t.p90_seconds,
+            }
+            for t in times
+        ]
+
+    rows = execute(work)
+    if output is not OutputFormat.TABLE:
+        columns = [
+            Column(k, k) for k in ("station", "day", "tickets", "average_seconds", "p90_seconds")
+        ]
+        emit_rows(rows, columns, output)
+        return
+    emit_rows(_station_summary(rows), STATION_COLUMNS, output, title="Kitchen times by station")
+
+
+STATION_COLUMNS = (
+    Column("station", "station"),
+    Column("tickets", "tickets", justify="right"),
+    Column("average_seconds", "mean s", justify="right"),
+    Column("p90_seconds", "worst-day p90 s", justify="right"),
+    Column("trend", "daily mean"),
+)
+
+
+def _station_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per station: tickets, ticket-weighted mean, the worst day's p90, and the daily trend."""
+    by_station: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_station[row["station"]].append(row)
+    summary = []
+    for station, days in sorted(by_station.items()):
+        days.sort(key=lambda r: r["day"])
+        tickets = sum(r["tickets"] for r in days)
+        mean = sum(r["average_seconds"] * r["tickets"] for r in days) / tickets if tickets else 0.0
+        summary.append(
+            {
+                "station": station,
+                "tickets": tickets,
+                "average_seconds": f"{mean:.1f}",
+                "p90_seconds": f"{max(r['p90_seconds'] for r in days):.1f}",
+                "trend": f"[green]{sparkline([r['average_seconds'] for r in days])}[/]",
+            }
+        )
+    return summary
+
+
+__all__ = ["app", "uuid"]

@@ -1,0 +1,74 @@
+"""``restman bills list|show``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from restman_cli.output import Column, OutputFormat, OutputOption, emit_record, emit_rows, examples
+from restman_cli.runtime import OPERATOR, collect, execute, parse_uuid, user_by_email
+from restman_core.bootstrap import Platform
+from restman_core.views import bill_view
+
+app = typer.Typer(help="Bills: a restaurant's or a customer's, and one order's.")
+
+COLUMNS = (
+    Column("order_id", "order"),
+    Column("status", "status"),
+    Column("subtotal", "subtotal", justify="right"),
+    Column("tax_amount", "tax", justify="right"),
+    Column("tip_amount", "tip", justify="right"),
+    Column("total_amount", "total", justify="right"),
+    Column("payment_method", "paid by"),
+    Column("generated_at", "generated at"),
+)
+
+
+@app.command(
+    "list",
+    epilog=examples(
+        "restman bills list --restaurant <id>", "restman bills list --customer ann@example.com"
+    ),
+)
+def list_bills(
+    restaurant: Annotated[str | None, typer.Option(help="A restaurant's bills.")] = None,
+    customer: Annotated[str | None, typer.Option(help="A customer's bills (by email).")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100_000, help="At most this many.")] = 50,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """List bills, newest first, of one restaurant or one customer."""
+    if (restaurant is None) == (customer is None):
+        raise typer.BadParameter("give exactly one of --restaurant or --customer")
+    restaurant_id = parse_uuid(restaurant, "restaurant id") if restaurant else None
+
+    async def work(platform: Platform) -> list[dict[str, Any]]:
+        if restaurant_id is not None:
+            await platform.menus.get_restaurant(OPERATOR, restaurant_id)
+            found = await collect(
+                lambda page: platform.billing.bills_of_restaurant(OPERATOR, restaurant_id, page),
+                limit,
+            )
+        else:
+            assert customer is not None
+            user = await platform.db.run(lambda tx: user_by_email(tx, customer))
+            found = await collect(
+                lambda page: platform.billing.bills_of_user(OPERATOR, user.id, page), limit
+            )
+        return [bill_view(b) for b in found]
+
+    emit_rows(execute(work), COLUMNS, output, title="Bills")
+
+
+@app.command("show", epilog=examples("restman bills show <order-id>"))
+def show(
+    order_id: Annotated[str, typer.Argument(help="The id of the bill's order.")],
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Show the bill of an order."""
+    wanted = parse_uuid(order_id, "order id")
+
+    async def work(platform: Platform) -> dict[str, Any]:
+        return bill_view(await platform.billing.get_bill(OPERATOR, wanted))
+
+    emit_record(execute(work), output, title="Bill")

@@ -1,0 +1,142 @@
+"""Rendering results: data on stdout as a rich table, JSON or CSV; diagnostics on stderr.
+
+JSON output is the core's views (restman_core.views) unchanged, so it is stable and matches the
+HTTP API's shapes; a listing is a JSON array, a single object is a JSON object. CSV has one
+header row with the listed columns. Tables are for people and may change between releases.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+
+class OutputFormat(StrEnum):
+    """How results are written to stdout."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+OutputOption = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--output",
+        "-o",
+        case_sensitive=False,
+        help="table for people, json or csv for programs (data on stdout only).",
+    ),
+]
+
+Row = Mapping[str, Any]
+PIPED_WIDTH = 160
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of a listing: the view's key, its header, and how a cell is shown in a table
+    (``render`` turns the raw value into rich text; JSON and CSV always get the raw value)."""
+
+    key: str
+    header: str
+    justify: str = "left"
+    render: Callable[[Any], str] | None = None
+
+
+def stdout() -> Console:
+    """A console on the current stdout (looked up at call time, so test runners capture it)."""
+    # Piped or captured output is not shrunk to 80 columns: ids must survive intact.
+    wide = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    return Console(file=sys.stdout, soft_wrap=False, width=PIPED_WIDTH if wide else None)
+
+
+def stderr() -> Console:
+    """A console on the current stderr, for progress and notes."""
+    return Console(file=sys.stderr, soft_wrap=False)
+
+
+def note(message: str) -> None:
+    """A diagnostic line for people, on stderr (never mixed into data)."""
+    stderr().print(message, highlight=False)
+
+
+def _cell(column: Column, row: Row) -> str:
+    value = row.get(column.key)
+    if column.render is not None:
+        return column.render(value)
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"))
+    return value
+
+
+def write_json(data: Any) -> None:
+    """Pretty, key-order-preserving JSON on stdout."""
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def emit_rows(
+    rows: Sequence[Row], columns: Sequence[Column], output: OutputFormat, *, title: str = ""
+) -> None:
+    """Write a listing in the chosen format. An empty table says so on stderr."""
+    if output is OutputFormat.JSON:
+        write_json(list(rows))
+        return
+    if output is OutputFormat.CSV:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow([c.key for c in columns])
+        for row in rows:
+            writer.writerow([_csv_value(row.get(c.key)) for c in columns])
+        return
+    if not rows:
+        note(f"no {title.lower() or 'rows'} found")
+        return
+    table = Table(title=title or None, title_justify="left")
+    for column in columns:
+        table.add_column(column.header, justify=column.justify, overflow="fold")  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(*(_cell(c, row) for c in columns))
+    stdout().print(table)
+
+
+def emit_record(record: Row, output: OutputFormat, *, title: str = "") -> None:
+    """Write one object: a two-column table of its fields, JSON, or CSV with one row."""
+    if output is OutputFormat.JSON:
+        write_json(dict(record))
+        return
+    scalar = {k: v for k, v in record.items() if not isinstance(v, list | dict)}
+    if output is OutputFormat.CSV:
+        emit_rows([scalar], [Column(k, k) for k in scalar], output)
+        return
+    table = Table(title=title or None, title_justify="left", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for key in scalar:
+        table.add_row(key, _cell(Column(key, key), scalar))
+    stdout().print(table)
+
+
+def examples(*lines: str) -> str:
+    """An ``Examples`` epilog for a command's --help, one command per line."""
+    body = "\n\n".join(f"  $ {line}" for line in lines)
+    return f"[bold]Examples[/bold]\n\n{body}"
