@@ -1,0 +1,189 @@
+"""The outbox relay: hands committed outbox rows to the event log, in commit order.
+
+One relay is active at a time: it holds the ``outbox-relay`` lease in the database, and any
+other relay process stands by until that lease expires (the active one died) or is released
+(the active one shut down). The active relay reads unpublished rows in ``position`` order, in
+batches, and
+
+* distributed mode: publishes them through an :class:`EventPublisher` (Kafka) and waits until the
+  broker has acknowledged every one;
+* embedded mode: publishes nothing (the outbox itself is the log).
+
+Only then, in one transaction that also confirms the lease is still ours, it stamps the rows
+``published_at`` and gives them consecutive ``log_seq`` numbers: the embedded log's offsets and
+the kitchen stream's event ids. A crash before that transaction commits republishes the batch
+(consumers drop the duplicates by event id); a relay whose lease was taken over cannot mark
+anything, because the transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from restman_core.adapters.sql.database import SqlDatabase
+from restman_core.adapters.sql.leases import LeaseLost, SqlLease, confirm_in, new_holder_id
+from restman_core.adapters.sql.sqlwork import run_sql
+from restman_core.adapters.sql.tables import outbox
+from restman_core.domain.clock import Clock
+from restman_core.domain.events import DomainEvent
+from restman_core.errors import Unavailable
+from restman_core.ports.events import EventPublisher
+
+log = logging.getLogger(__name__)
+
+RELAY_LEASE = "outbox-relay"
+
+
+@dataclass(slots=True)
+class RelayStats:
+    """Running totals of one relay: rows published, batches, failed publish attempts, and the
+    unpublished backlog seen at the last read (the relay's lag)."""
+
+    published: int = 0
+    batches: int = 0
+    failures: int = 0
+    backlog: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    position: int
+    event: DomainEvent
+
+
+class OutboxRelay:
+    """Runs until :meth:`stop`; see the module docstring for the guarantees.
+
+    ``publisher`` None means embedded mode. ``on_published`` is called after each marked batch
+    (embedded consumers use it to wake up without waiting for their next poll).
+    """
+
+    name = "relay"
+
+    def __init__(
+        self,
+        db: SqlDatabase,
+        clock: Clock,
+        publisher: EventPublisher | None,
+        *,
+        holder: str | None = None,
+        lease_seconds: float = 10.0,
+        batch_size: int = 200,
+        poll_interval: float = 0.1,
+        backoff_max_seconds: float = 5.0,
+        on_published: Callable[[], None] | None = None,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._publisher = publisher
+        self._lease = SqlLease(
+            db, clock, RELAY_LEASE, holder or new_holder_id("relay"), lease_seconds
+        )
+        self._batch_size = batch_size
+        self._poll = poll_interval
+        self._backoff_max = backoff_max_seconds
+        self._on_published = on_published
+        self._stopped = asyncio.Event()
+        self.stats = RelayStats()
+
+    @property
+    def holder(self) -> str:
+        return self._lease.holder
+
+    @property
+    def active(self) -> bool:
+        """True while this relay holds the lease."""
+        return self._lease.held
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to finish after the batch in flight."""
+        self._stopped.set()
+
+    async def run(self) -> None:
+        """Relay until stopped; then release the lease and close the publisher."""
+        failures = 0
+        try:
+            while not self._stopped.is_set():
+                try:
+                    if not await self._lease.hold():
+                        await self._pause(self._lease.ttl.total_seconds() / 3)
+                        continue
+                    moved = await self.relay_once()
+                    failures = 0
+                except (Unavailable, LeaseLost) as exc:
+                    failures += 1
+                    self.stats.failures += 1
+                    log.warning("relay %s: %s (failure %d)", self.holder, exc, failures)
+                    await self._pause(min(self._backoff_max, 0.1 * 2**failures))
+                    continue
+                if moved < self._batch_size:
+                    await self._pause(self._poll)
+        finally:
+            await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        try:
+            await self._lease.release()
+        except Unavailable as exc:
+            log.warning("relay %s could not release its lease: %s", self.holder, exc)
+        if self._publisher is not None:
+            await self._publisher.close()
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopped.wait(), timeout=seconds)
+
+    async def relay_once(self) -> int:
+        """Publish and mark one batch (the caller holds the lease); returns its size."""
+        rows = await run_sql(self._db, self._read_batch)
+        if not rows:
+            return 0
+        if self._publisher is not None:
+            await self._publisher.publish([row.event for row in rows])
+        await run_sql(self._db, lambda conn: self._mark(conn, rows))
+        self.stats.published += len(rows)
+        self.stats.batches += 1
+        if self._on_published is not None:
+            self._on_published()
+        return len(rows)
+
+    async def _read_batch(self, conn: AsyncConnection) -> list[_Row]:
+        result = await conn.execute(
+            select(outbox.c.position, outbox.c.payload)
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.position)
+            .limit(self._batch_size)
+        )
+        rows = [_Row(r.position, DomainEvent.from_envelope(json.loads(r.payload))) for r in result]
+        if len(rows) == self._batch_size:
+            backlog = await conn.scalar(
+                select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+            )
+            self.stats.backlog = int(backlog or 0)
+        else:
+            self.stats.backlog = len(rows)
+        return rows
+
+    async def _mark(self, conn: AsyncConnection, rows: Sequence[_Row]) -> None:
+        now = self._clock.now()
+        await confirm_in(conn, RELAY_LEASE, self.holder, now, self._lease.ttl)
+        last = int(await conn.scalar(select(func.coalesce(func.max(outbox.c.log_seq), 0))) or 0)
+        params: list[dict[str, Any]] = [
+            {"row_position": row.position, "row_seq": last + index}
+            for index, row in enumerate(rows, start=1)
+        ]
+        await conn.execute(
+            update(outbox)
+            .where(outbox.c.position == bindparam("row_position"), outbox.c.published_at.is_(None))
+            .values(published_at=now, log_seq=bindparam("row_seq")),
+            params,
+        )

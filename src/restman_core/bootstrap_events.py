@@ -1,0 +1,305 @@
+"""Wiring of the event pipeline: which relay, consumers and housekeeping run, on which transport.
+
+Like :mod:`restman_core.bootstrap` (whose :class:`Platform` it builds on) this is a bootstrap
+module: it reads :class:`Settings` and picks adapters. ``KAFKA_BROKERS`` set means distributed
+mode (the relay publishes to Kafka, each consumer is a :class:`KafkaEventConsumer` in group
+``restman-<kind>``); unset means embedded mode (the relay only numbers outbox rows and each
+consumer reads the outbox in order from its durable position). The handlers are the same in
+both modes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from restman_core.adapters.kafka import KafkaEventConsumer, KafkaEventPublisher, ensure_topics
+from restman_core.adapters.kafka.batch_consumer import BatchingKafkaEventConsumer
+from restman_core.adapters.kafka.config import parse_bootstrap
+from restman_core.adapters.sql.event_log import EmbeddedLogConsumer
+from restman_core.adapters.sql.housekeeping import Housekeeper
+from restman_core.adapters.sql.relay import OutboxRelay
+from restman_core.bootstrap import Platform
+from restman_core.domain.events import TOPICS
+from restman_core.errors import ConfigurationError
+from restman_core.services.pipeline import (
+    ANALYTICS,
+    BILLING,
+    KITCHEN,
+    NOTIFICATIONS,
+    ORDERS,
+    AnalyticsHandler,
+    BillingHandler,
+    KitchenHandler,
+    NotificationsHandler,
+    OrdersHandler,
+    PipelineHandler,
+    Worker,
+    Workers,
+    WorkerSpec,
+    group_id,
+)
+
+RELAY = "relay"
+SCHEDULER = "scheduler"
+WORKER_KINDS = (RELAY, KITCHEN, BILLING, ORDERS, NOTIFICATIONS, ANALYTICS, SCHEDULER)
+CONSUMER_KINDS = (KITCHEN, BILLING, ORDERS, NOTIFICATIONS, ANALYTICS)
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineOptions:
+    """Tuning that is not in Settings (tests shorten the timings)."""
+
+    relay_lease_seconds: float = 10.0
+    relay_batch_size: int = 200
+    poll_interval_seconds: float = 0.1
+    # In-process consumers are woken by the relay; polling only covers other processes' relays.
+    consumer_idle_seconds: float = 1.0
+    consumer_batch_size: int = 200
+    max_attempts: int | None = None  # None: Settings.kafka_consumer_max_attempts
+    backoff_base_seconds: float = 0.5
+    backoff_max_seconds: float = 30.0
+    analytics_batch_size: int = 500
+    analytics_max_delay_seconds: float = 1.0
+    housekeeping_interval_seconds: float = 300.0
+    stop_grace_seconds: float = 5.0
+    consumer_overrides: Mapping[str, Any] = field(default_factory=dict)
+    topic_prefix: str = ""
+
+
+def expand_kinds(kinds: Iterable[str]) -> list[str]:
+    """Worker kinds in canonical order; ``all`` means every kind. Raises ConfigurationError
+    for an unknown kind."""
+    wanted = {kind.strip().lower() for kind in kinds}
+    if "all" in wanted:
+        return list(WORKER_KINDS)
+    unknown = sorted(wanted - set(WORKER_KINDS))
+    if unknown or not wanted:
+        raise ConfigurationError(
+            f"Unknown worker kind(s) {', '.join(unknown) or '(none)'}; choose from "
+            f"{', '.join(WORKER_KINDS)} or all."
+        )
+    return [kind for kind in WORKER_KINDS if kind in wanted]
+
+
+def is_distributed(platform: Platform) -> bool:
+    """True when events travel through Kafka."""
+    return bool(platform.settings.kafka_brokers)
+
+
+def build_handler(platform: Platform, kind: str, options: PipelineOptions) -> PipelineHandler:
+    """A fresh handler for consumer ``kind``."""
+    db, clock = platform.db, platform.clock
+    if kind == KITCHEN:
+        return KitchenHandler(db, clock, platform.kitchen)
+    if kind == BILLING:
+        return BillingHandler(db, clock, platform.billing)
+    if kind == ORDERS:
+        return OrdersHandler(db, clock, platform.orders)
+    if kind == NOTIFICATIONS:
+        return NotificationsHandler(db, clock, platform.mailer)
+    if kind == ANALYTICS:
+        # Its consumers (embedded log, batching Kafka consumer) flush before they move on.
+        return AnalyticsHandler(
+            db,
+            clock,
+            platform.analytics,
+            batch_size=options.analytics_batch_size,
+            max_delay_seconds=options.analytics_max_delay_seconds,
+        )
+    raise ConfigurationError(f"{kind} is not a consumer")
+
+
+class _Pipeline:
+    """Builds workers for one platform and mode."""
+
+    def __init__(self, platform: Platform, options: PipelineOptions) -> None:
+        self.platform = platform
+        self.options = options
+        self.settings = platform.settings
+        self.bootstrap = (
+            parse_bootstrap(self.settings.kafka_brokers) if self.settings.kafka_brokers else None
+        )
+        # Embedded consumers in this process wake up as soon as the relay marks a batch.
+        self.wakeups: list[asyncio.Event] = []
+
+    def wake_consumers(self) -> None:
+        for event in self.wakeups:
+            event.set()
+
+    @property
+    def max_attempts(self) -> int:
+        return self.options.max_attempts or self.settings.kafka_consumer_max_attempts
+
+    def spec(self, kind: str) -> WorkerSpec:
+        if kind == RELAY:
+            return WorkerSpec(kind, self.relay)
+        if kind == SCHEDULER:
+            return WorkerSpec(kind, self.housekeeper)
+        return WorkerSpec(kind, lambda: self.consumer(kind))
+
+    def relay(self) -> Worker:
+        publisher = None
+        if self.bootstrap is not None:
+            publisher = KafkaEventPublisher(self.bootstrap, topic_prefix=self.options.topic_prefix)
+        return OutboxRelay(
+            self.platform.db,
+            self.platform.clock,
+            publisher,
+            lease_seconds=self.options.relay_lease_seconds,
+            batch_size=self.options.relay_batch_size,
+            poll_interval=self.options.poll_interval_seconds,
+            on_published=self.wake_consumers,
+        )
+
+    def housekeeper(self) -> Worker:
+        return Housekeeper(
+            self.platform.db,
+            self.platform.clock,
+            retention_days=self.settings.retention_days,
+            idempotency_ttl_hours=self.settings.idempotency_ttl_hours,
+            interval_seconds=self.options.housekeeping_interval_seconds,
+        )
+
+    def consumer(self, kind: str) -> Worker:
+        handler = build_handler(self.platform, kind, self.options)
+        consumer: KafkaEventConsumer | BatchingKafkaEventConsumer | EmbeddedLogConsumer
+        topics = [self.options.topic_prefix + topic for topic in handler.topics]
+        if self.bootstrap is not None and isinstance(handler, AnalyticsHandler):
+            # Offsets move only after the facts are stored, so inserts can be large.
+            consumer = BatchingKafkaEventConsumer(
+                self.bootstrap,
+                group_id(kind),
+                topics,
+                handler,
+                batch_size=self.options.analytics_batch_size,
+                max_attempts=self.max_attempts,
+                backoff_base_seconds=self.options.backoff_base_seconds,
+                backoff_max_seconds=self.options.backoff_max_seconds,
+                consumer_overrides=self.options.consumer_overrides,
+                stop_grace_seconds=self.options.stop_grace_seconds,
+            )
+        elif self.bootstrap is not None:
+            consumer = KafkaEventConsumer(
+                self.bootstrap,
+                group_id(kind),
+                topics,
+                handler,
+                max_attempts=self.max_attempts,
+                backoff_base_seconds=self.options.backoff_base_seconds,
+                backoff_max_seconds=self.options.backoff_max_seconds,
+                consumer_overrides=self.options.consumer_overrides,
+                stop_grace_seconds=self.options.stop_grace_seconds,
+            )
+        else:
+            wakeup = asyncio.Event()
+            self.wakeups.append(wakeup)
+            consumer = EmbeddedLogConsumer(
+                self.platform.db,
+                self.platform.clock,
+                kind,
+                handler.topics,
+                handler,
+                max_attempts=self.max_attempts,
+                backoff_base_seconds=self.options.backoff_base_seconds,
+                backoff_max_seconds=self.options.backoff_max_seconds,
+                batch_size=self.options.consumer_batch_size,
+                poll_interval=self.options.consumer_idle_seconds,
+                wakeup=wakeup,
+            )
+        return _Named(kind, consumer, handler)
+
+
+class _Named:
+    """A consumer under its worker name, with its handler's counters next to its own."""
+
+    def __init__(
+        self,
+        name: str,
+        consumer: KafkaEventConsumer | BatchingKafkaEventConsumer | EmbeddedLogConsumer,
+        handler: Any,
+    ) -> None:
+        self.name = name
+        self.consumer = consumer
+        self.handler = handler
+
+    @property
+    def stats(self) -> Any:
+        return self.consumer.stats
+
+    async def run(self) -> None:
+        await self.consumer.run()
+
+    def stop(self) -> None:
+        self.consumer.stop()
+
+
+async def prepare_transport(platform: Platform, options: PipelineOptions | None = None) -> None:
+    """Distributed mode: create the topics (and their dead-letter topics) that are missing."""
+    options = options or PipelineOptions()
+    settings = platform.settings
+    if settings.kafka_brokers:
+        await ensure_topics(
+            parse_bootstrap(settings.kafka_brokers),
+            [options.topic_prefix + topic for topic in TOPICS],
+            partitions=settings.kafka_topic_partitions,
+            replication=settings.kafka_replication_factor,
+        )
+
+
+async def build_workers(
+    platform: Platform, kinds: Iterable[str], options: PipelineOptions | None = None
+) -> Workers:
+    """The workers of ``kinds`` (see :func:`expand_kinds`) for the configured mode, not yet
+    started; the transport is prepared first."""
+    options = options or PipelineOptions()
+    await prepare_transport(platform, options)
+    pipeline = _Pipeline(platform, options)
+    return Workers(
+        [pipeline.spec(kind) for kind in expand_kinds(kinds)],
+        grace_seconds=options.stop_grace_seconds + 5.0,
+    )
+
+
+async def _settled(platform: Platform) -> bool:
+    """Embedded mode: every outbox row is published and every consumer has read past it."""
+    from sqlalchemy import func, select
+
+    from restman_core.adapters.sql.tables import consumer_positions, outbox
+
+    async with platform.db.engine.connect() as conn:
+        pending = await conn.scalar(
+            select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+        )
+        last = await conn.scalar(select(func.coalesce(func.max(outbox.c.log_seq), 0)))
+        rows = await conn.execute(
+            select(consumer_positions.c.consumer, consumer_positions.c.position)
+        )
+        positions: dict[str, int] = {str(name): int(pos) for name, pos in rows.tuples()}
+    return not pending and all(positions.get(kind, 0) >= (last or 0) for kind in CONSUMER_KINDS)
+
+
+async def drain(platform: Platform, *, timeout_seconds: float = 60.0) -> None:
+    """Run every embedded worker until the outbox is published and every consumer has handled
+    everything (including the events the consumers themselves wrote), then stop them. For
+    programs that embed RestMan and tests; ``restman serve`` runs the workers continuously.
+    Raises ConfigurationError in distributed mode and Unavailable when not settled in time."""
+    from restman_core.errors import Unavailable
+
+    if is_distributed(platform):
+        raise ConfigurationError("draining is for embedded mode; run `restman worker all`")
+    workers = await build_workers(platform, (*CONSUMER_KINDS, RELAY))
+    workers.start()
+    deadline = asyncio.get_running_loop().time() + timeout_seconds
+    try:
+        calm = 0
+        while calm < 2:
+            await asyncio.sleep(0.1)
+            calm = calm + 1 if await _settled(platform) else 0
+            if asyncio.get_running_loop().time() > deadline:
+                raise Unavailable("the event pipeline did not settle in time")
+    finally:
+        workers.stop()
+        await workers.wait()

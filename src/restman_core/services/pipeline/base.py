@@ -1,0 +1,80 @@
+"""What every pipeline handler shares: the consumer names, and the unit of work that applies an
+event's effect and records the event as processed in the SAME transaction.
+
+A handler is called with every event of its topics (at least once each). It ignores event types
+it does not handle, and for the ones it does it runs one transaction that first records
+``(consumer, event_id)`` in ``processed_events``: when that record already exists the event was
+applied before (a redelivery) and the transaction does nothing else. Raising means "failed, try
+again"; the consumer retries and finally dead-letters the event.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from restman_core.domain.clock import Clock
+from restman_core.domain.events import DomainEvent
+from restman_core.ports.events import ReceivedEvent
+from restman_core.ports.storage import Database, Transaction
+
+log = logging.getLogger(__name__)
+
+# Consumer names: the processed_events/consumer_positions key in embedded mode, and (prefixed
+# with "restman-") the Kafka consumer group in distributed mode.
+KITCHEN = "kitchen"
+BILLING = "billing"
+ORDERS = "orders"
+NOTIFICATIONS = "notifications"
+ANALYTICS = "analytics"
+CONSUMERS = (KITCHEN, BILLING, ORDERS, NOTIFICATIONS, ANALYTICS)
+
+
+def group_id(consumer: str) -> str:
+    """The Kafka consumer group of a consumer."""
+    return f"restman-{consumer}"
+
+
+class PipelineHandler(Protocol):
+    """A handler plus what a consumer needs to know to feed it."""
+
+    name: str
+    topics: tuple[str, ...]
+
+    async def __call__(self, received: ReceivedEvent) -> None: ...
+
+
+Effect = Callable[[Transaction, DomainEvent], Awaitable[None]]
+
+
+class TransactionalHandler:
+    """Applies ``effects[event_type]`` once per event id, in one transaction with the mark."""
+
+    name: str = ""
+    topics: tuple[str, ...] = ()
+
+    def __init__(self, db: Database, clock: Clock, effects: dict[str, Effect]) -> None:
+        self._db = db
+        self._clock = clock
+        self._effects = effects
+        self.applied = 0
+        self.duplicates = 0
+
+    async def __call__(self, received: ReceivedEvent) -> None:
+        event = received.event
+        effect = self._effects.get(event.event_type)
+        if effect is None:
+            return
+
+        async def work(tx: Transaction) -> bool:
+            if not await tx.processed.mark(self.name, event.event_id, self._clock.now()):
+                return False
+            await effect(tx, event)
+            return True
+
+        if await self._db.run(work):
+            self.applied += 1
+        else:
+            self.duplicates += 1
+            log.debug("%s skipped duplicate %s %s", self.name, event.event_type, event.event_id)

@@ -1,0 +1,181 @@
+"""Turning events into analytics facts.
+
+Fact versions come from the event, so the same event always yields the same fact (recording it
+twice changes nothing) and a later state has a higher version:
+
+* orders: the status's place in the order machine (PLACED 1 ... COMPLETED 5, CANCELLED 6; the
+  machine only moves forward, and CANCELLED is terminal);
+* bills: PENDING 1, then PAID or CANCELLED 2 (a bill is never both);
+* tickets: the ticket's own version (it grows with every change, recalls included).
+
+An ``order.status_updated`` payload lacks the order's amount, type and placement time, so its
+fact is completed from the order itself (:class:`StatusChangeNeed`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from restman_core.domain.analytics import (
+    AnalyticsFact,
+    BillFact,
+    OrderFact,
+    OrderItemFact,
+    TicketTimingFact,
+)
+from restman_core.domain.clock import ensure_utc
+from restman_core.domain.events import (
+    BILL_CANCELLED,
+    BILL_GENERATED,
+    BILL_PAID,
+    ORDER_PLACED,
+    ORDER_STATUS_UPDATED,
+    TICKET_CREATED,
+    TICKET_UPDATED,
+    DomainEvent,
+)
+from restman_core.domain.orders import Order, OrderStatus
+from restman_core.errors import InvalidInput
+
+ORDER_VERSIONS = {
+    OrderStatus.PLACED: 1,
+    OrderStatus.ACCEPTED: 2,
+    OrderStatus.IN_PROGRESS: 3,
+    OrderStatus.READY: 4,
+    OrderStatus.COMPLETED: 5,
+    OrderStatus.CANCELLED: 6,
+}
+BILL_VERSIONS = {"PENDING": 1, "PAID": 2, "CANCELLED": 2}
+FACT_EVENTS = frozenset(
+    {
+        ORDER_PLACED,
+        ORDER_STATUS_UPDATED,
+        BILL_GENERATED,
+        BILL_PAID,
+        BILL_CANCELLED,
+        TICKET_CREATED,
+        TICKET_UPDATED,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChangeNeed:
+    """An order status change whose fact needs the order's immutable fields."""
+
+    order_id: uuid.UUID
+    status: OrderStatus
+    updated_at: datetime
+
+    def fact(self, order: Order) -> OrderFact:
+        return OrderFact(
+            order_id=order.id,
+            restaurant_id=order.restaurant_id,
+            user_id=order.user_id,
+            order_type=str(order.order_type),
+            status=str(self.status),
+            total_amount=order.total_amount,
+            placed_at=order.created_at,
+            updated_at=self.updated_at,
+            version=ORDER_VERSIONS[self.status],
+        )
+
+
+def facts_of(event: DomainEvent) -> list[AnalyticsFact] | StatusChangeNeed:
+    """The facts an event yields (empty for events analytics ignores), or what to look up.
+    Raises :class:`InvalidInput` for a payload that does not make valid facts."""
+    data = event.payload
+    try:
+        if event.event_type == ORDER_PLACED:
+            return placed_facts(data)
+        if event.event_type == ORDER_STATUS_UPDATED:
+            return StatusChangeNeed(
+                uuid.UUID(str(data["order_id"])),
+                OrderStatus(str(data["new_status"])),
+                _time(data["updated_at"]),
+            )
+        if event.event_type in (BILL_GENERATED, BILL_PAID, BILL_CANCELLED):
+            return [bill_fact(data)]
+        if event.event_type in (TICKET_CREATED, TICKET_UPDATED):
+            return [ticket_fact(data["ticket"])]
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise InvalidInput(f"{event.event_type} {event.event_id} makes no fact: {exc!r}") from exc
+    return []
+
+
+def placed_facts(data: Mapping[str, Any]) -> list[AnalyticsFact]:
+    order_id = uuid.UUID(str(data["order_id"]))
+    restaurant_id = uuid.UUID(str(data["restaurant_id"]))
+    placed_at = _time(data["placed_at"])
+    facts: list[AnalyticsFact] = [
+        OrderFact(
+            order_id=order_id,
+            restaurant_id=restaurant_id,
+            user_id=uuid.UUID(str(data["user_id"])),
+            order_type=str(data.get("order_type") or ""),
+            status=str(OrderStatus.PLACED),
+            total_amount=Decimal(str(data["total_amount"])),
+            placed_at=placed_at,
+            updated_at=placed_at,
+            version=ORDER_VERSIONS[OrderStatus.PLACED],
+        )
+    ]
+    for item in data["items"]:
+        facts.append(
+            OrderItemFact(
+                item_id=uuid.UUID(str(item["id"])),
+                order_id=order_id,
+                restaurant_id=restaurant_id,
+                food_id=uuid.UUID(str(item["food_id"])),
+                food_name=str(item["food_name"]),
+                quantity=int(item["quantity"]),
+                unit_price=Decimal(str(item["unit_price"])),
+                subtotal=Decimal(str(item["subtotal"])),
+                placed_at=placed_at,
+            )
+        )
+    return facts
+
+
+def bill_fact(data: Mapping[str, Any]) -> BillFact:
+    status = str(data["status"])
+    paid_at = data.get("paid_at")
+    return BillFact(
+        bill_id=uuid.UUID(str(data["id"])),
+        order_id=uuid.UUID(str(data["order_id"])),
+        restaurant_id=uuid.UUID(str(data["restaurant_id"])),
+        user_id=uuid.UUID(str(data["user_id"])),
+        subtotal=Decimal(str(data["subtotal"])),
+        tax_amount=Decimal(str(data["tax_amount"])),
+        discount_amount=Decimal(str(data["discount_amount"])),
+        tip_amount=Decimal(str(data["tip_amount"])),
+        total_amount=Decimal(str(data["total_amount"])),
+        status=status,
+        payment_method=str(data.get("payment_method") or ""),
+        generated_at=_time(data["generated_at"]),
+        paid_at=_time(paid_at) if paid_at else None,
+        updated_at=_time(data["updated_at"]),
+        version=BILL_VERSIONS[status],
+    )
+
+
+def ticket_fact(ticket: Mapping[str, Any]) -> TicketTimingFact:
+    ready_at = ticket.get("ready_at")
+    return TicketTimingFact(
+        ticket_id=uuid.UUID(str(ticket["id"])),
+        order_id=uuid.UUID(str(ticket["order_id"])),
+        restaurant_id=uuid.UUID(str(ticket["restaurant_id"])),
+        station=str(ticket["station"]),
+        new_at=_time(ticket["created_at"]),
+        ready_at=_time(ready_at) if ready_at else None,
+        version=int(ticket["version"]),
+    )
+
+
+def _time(text: object) -> datetime:
+    return ensure_utc(datetime.fromisoformat(str(text).replace("Z", "+00:00")))

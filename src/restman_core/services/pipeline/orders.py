@@ -1,0 +1,34 @@
+"""Orders consumer: kitchen progress moves the order (ACCEPTED, IN_PROGRESS, READY, COMPLETED).
+
+The order status follows the CURRENT tickets of the order (not the event's snapshot), so a
+late or redelivered ticket event never moves an order backwards; moves that are no longer legal
+(the order is completed or cancelled) are ignored and logged by
+:meth:`OrderService.follow_kitchen`.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from restman_core.domain.clock import Clock
+from restman_core.domain.events import TICKET_CREATED, TICKET_UPDATED, TOPIC_ORDER, DomainEvent
+from restman_core.domain.kitchen import order_status_from_tickets
+from restman_core.ports.storage import Database, Transaction
+from restman_core.services.orders import OrderService
+from restman_core.services.pipeline.base import ORDERS, TransactionalHandler
+
+
+class OrdersHandler(TransactionalHandler):
+    name = ORDERS
+    topics: tuple[str, ...] = (TOPIC_ORDER,)
+
+    def __init__(self, db: Database, clock: Clock, orders: OrderService) -> None:
+        self._orders = orders
+        super().__init__(db, clock, {TICKET_CREATED: self._follow, TICKET_UPDATED: self._follow})
+
+    async def _follow(self, tx: Transaction, event: DomainEvent) -> None:
+        order_id = uuid.UUID(str(event.payload["order_id"]))
+        tickets = await tx.tickets.for_order(order_id)
+        target = order_status_from_tickets(t.status for t in tickets)
+        if target is not None:
+            await self._orders.follow_kitchen(tx, order_id, target)

@@ -1,0 +1,226 @@
+"""The embedded pipeline's parts: dead letters, the relay lease, graceful stops, housekeeping."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from restman_core.adapters.sql.dead_letters import list_dead_letters
+from restman_core.adapters.sql.housekeeping import Housekeeper
+from restman_core.adapters.sql.leases import LeaseLost, SqlLease, confirm_in
+from restman_core.adapters.sql.relay import OutboxRelay
+from restman_core.adapters.sql.sqlwork import run_sql
+from restman_core.adapters.sql.tables import (
+    bills,
+    consumer_positions,
+    idempotency_keys,
+    outbox,
+    processed_events,
+)
+from restman_core.bootstrap import Platform
+from restman_core.bootstrap_events import build_workers
+from restman_core.domain.events import ORDER_PLACED, DomainEvent
+from restman_core.ports.storage import IdempotencyRecord, Transaction
+from tests.pipeline.checks import all_published
+from tests.pipeline.conftest import FAST, PlatformFactory
+from tests.pipeline.world import place_orders, rows, seed
+from tests.support.services import wait_for
+
+
+class SteppingClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.moment = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+async def test_poison_event_is_dead_lettered_and_the_next_events_flow(
+    make_platform: PlatformFactory, database_overrides: dict[str, Any]
+) -> None:
+    platform = await make_platform(**database_overrides)
+    world = await seed(platform, restaurants=1, customers=1)
+    poison = DomainEvent(
+        ORDER_PLACED, uuid.uuid4(), platform.clock.now(), {"order_id": str(uuid.uuid4())}
+    )
+    await platform.db.run(lambda tx: tx.outbox.add([poison]))
+    await place_orders(platform, world, 3, random.Random(1))
+
+    workers = await build_workers(platform, ["relay", "kitchen"], FAST)
+    workers.start()
+    try:
+        await wait_for(lambda: _tickets_of(platform, world.placed[-1].id), timeout=20)
+        kitchen = workers.worker("kitchen")
+        assert kitchen is not None
+        stats = getattr(kitchen, "stats")  # noqa: B009 - Worker exposes stats dynamically
+        assert stats.dead_lettered == 1
+        assert stats.failed_attempts == FAST.max_attempts
+    finally:
+        await workers.shutdown()
+    letters = await run_sql(platform.db, lambda conn: list_dead_letters(conn, "kitchen"))
+    assert [(d.event_id, d.attempts) for d in letters] == [(poison.event_id, FAST.max_attempts)]
+    assert "KeyError" in letters[0].error
+    for order in world.placed:
+        assert await _tickets_of(platform, order.id)
+
+
+async def _tickets_of(platform: Platform, order_id: uuid.UUID) -> bool:
+    return bool(await platform.db.run(lambda tx: tx.tickets.for_order(order_id)))
+
+
+async def test_graceful_stop_saves_the_position_and_restart_resumes_there(
+    make_platform: PlatformFactory, database_overrides: dict[str, Any]
+) -> None:
+    platform = await make_platform(**database_overrides)
+    world = await seed(platform, restaurants=1, customers=2)
+    await place_orders(platform, world, 5, random.Random(2))
+    workers = await build_workers(platform, ["relay", "billing"], FAST)
+    workers.start()
+    await wait_for(lambda: _bills(platform, 5), timeout=20)
+    await wait_for(lambda: _billing_at_end(platform), timeout=20)
+    await workers.shutdown()
+    assert await _billing_at_end(platform)
+
+    await place_orders(platform, world, 2, random.Random(3))
+    workers = await build_workers(platform, ["relay", "billing"], FAST)
+    workers.start()
+    try:
+        await wait_for(lambda: _bills(platform, 7), timeout=20)
+    finally:
+        await workers.shutdown()
+    billing = workers.worker("billing")
+    handler = getattr(billing, "handler")  # noqa: B009
+    assert handler.applied == 2  # only the new orders: nothing before the position again
+    assert handler.duplicates == 0
+
+
+async def _billing_at_end(platform: Platform) -> bool:
+    """The billing consumer's saved position is the end of the fully published log."""
+    [(last,)] = await rows(platform, select(func.max(outbox.c.log_seq)))
+    saved = await rows(
+        platform,
+        select(consumer_positions.c.position).where(consumer_positions.c.consumer == "billing"),
+    )
+    return await all_published(platform) and saved == [(last,)]
+
+
+async def _bills(platform: Platform, count: int) -> bool:
+    [(found,)] = await rows(platform, select(func.count()).select_from(bills))
+    return int(found) == count
+
+
+async def test_two_relays_only_the_lease_holder_publishes(
+    make_platform: PlatformFactory, database_overrides: dict[str, Any]
+) -> None:
+    platform = await make_platform(**database_overrides)
+    world = await seed(platform, restaurants=1, customers=2)
+    relays = [
+        OutboxRelay(
+            platform.db, platform.clock, None, lease_seconds=2.0, batch_size=7, poll_interval=0.02
+        )
+        for _ in range(2)
+    ]
+    tasks = [asyncio.create_task(relay.run()) for relay in relays]
+    try:
+        await place_orders(platform, world, 30, random.Random(4))
+        await wait_for(lambda: all_published(platform), timeout=20)
+        assert sorted(r.stats.published > 0 for r in relays) == [False, True]
+        active = next(r for r in relays if r.stats.published)
+        standby = next(r for r in relays if r is not active)
+        active.stop()  # a graceful stop releases the lease: the standby takes over
+        await place_orders(platform, world, 5, random.Random(5))
+        await wait_for(lambda: all_published(platform), timeout=20)
+        assert standby.stats.published > 0
+    finally:
+        for relay in relays:
+            relay.stop()
+        await asyncio.gather(*tasks)
+    seqs = [
+        r.log_seq
+        for r in await rows(platform, select(outbox.c.log_seq).order_by(outbox.c.position))
+    ]
+    assert seqs == list(range(1, len(seqs) + 1))  # every row once, numbered in commit order
+
+
+async def test_lease_is_taken_over_only_after_it_expires(
+    make_platform: PlatformFactory, database_overrides: dict[str, Any]
+) -> None:
+    platform = await make_platform(**database_overrides)
+    clock = SteppingClock()
+    first = SqlLease(platform.db, clock, "duty", "first", ttl_seconds=10)
+    second = SqlLease(platform.db, clock, "duty", "second", ttl_seconds=10)
+    assert await first.hold()
+    assert not await second.hold()
+    clock.advance(seconds=9)
+    assert await first.hold()  # renewed until 12:00:19
+    clock.advance(seconds=9)
+    assert not await second.hold()
+    clock.advance(seconds=2)  # first did not renew in time (it hung or died)
+    assert await second.hold()
+    assert not await first.hold()
+    # The stale holder cannot act under the lease any more.
+    try:
+        await run_sql(
+            platform.db,
+            lambda conn: confirm_in(conn, "duty", "first", clock.now(), timedelta(seconds=10)),
+        )
+    except LeaseLost:
+        pass
+    else:
+        raise AssertionError("a stale holder confirmed a lease it lost")
+
+
+async def test_housekeeping_prunes_old_rows_once_under_a_lease(
+    make_platform: PlatformFactory, database_overrides: dict[str, Any]
+) -> None:
+    platform = await make_platform(**database_overrides)
+    clock = SteppingClock()
+    old, recent = clock.now() - timedelta(days=10), clock.now() - timedelta(days=1)
+    events = [DomainEvent(ORDER_PLACED, uuid.uuid4(), old, {"n": n}) for n in range(4)]
+    await platform.db.run(lambda tx: tx.outbox.add(events))
+    relay = OutboxRelay(platform.db, clock, None)
+    clock.moment = old
+    relay_task = asyncio.create_task(relay.run())
+    await wait_for(lambda: all_published(platform), timeout=10)
+    relay.stop()
+    await relay_task
+    # One embedded consumer has read only the first two rows: the other two must stay.
+    await run_sql(
+        platform.db,
+        lambda conn: conn.execute(
+            consumer_positions.insert().values(consumer="kitchen", position=2, updated_at=old)
+        ),
+    )
+    user = uuid.uuid4()
+
+    async def seed_marks(tx: Transaction) -> None:
+        await tx.processed.mark("kitchen", uuid.uuid4(), old)
+        await tx.processed.mark("kitchen", uuid.uuid4(), recent)
+        await tx.idempotency.add(IdempotencyRecord(user, "s", "old", "f", uuid.uuid4(), old))
+        await tx.idempotency.add(IdempotencyRecord(user, "s", "new", "f", uuid.uuid4(), recent))
+
+    await platform.db.run(seed_marks)
+    clock.moment = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    keepers = [
+        Housekeeper(platform.db, clock, retention_days=7, idempotency_ttl_hours=24)
+        for _ in range(2)
+    ]
+    first = await keepers[0].run_once()
+    second = await keepers[1].run_once()
+    assert first.ran
+    assert not second.ran
+    assert (first.outbox, first.processed_events, first.idempotency_keys) == (2, 1, 1)
+    left = await rows(platform, select(outbox.c.log_seq).order_by(outbox.c.log_seq))
+    assert [r.log_seq for r in left] == [3, 4]
+    assert len(await rows(platform, select(processed_events.c.event_id))) == 1
+    assert [r.key for r in await rows(platform, select(idempotency_keys.c.key))] == ["new"]

@@ -1,0 +1,219 @@
+"""A small restaurant world for the pipeline tests, and the checks that prove the pipeline
+left SQL and analytics consistent: every order has exactly its tickets and one bill, and the
+analytics reports equal sums computed from the SQL rows."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from restman_core.adapters.sql.tables import bills, kitchen_tickets, order_items, orders
+from restman_core.bootstrap import Platform
+from restman_core.domain.access import Actor, Role
+from restman_core.domain.analytics import AnalyticsScope
+from restman_core.domain.kitchen import TicketStatus
+from restman_core.domain.orders import Order, OrderStatus
+from restman_core.domain.users import User
+
+STATIONS = ("grill", "cold", "bar")
+
+
+@dataclass
+class World:
+    owners: dict[uuid.UUID, Actor] = field(default_factory=dict)  # restaurant id -> owner
+    foods: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=dict)  # restaurant -> foods
+    customers: list[Actor] = field(default_factory=list)
+    placed: list[Order] = field(default_factory=list)
+    cancelled: set[uuid.UUID] = field(default_factory=set)
+
+
+async def add_user(platform: Platform, role: Role, email: str) -> Actor:
+    now = platform.clock.now()
+    user = User(
+        id=uuid.uuid4(), email=email, role=role, is_active=True, created_at=now, updated_at=now
+    )
+    await platform.db.run(lambda tx: tx.users.add(user))
+    return user.as_actor()
+
+
+async def seed(platform: Platform, restaurants: int = 3, customers: int = 8) -> World:
+    """Restaurants (each with one category per station and two foods per category) and
+    customers."""
+    world = World()
+    for r in range(restaurants):
+        owner = await add_user(platform, Role.OWNER, f"owner{r}-{uuid.uuid4().hex[:6]}@example.com")
+        restaurant = await platform.menus.create_restaurant(
+            owner, {"name": f"Bistro {r}", "tax_rate": "0.08"}
+        )
+        world.owners[restaurant.id] = owner
+        world.foods[restaurant.id] = []
+        for station in STATIONS:
+            category = await platform.menus.create_category(
+                owner, restaurant.id, {"name": f"{station} dishes", "station": station}
+            )
+            for n in range(2):
+                food = await platform.menus.create_food(
+                    owner,
+                    restaurant.id,
+                    {
+                        "name": f"{station} dish {n}",
+                        "price": f"{4 + n * 3 + r}.{25 * n:02d}",
+                        "category_id": str(category.id),
+                    },
+                )
+                world.foods[restaurant.id].append(food.id)
+    for c in range(customers):
+        world.customers.append(
+            await add_user(platform, Role.CUSTOMER, f"c{c}-{uuid.uuid4().hex[:6]}@example.com")
+        )
+    return world
+
+
+async def place_orders(platform: Platform, world: World, count: int, rng: random.Random) -> None:
+    """Place ``count`` orders of one to four lines at random restaurants."""
+    restaurant_ids = sorted(world.foods)
+    for _ in range(count):
+        restaurant_id = rng.choice(restaurant_ids)
+        lines = rng.sample(world.foods[restaurant_id], rng.randint(1, 4))
+        placed = await platform.orders.place_order(
+            rng.choice(world.customers),
+            {
+                "restaurant_id": str(restaurant_id),
+                "order_type": "takeaway",
+                "items": [{"food_id": str(f), "quantity": rng.randint(1, 3)} for f in lines],
+            },
+        )
+        world.placed.append(placed.order)
+
+
+async def cancel_orders(platform: Platform, world: World, orders_: list[Order]) -> None:
+    """Customers cancel these (still PLACED) orders."""
+    customers = {c.user_id: c for c in world.customers}
+    for order in orders_:
+        await platform.orders.change_status(
+            customers[order.user_id], order.id, OrderStatus.CANCELLED
+        )
+        world.cancelled.add(order.id)
+
+
+async def rows(platform: Platform, query: Any) -> list[Any]:
+    async with platform.db.engine.connect() as conn:
+        return list((await conn.execute(query)).all())
+
+
+async def tickets_and_bills_complete(platform: Platform, world: World) -> bool:
+    """True when every placed order has one ticket per station of its items and one bill, and
+    every cancelled order's open tickets and bill are cancelled."""
+    tickets = await rows(
+        platform,
+        select(kitchen_tickets.c.order_id, kitchen_tickets.c.station, kitchen_tickets.c.status),
+    )
+    bill_rows = await rows(platform, select(bills.c.order_id, bills.c.status))
+    by_order: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for t in tickets:
+        by_order[t.order_id].append(t)
+    bill_of = {b.order_id: b.status for b in bill_rows}
+    if len(bill_rows) != len(world.placed) or len(bill_of) != len(world.placed):
+        return False
+    for order in world.placed:
+        stations = sorted({i.station for i in order.items})
+        if sorted(t.station for t in by_order[order.id]) != stations:
+            return False
+        if order.id in world.cancelled:
+            if bill_of[order.id] != "CANCELLED":
+                return False
+            if any(t.status != TicketStatus.CANCELLED for t in by_order[order.id]):
+                return False
+        elif bill_of[order.id] == "CANCELLED":
+            return False
+    return True
+
+
+async def assert_exact_tickets_and_bills(platform: Platform, world: World) -> None:
+    """The strict form, with messages (call after :func:`tickets_and_bills_complete`)."""
+    tickets = await rows(platform, select(kitchen_tickets.c.order_id, kitchen_tickets.c.station))
+    pairs = Counter((t.order_id, t.station) for t in tickets)
+    assert max(pairs.values()) == 1, "a station got two tickets for one order"
+    expected = {(o.id, i.station) for o in world.placed for i in o.items}
+    assert set(pairs) == expected
+    bill_orders = Counter(b.order_id for b in await rows(platform, select(bills.c.order_id)))
+    assert set(bill_orders) == {o.id for o in world.placed}
+    assert max(bill_orders.values()) == 1
+
+
+async def sql_totals(platform: Platform) -> dict[str, Any]:
+    """What the analytics reports must say, computed from SQL."""
+    bill_rows = await rows(
+        platform, select(bills.c.subtotal, bills.c.tax_amount, bills.c.total_amount, bills.c.status)
+    )
+    live = [b for b in bill_rows if b.status != "CANCELLED"]
+    order_rows = await rows(platform, select(orders.c.id, orders.c.status))
+    items = await rows(
+        platform,
+        select(order_items.c.food_id, order_items.c.quantity, order_items.c.subtotal)
+        .join(orders, orders.c.id == order_items.c.order_id)
+        .where(orders.c.status != "CANCELLED"),
+    )
+    quantity: Counter[uuid.UUID] = Counter()
+    revenue: dict[uuid.UUID, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    for item in items:
+        quantity[item.food_id] += item.quantity
+        revenue[item.food_id] += item.subtotal
+    return {
+        "revenue": sum((b.subtotal for b in live), Decimal("0.00")),
+        "tax": sum((b.tax_amount for b in live), Decimal("0.00")),
+        "gross": sum((b.total_amount for b in live), Decimal("0.00")),
+        "bills": len(live),
+        "statuses": dict(Counter(o.status for o in order_rows)),
+        "food_quantity": dict(quantity),
+        "food_revenue": dict(revenue),
+    }
+
+
+async def analytics_totals(platform: Platform) -> dict[str, Any]:
+    """The same figures from the analytics store."""
+    store = await platform.analytics()
+    scope = AnalyticsScope.everything()
+    revenue = await store.revenue(scope)
+    statuses = await store.orders_by_status(scope)
+    top = await store.top_foods(scope, limit=1000)
+    return {
+        "revenue": revenue.total_revenue,
+        "tax": revenue.tax_total,
+        "gross": revenue.gross_total,
+        "bills": revenue.total_orders,
+        "statuses": {s.status: s.count for s in statuses},
+        "food_quantity": {f.food_id: f.total_quantity for f in top},
+        "food_revenue": {f.food_id: f.total_revenue for f in top},
+    }
+
+
+async def analytics_match_sql(platform: Platform) -> bool:
+    return await analytics_totals(platform) == await sql_totals(platform)
+
+
+async def cook(platform: Platform, world: World, order: Order, target: TicketStatus) -> None:
+    """The restaurant's owner moves every ticket of ``order`` forward to ``target``."""
+    owner = world.owners[order.restaurant_id]
+    for ticket in await platform.db.run(lambda tx: tx.tickets.for_order(order.id)):
+        status = ticket.status
+        while status != target:
+            nxt = {
+                TicketStatus.NEW: TicketStatus.ACCEPTED,
+                TicketStatus.ACCEPTED: TicketStatus.IN_PROGRESS,
+                TicketStatus.IN_PROGRESS: TicketStatus.READY,
+                TicketStatus.READY: TicketStatus.DELIVERED_TO_SERVICE,
+            }[status]
+            status = (await platform.kitchen.move_ticket(owner, ticket.id, nxt)).status
+
+
+async def order_status(platform: Platform, order_id: uuid.UUID) -> OrderStatus:
+    order = await platform.db.run(lambda tx: tx.orders.get(order_id))
+    assert order is not None
+    return order.status
