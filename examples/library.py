@@ -12,17 +12,24 @@ async def main() -> None:
         platform = await bootstrap(load_settings(data_dir=data_dir))
         try:
             owner = (await platform.users.ensure("owner@example.com", Role.OWNER)).as_actor()
-            guest: Actor = (await platform.users.ensure("guest@example.com", Role.CUSTOMER)).as_actor()
+            guest: Actor = (
+                await platform.users.ensure("guest@example.com", Role.CUSTOMER)
+            ).as_actor()
 
             pizzeria = await platform.menus.create_restaurant(owner, {"name": "Pizza Palace"})
             pizzas = await platform.menus.create_category(owner, pizzeria.id, {"name": "Pizzas"})
             margherita = await platform.menus.create_food(
-                owner, pizzeria.id, {"category_id": pizzas.id, "name": "Margherita", "price": "12.99"}
+                owner,
+                pizzeria.id,
+                {"category_id": pizzas.id, "name": "Margherita", "price": "12.99"},
             )
 
             placed = await platform.orders.place_order(
                 guest,
-                {"restaurant_id": pizzeria.id, "items": [{"food_id": margherita.id, "quantity": 2}]},
+                {
+                    "restaurant_id": pizzeria.id,
+                    "items": [{"food_id": margherita.id, "quantity": 2}],
+                },
             )
             print("order", placed.order.number, "total", placed.order.total_amount)
 

@@ -26,10 +26,10 @@ from restman_core.adapters.redis import (
     RedisSessionStore,
     open_redis,
 )
-from restman_core.adapters.sql.auth_sessions import SqlSessionStore
-from restman_core.adapters.sql.auth_state import SqlCodeStore, SqlRateLimiter
 from restman_core.adapters.smtp.mailer import SmtpMailer
 from restman_core.adapters.sql import migrate
+from restman_core.adapters.sql.auth_sessions import SqlSessionStore
+from restman_core.adapters.sql.auth_state import SqlCodeStore, SqlRateLimiter
 from restman_core.adapters.sql.database import SqlDatabase, open_database
 from restman_core.adapters.sql.urls import sqlite_url
 from restman_core.config import Settings, load_settings
@@ -43,6 +43,7 @@ from restman_core.services.accounts import AccountService
 from restman_core.services.auth import AuthService
 from restman_core.services.billing import BillingService
 from restman_core.services.kitchen import KitchenService
+from restman_core.services.menu_import import MenuImportService
 from restman_core.services.menus import MenuService
 from restman_core.services.orders import OrderService
 from restman_core.services.staff import StaffService
@@ -99,6 +100,7 @@ class Platform:
     cache: Cache
     mailer: Mailer
     menus: MenuService
+    menu_import: MenuImportService
     orders: OrderService
     kitchen: KitchenService
     billing: BillingService
@@ -127,6 +129,14 @@ class Platform:
                 await store.ensure_schema()
                 self._analytics = store
             return self._analytics
+
+    async def process_events(self, *, timeout_seconds: float = 60.0) -> None:
+        """Embedded mode: run the event pipeline until every event so far has had its effect
+        (tickets and bills opened, orders moved, mail sent, analytics written), then stop it.
+        ``restman serve`` runs the pipeline continuously; this is for embedding programs."""
+        from restman_core.bootstrap_events import drain
+
+        await drain(self, timeout_seconds=timeout_seconds)
 
     async def close(self) -> None:
         """Release connections and engines; safe to call twice."""
@@ -204,7 +214,7 @@ async def bootstrap(
     url = database_url(settings)
     db = open_database(url, pool_size=settings.database_pool_size, echo=settings.database_echo)
     if db.dialect == "sqlite":
-        Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(Path(settings.data_dir).mkdir, parents=True, exist_ok=True)
         if migrate_embedded:
             await asyncio.to_thread(migrate.upgrade, url)
     state = build_sign_in_state(settings, db)
@@ -222,6 +232,7 @@ async def bootstrap(
             cache_ttl_seconds=settings.menu_cache_ttl_seconds,
             default_tax_rate=Decimal(settings.default_tax_rate),
         ),
+        menu_import=MenuImportService(db, clock, cache=cache),
         orders=OrderService(db, clock, menu_cache=cache),
         kitchen=KitchenService(db, clock),
         billing=BillingService(db, clock),

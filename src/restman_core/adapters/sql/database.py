@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
 
 from restman_core.adapters.sql.schema import metadata
 from restman_core.adapters.sql.transaction import RetryUnit, SqlTransaction
@@ -83,7 +82,9 @@ def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False) -> A
     if backend == "sqlite":
         if target.database and target.database != ":memory:":
             Path(target.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(target, poolclass=NullPool, echo=echo)
+        # A small pool of file connections: opening one (a driver thread plus the PRAGMAs) costs
+        # more than most units of work.
+        engine = create_async_engine(target, pool_size=pool_size, max_overflow=0, echo=echo)
         _configure_sqlite(engine)
         return engine
     return create_async_engine(
