@@ -17,8 +17,13 @@ prep_time_seconds      no        whole number of seconds
 =====================  ========  ===========================================================
 
 CSV has a header row naming the columns (any order). JSON and YAML hold a list of objects, or
-an object with a ``foods`` list. Every row is checked before anything is written, and each bad
-row is reported with its line number in the file.
+an object with a ``foods`` list.
+
+This module only knows the files: it turns one into
+:class:`~restman_core.services.menu_import.MenuImportRow` values with their line numbers, and
+reports what makes a row unreadable (an unknown field, more values than columns, an item that
+is not an object). Whether a value is good is the core's rule
+(:mod:`restman_core.services.menu_import`); so is matching foods and categories by name.
 """
 
 from __future__ import annotations
@@ -26,22 +31,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from restman_core.domain.menus import (
-    clean_name,
-    clean_non_negative_int,
-    clean_station,
-    clean_text,
-)
-from restman_core.domain.money import format_money, parse_money
+from restman_core.domain.money import format_money
 from restman_core.errors import InvalidInput
+from restman_core.services.menu_import import MenuEntry, MenuImportRow, RowProblem
 
 FIELDS = (
     "category",
@@ -55,35 +53,9 @@ FIELDS = (
     "prep_time_seconds",
 )
 FORMATS = ("csv", "json", "yaml")
-_TRUE = {"true", "yes", "y", "1"}
-_FALSE = {"false", "no", "n", "0"}
 
-
-@dataclass(frozen=True, slots=True)
-class MenuRow:
-    """One valid food row and the file line it came from."""
-
-    line: int
-    category: str
-    name: str
-    price: Decimal
-    description: str | None
-    station: str | None
-    category_station: str | None
-    available: bool
-    stock: int | None
-    prep_time_seconds: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    """Why the row at ``line`` was rejected."""
-
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
+RawRow = tuple[int, Mapping[str, Any] | str]
+"""A row's line and its fields, or why it cannot be read as a row at all."""
 
 
 def format_of(path: Path, explicit: str | None = None) -> str:
@@ -102,71 +74,23 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _whole(value: Any, field: str, maximum: int = 1_000_000) -> int | None:
-    if _blank(value):
-        return None
-    if isinstance(value, str):
-        try:
-            value = int(value.strip())
-        except ValueError:
-            raise InvalidInput(f"{field} must be a whole number") from None
-    return clean_non_negative_int(value, field=field, maximum=maximum)
-
-
-def _flag(value: Any) -> bool:
-    if _blank(value):
-        return True
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise InvalidInput("available must be true or false")
-
-
-def parse_row(line: int, raw: Mapping[str, Any]) -> MenuRow:
-    """Check one row with the domain's own rules; raises InvalidInput naming the problem."""
-    unknown = sorted(str(k) for k in raw if k not in FIELDS)
-    if unknown:
-        raise InvalidInput(f"unknown field {', '.join(unknown)}")
-    price = raw.get("price")
-    if _blank(price):
-        raise InvalidInput("price is required")
-    return MenuRow(
-        line=line,
-        category=clean_name(raw.get("category"), field="category"),
-        name=clean_name(raw.get("name")),
-        price=parse_money(str(price) if isinstance(price, float) else price, field="price"),
-        description=clean_text(raw.get("description"), field="description"),
-        station=clean_station(raw.get("station")),
-        category_station=clean_station(raw.get("category_station"), field="category_station"),
-        available=_flag(raw.get("available")),
-        stock=_whole(raw.get("stock"), "stock"),
-        prep_time_seconds=_whole(raw.get("prep_time_seconds"), "prep_time_seconds", 86_400),
-    )
-
-
-def _csv_rows(text: str) -> list[tuple[int, Mapping[str, Any]]]:
+def _csv_rows(text: str) -> list[RawRow]:
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
     unknown = [h for h in header if h not in FIELDS]
     if unknown or not header:
         wrong = ", ".join(unknown) if unknown else "missing"
         raise InvalidInput(f"line 1: header {wrong} (columns: {', '.join(FIELDS)})")
-    rows: list[tuple[int, Mapping[str, Any]]] = []
+    rows: list[RawRow] = []
     for raw in reader:
         if None in raw:
-            rows.append((reader.line_num, {"__extra__": raw[None]}))
-            continue
-        if all(_blank(v) for v in raw.values()):
-            continue
-        rows.append((reader.line_num, raw))
+            rows.append((reader.line_num, "more values than columns"))
+        elif not all(_blank(v) for v in raw.values()):
+            rows.append((reader.line_num, raw))
     return rows
 
 
-def _document_rows(text: str, kind: str) -> list[tuple[int, Mapping[str, Any]]]:
+def _document_rows(text: str, kind: str) -> list[RawRow]:
     try:
         data = json.loads(text) if kind == "json" else yaml.safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -181,44 +105,50 @@ def _document_rows(text: str, kind: str) -> list[tuple[int, Mapping[str, Any]]]:
         data = data.get("foods")
     if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
         raise InvalidInput("line 1: expected a list of foods (or an object with a foods list)")
-    rows: list[tuple[int, Mapping[str, Any]]] = []
+    rows: list[RawRow] = []
     for item, item_node in zip(data, node.value, strict=True):
         line = item_node.start_mark.line + 1
-        rows.append((line, item if isinstance(item, dict) else {"__not_an_object__": item}))
+        rows.append((line, item if isinstance(item, dict) else "each food must be an object"))
     return rows
 
 
-def read_menu(text: str, kind: str) -> tuple[list[MenuRow], list[RowProblem]]:
-    """Every valid row and every problem (bad rows, and foods named twice) of a menu file.
-    A file that cannot be read at all raises InvalidInput."""
+def read_menu(text: str, kind: str) -> tuple[list[MenuImportRow], list[RowProblem]]:
+    """Every readable row of a menu file (values unchecked) and every unreadable one.
+    A file that cannot be read at all, or lists no foods, raises InvalidInput."""
     raw_rows = _csv_rows(text) if kind == "csv" else _document_rows(text, kind)
-    rows: list[MenuRow] = []
-    problems: list[RowProblem] = []
-    seen: dict[str, int] = {}
-    for line, raw in raw_rows:
-        if "__extra__" in raw:
-            problems.append(RowProblem(line, "more values than columns"))
-            continue
-        if "__not_an_object__" in raw:
-            problems.append(RowProblem(line, "each food must be an object"))
-            continue
-        try:
-            row = parse_row(line, raw)
-        except InvalidInput as error:
-            problems.append(RowProblem(line, error.message))
-            continue
-        first = seen.setdefault(row.name.lower(), line)
-        if first != line:
-            problems.append(RowProblem(line, f"{row.name!r} is already on line {first}"))
-            continue
-        rows.append(row)
     if not raw_rows:
         raise InvalidInput("the file lists no foods")
+    rows: list[MenuImportRow] = []
+    problems: list[RowProblem] = []
+    for line, raw in raw_rows:
+        if isinstance(raw, str):
+            problems.append(RowProblem(line, raw))
+            continue
+        unknown = sorted(str(k) for k in raw if k not in FIELDS)
+        if unknown:
+            problems.append(RowProblem(line, f"unknown field {', '.join(unknown)}"))
+            continue
+        rows.append(MenuImportRow(line, **{str(k): v for k, v in raw.items()}))
     return rows, problems
 
 
-def write_menu(rows: list[dict[str, Any]], kind: str) -> str:
-    """Rows (dicts with :data:`FIELDS`) in the given format, ready to import again."""
+def _record(entry: MenuEntry) -> dict[str, Any]:
+    return {
+        "category": entry.category,
+        "name": entry.name,
+        "price": format_money(entry.price),
+        "description": entry.description,
+        "station": entry.station,
+        "category_station": entry.category_station,
+        "available": entry.available,
+        "stock": entry.stock,
+        "prep_time_seconds": entry.prep_time_seconds,
+    }
+
+
+def write_menu(entries: Sequence[MenuEntry], kind: str) -> str:
+    """Menu entries in the given format (columns :data:`FIELDS`), ready to import again."""
+    rows = [_record(entry) for entry in entries]
     if kind == "csv":
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
@@ -228,7 +158,3 @@ def write_menu(rows: list[dict[str, Any]], kind: str) -> str:
     if kind == "json":
         return json.dumps({"foods": rows}, indent=2, ensure_ascii=False) + "\n"
     return yaml.safe_dump({"foods": rows}, sort_keys=False, allow_unicode=True)
-
-
-def money_text(value: Decimal) -> str:
-    return format_money(value)
