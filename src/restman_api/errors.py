@@ -1,0 +1,162 @@
+"""The one exception table of the API: every error, ours or the framework's, becomes the
+contract's body ``{"error": CODE, "message": text[, "details": ...]}``.
+
+Nothing internal leaks: unexpected exceptions are logged with the request id and answered with a
+generic INTERNAL_ERROR; framework messages are replaced by fixed texts except validation
+messages, which only describe the client's own input.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from restman_core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    RestmanError,
+    Unauthorized,
+    Unavailable,
+)
+
+log = logging.getLogger("restman_api")
+
+
+class ErrorBody(msgspec.Struct, omit_defaults=True):
+    """The body of every error response."""
+
+    error: str
+    message: str
+    details: dict[str, Any] | None = None
+
+
+# Core error -> HTTP status. Anything else (ConfigurationError, a bare RestmanError) is a 500.
+CORE_STATUS: Mapping[type[RestmanError], int] = {
+    InvalidInput: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    RateLimited: 429,
+    Unavailable: 503,
+}
+
+# Framework status -> (code, fixed message).
+FRAMEWORK_ERRORS: Mapping[int, tuple[str, str]] = {
+    400: ("BAD_REQUEST", "The request could not be understood (is the body valid JSON?)"),
+    401: ("UNAUTHORIZED", "Authentication required"),
+    403: ("FORBIDDEN", "Your role may not do this"),
+    404: ("NOT_FOUND", "No such resource"),
+    405: ("METHOD_NOT_ALLOWED", "This method is not allowed on this resource"),
+    413: ("PAYLOAD_TOO_LARGE", "The request body is too large"),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "Send the request body as application/json"),
+    429: ("RATE_LIMITED", "Too many requests"),
+    503: ("SERVICE_UNAVAILABLE", "The service is unavailable; try again"),
+}
+
+STATUS_DESCRIPTIONS: Mapping[int, str] = {
+    400: "Invalid input (VALIDATION_ERROR) or a malformed request (BAD_REQUEST)",
+    401: "Missing, expired or revoked session (UNAUTHORIZED)",
+    403: "The caller's role may never do this (FORBIDDEN)",
+    404: "No such object, or not the caller's (NOT_FOUND)",
+    409: "Conflicts with the current state (CONFLICT)",
+    413: "Body too large (PAYLOAD_TOO_LARGE)",
+    415: "Body is not JSON (UNSUPPORTED_MEDIA_TYPE)",
+    429: "Rate limited (RATE_LIMITED, with Retry-After)",
+    503: "A backend is unavailable (SERVICE_UNAVAILABLE)",
+}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response[ErrorBody]:
+    return Response(
+        ErrorBody(error=code, message=message, details=dict(details) if details else None),
+        status_code=status,
+        headers=dict(headers or {}),
+        media_type="application/json",
+    )
+
+
+def core_error(_: Request[Any, Any, Any], exc: RestmanError) -> Response[ErrorBody]:
+    """Translate a core error; statuses come from :data:`CORE_STATUS` by class."""
+    status = next((s for cls, s in CORE_STATUS.items() if isinstance(exc, cls)), 500)
+    if status == 500:
+        log.error("core error without an HTTP mapping: %s", type(exc).__name__)
+        return error_response(500, "INTERNAL_ERROR", "Internal server error")
+    headers: dict[str, str] = {}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    return error_response(status, exc.code, exc.message, exc.details, headers)
+
+
+def _validation_details(exc: ValidationException) -> tuple[str, dict[str, Any] | None]:
+    problems = exc.extra if isinstance(exc.extra, list) else []
+    messages = [str(p.get("message")) for p in problems if isinstance(p, dict) and p.get("message")]
+    # "data" is the framework's name for the whole body, not a field the client sent.
+    fields = [
+        p.get("key") for p in problems if isinstance(p, dict) and p.get("key") not in (None, "data")
+    ]
+    message = "; ".join(messages) or "The request is not valid"
+    details: dict[str, Any] = {"errors": problems} if problems else {}
+    if fields:
+        details["fields"] = fields
+    return message, details or None
+
+
+def framework_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
+    """Translate Litestar's own errors (routing, parsing, validation, body size)."""
+    status = exc.status_code
+    if isinstance(exc, ValidationException) or (status == 400 and exc.extra):
+        message, details = _validation_details(exc)  # type: ignore[arg-type]
+        return error_response(400, "VALIDATION_ERROR", message, details)
+    code, message = FRAMEWORK_ERRORS.get(status, ("INTERNAL_ERROR", "Internal server error"))
+    if status >= 500 and status != 503:
+        status, code, message = 500, "INTERNAL_ERROR", "Internal server error"
+    headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() in {"allow"}}
+    return error_response(status, code, message, None, headers)
+
+
+def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    """Anything else is a bug: log it (with the request id) and answer a bare 500."""
+    log.error(
+        "unhandled error on %s %s",
+        request.method,
+        request.url.path,
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+    return error_response(HTTP_500_INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Internal server error")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    RestmanError: core_error,
+    HTTPException: framework_error,
+    Exception: unexpected_error,
+}
+
+
+def responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI error responses of a route. 400 (malformed input), 404 (a malformed id in a
+    path never names anything) and 413 (body too large) apply to every route."""
+    return {
+        status: ResponseSpec(
+            data_container=ErrorBody, description=STATUS_DESCRIPTIONS.get(status, "Error")
+        )
+        for status in sorted({400, 404, 413, *statuses})
+    }

@@ -1,0 +1,158 @@
+"""Restaurants and the public menu."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any, cast
+
+from litestar import Response, delete, get, patch, post, put
+from litestar.params import FromPath, JSONBody
+from msgspec import UNSET, UnsetType
+
+from restman_api.bodies import Body, fields_of
+from restman_api.errors import responses
+from restman_api.pagination import Before, Limit, page_of
+from restman_api.state import Api, Caller, MaybeCaller
+from restman_core.views import restaurant_view
+
+TAGS = ["restaurants"]
+Json = dict[str, Any]
+ITEM = "/api/restaurants/{restaurant_id:uuid}"
+
+
+class RestaurantCreate(Body):
+    name: str
+    description: str | UnsetType | None = UNSET
+    address: str | UnsetType | None = UNSET
+    phone: str | UnsetType | None = UNSET
+    tax_rate: Decimal | UnsetType = UNSET
+
+
+class RestaurantPatch(Body):
+    name: str | UnsetType = UNSET
+    description: str | UnsetType | None = UNSET
+    address: str | UnsetType | None = UNSET
+    phone: str | UnsetType | None = UNSET
+    tax_rate: Decimal | UnsetType = UNSET
+
+
+@get(
+    "/api/restaurants",
+    operation_id="listRestaurants",
+    summary="Active restaurants, newest first",
+    tags=TAGS,
+    responses=responses(400),
+)
+async def list_restaurants(api: Api, limit: Limit = 50, before: Before = None) -> list[Json]:
+    async def created_at(restaurant_id: FromPath[uuid.UUID]) -> Any:
+        return (await api.platform.menus.get_restaurant(None, restaurant_id)).created_at
+
+    page = await page_of(limit, before, created_at)
+    return [restaurant_view(r) for r in await api.platform.menus.list_restaurants(page)]
+
+
+@post(
+    "/api/restaurants",
+    operation_id="createRestaurant",
+    summary="Create a restaurant owned by the caller (owners, admins)",
+    tags=TAGS,
+    responses=responses(400, 401, 403),
+)
+async def create_restaurant(api: Api, actor: Caller, data: JSONBody[RestaurantCreate]) -> Json:
+    return restaurant_view(await api.platform.menus.create_restaurant(actor, fields_of(data)))
+
+
+@get(
+    "/api/restaurants/my",
+    operation_id="myRestaurants",
+    summary="Restaurants the caller owns (owners) or staffs (kitchen staff)",
+    tags=TAGS,
+    responses=responses(401, 403),
+)
+async def my_restaurants(api: Api, actor: Caller) -> list[Json]:
+    return [restaurant_view(r) for r in await api.platform.menus.my_restaurants(actor)]
+
+
+@get(
+    ITEM,
+    operation_id="getRestaurant",
+    summary="One restaurant (inactive ones only for their owner and admins)",
+    tags=TAGS,
+    responses=responses(400, 404),
+)
+async def get_restaurant(
+    api: Api, maybe_actor: MaybeCaller, restaurant_id: FromPath[uuid.UUID]
+) -> Json:
+    return restaurant_view(await api.platform.menus.get_restaurant(maybe_actor, restaurant_id))
+
+
+@put(
+    ITEM,
+    operation_id="replaceRestaurant",
+    summary="Replace a restaurant's details (owner, admin)",
+    tags=TAGS,
+    responses=responses(400, 401, 403, 404),
+)
+async def replace_restaurant(
+    api: Api, actor: Caller, restaurant_id: FromPath[uuid.UUID], data: JSONBody[RestaurantCreate]
+) -> Json:
+    updated = await api.platform.menus.update_restaurant(
+        actor, restaurant_id, fields_of(data), replace_all=True
+    )
+    return restaurant_view(updated)
+
+
+@patch(
+    ITEM,
+    operation_id="updateRestaurant",
+    summary="Change some of a restaurant's details (owner, admin)",
+    tags=TAGS,
+    responses=responses(400, 401, 403, 404),
+)
+async def update_restaurant(
+    api: Api, actor: Caller, restaurant_id: FromPath[uuid.UUID], data: JSONBody[RestaurantPatch]
+) -> Json:
+    updated = await api.platform.menus.update_restaurant(
+        actor, restaurant_id, fields_of(data), replace_all=False
+    )
+    return restaurant_view(updated)
+
+
+@delete(
+    ITEM,
+    operation_id="deleteRestaurant",
+    summary="Soft-delete a restaurant: nothing of it stays orderable (owner, admin)",
+    tags=TAGS,
+    status_code=200,
+    responses=responses(400, 401, 403, 404),
+)
+async def delete_restaurant(api: Api, actor: Caller, restaurant_id: FromPath[uuid.UUID]) -> Json:
+    await api.platform.menus.delete_restaurant(actor, restaurant_id)
+    return {"message": "Restaurant deleted successfully"}
+
+
+@get(
+    ITEM + "/menu",
+    operation_id="getMenu",
+    summary="The public menu: orderable foods by category (cached)",
+    tags=TAGS,
+    responses=responses(400, 404),
+)
+async def get_menu(api: Api, restaurant_id: FromPath[uuid.UUID]) -> Response[Json]:
+    menu = await api.platform.menus.menu_json(restaurant_id)
+    # The cache holds the menu already encoded as JSON: bytes go out unchanged, and the
+    # annotation documents the object they encode.
+    return Response(cast(Json, menu), media_type="application/json")
+
+
+RESTAURANT_ROUTES = [
+    list_restaurants,
+    create_restaurant,
+    my_restaurants,
+    get_restaurant,
+    replace_restaurant,
+    update_restaurant,
+    delete_restaurant,
+    get_menu,
+]

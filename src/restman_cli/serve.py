@@ -1,0 +1,138 @@
+"""``restman serve``: run the HTTP API on a production ASGI server.
+
+The server process imports the app through the factory
+``restman_api.app:app_from_environment``, so settings come from the environment (and ``.env``)
+in every worker. With ``--workers N`` each worker is a process: metrics are aggregated through
+``PROMETHEUS_MULTIPROC_DIR`` and the embedded event pipeline runs in exactly one of them (see
+:mod:`restman_api.pipeline`).
+
+The server is uvicorn (with uvloop and httptools) unless ``RESTMAN_SERVER=granian``; both were
+measured with ``bench/load.py`` (figures in the README).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from urllib.parse import urlsplit, urlunsplit
+
+from restman_core.config import Settings, load_settings
+
+APP_FACTORY = "restman_api.app:app_from_environment"
+SERVER_ENV = "RESTMAN_SERVER"
+SERVERS = ("uvicorn", "granian")
+
+
+def _redact(url: str) -> str:
+    """A URL without its password, for printing."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def describe(settings: Settings) -> list[str]:
+    """Where data, events, sign-in state, analytics and mail go, one line each."""
+    data = settings.data_dir.resolve()
+    database = (
+        _redact(settings.database_url)
+        if settings.database_url
+        else (f"SQLite file {settings.sqlite_path.resolve()}")
+    )
+    return [
+        f"data directory: {data}",
+        f"database:       {database}",
+        "events:         "
+        + (
+            f"Kafka at {settings.kafka_brokers}"
+            if settings.kafka_brokers
+            else "outbox table, consumers in this server"
+        ),
+        "sessions/cache: "
+        + (
+            _redact(settings.redis_url)
+            if settings.redis_url
+            else "database tables + in-process cache"
+        ),
+        "analytics:      "
+        + (
+            _redact(settings.clickhouse_url)
+            if settings.clickhouse_url
+            else f"in-process ClickHouse under {settings.analytics_dir.resolve()}"
+        ),
+        "mail:           "
+        + (
+            f"SMTP {settings.smtp_host}:{settings.smtp_port}"
+            if settings.smtp_host
+            else f".eml files in {settings.mail_outbox_dir.resolve()}"
+        ),
+    ]
+
+
+def _prepare_metrics_dir(settings: Settings, workers: int) -> None:
+    """Several worker processes share metrics through files; start them empty."""
+    if workers <= 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    directory = settings.data_dir.resolve() / "metrics"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+
+
+def _server_name() -> str:
+    name = os.environ.get(SERVER_ENV, "uvicorn").strip().lower() or "uvicorn"
+    if name not in SERVERS:
+        raise SystemExit(f"{SERVER_ENV} must be one of {', '.join(SERVERS)}, not {name!r}")
+    return name
+
+
+def _run_uvicorn(host: str, port: int, workers: int, reload: bool, level: str) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=None if reload else workers,
+        reload=reload,
+        log_config=None,
+        log_level=level.lower(),
+        access_log=False,  # the app writes its own JSON access log with the request id
+        timeout_graceful_shutdown=5,
+        proxy_headers=True,
+    )
+
+
+def _run_granian(host: str, port: int, workers: int, reload: bool, level: str) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    Granian(
+        APP_FACTORY,
+        factory=True,
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        reload=reload,
+        log_enabled=True,
+        log_access=False,
+    ).serve()
+
+
+def serve(
+    host: str = "127.0.0.1", port: int = 8000, workers: int = 1, reload: bool = False
+) -> None:
+    """Run the API until interrupted, after saying where everything goes."""
+    settings = load_settings()
+    server = _server_name()
+    _prepare_metrics_dir(settings, workers)
+    print(f"RestMan API on http://{host}:{port} ({server}, {workers} worker(s))", file=sys.stderr)
+    for line in describe(settings):
+        print(f"  {line}", file=sys.stderr)
+    print(f"  API docs:       http://{host}:{port}/schema", file=sys.stderr)
+    runner = _run_granian if server == "granian" else _run_uvicorn
+    runner(host, port, workers, reload, settings.log_level)

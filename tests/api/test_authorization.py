@@ -1,0 +1,204 @@
+"""The authorization matrix: every role against the routes, with the status the contract implies
+(another tenant's object is 404, a role that may never call a route is 403, no session is 401),
+and no object of one tenant visible to another."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.api.harness import Harness, User
+
+ROLES = (
+    "anonymous",
+    "customer",
+    "other_customer",
+    "owner",
+    "other_owner",
+    "staff",
+    "other_staff",
+    "admin",
+)
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    ids: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+async def world(harness: Harness) -> World:
+    owner, other_owner = await harness.new_user("rest"), await harness.new_user("rest")
+    rid, cid, fid = await harness.restaurant_with_food(owner)
+    other_rid, _, _ = await harness.restaurant_with_food(other_owner)
+    customer, other_customer = await harness.new_user("user"), await harness.new_user("user")
+    order = await harness.place(customer, rid, fid)
+    ticket = (await harness.tickets_of(owner.headers, order["id"]))[0]
+    await harness.bill_of(owner.headers, order["id"])
+    users = {
+        "customer": customer,
+        "other_customer": other_customer,
+        "owner": owner,
+        "other_owner": other_owner,
+        "staff": await harness.new_staff(owner, rid),
+        "other_staff": await harness.new_staff(other_owner, other_rid),
+        "admin": await harness.new_admin(),
+    }
+    ids = {
+        "rid": rid,
+        "cid": cid,
+        "fid": fid,
+        "oid": order["id"],
+        "tid": ticket["id"],
+        "cust": customer.user_id,
+        "other_rid": other_rid,
+    }
+    return World(users, ids)
+
+
+def expect(
+    anonymous: int,
+    customer: int,
+    other_customer: int,
+    owner: int,
+    other_owner: int,
+    staff: int,
+    other_staff: int,
+    admin: int,
+) -> dict[str, int]:
+    return dict(
+        zip(
+            ROLES,
+            (anonymous, customer, other_customer, owner, other_owner, staff, other_staff, admin),
+            strict=True,
+        )
+    )
+
+
+R = "/api/restaurants/{rid}"
+CASES: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
+    ("GET", R, None, expect(200, 200, 200, 200, 200, 200, 200, 200)),
+    ("GET", R + "/menu", None, expect(200, 200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/restaurants/my", None, expect(401, 403, 403, 200, 200, 200, 200, 200)),
+    (
+        "POST",
+        "/api/restaurants",
+        {"name": "New place"},
+        expect(401, 403, 403, 201, 201, 403, 403, 201),
+    ),
+    ("PATCH", R, {"description": "Wood-fired"}, expect(401, 403, 403, 200, 404, 403, 403, 200)),
+    ("POST", R + "/categories", {"name": "Sides"}, expect(401, 403, 403, 201, 404, 403, 403, 201)),
+    (
+        "PATCH",
+        R + "/categories/{cid}",
+        {"description": "Round ones"},
+        expect(401, 403, 403, 200, 404, 403, 403, 200),
+    ),
+    (
+        "PATCH",
+        R + "/foods/{fid}",
+        {"description": "Classic"},
+        expect(401, 403, 403, 200, 404, 403, 403, 200),
+    ),
+    (
+        "POST",
+        R + "/foods/{fid}/availability",
+        {"is_available": True},
+        expect(401, 403, 403, 200, 404, 200, 404, 200),
+    ),
+    ("GET", R + "/staff", None, expect(401, 403, 403, 200, 404, 403, 403, 200)),
+    ("GET", "/api/orders/{oid}", None, expect(401, 200, 404, 200, 404, 200, 404, 200)),
+    ("GET", "/api/orders", None, expect(401, 200, 200, 200, 200, 200, 200, 200)),
+    (
+        "GET",
+        "/api/orders?restaurant_id={rid}",
+        None,
+        expect(401, 403, 403, 200, 200, 200, 200, 200),
+    ),
+    ("GET", "/api/kitchen/tickets", None, expect(401, 403, 403, 200, 200, 200, 200, 200)),
+    ("GET", "/api/kitchen/tickets/{tid}", None, expect(401, 403, 403, 200, 404, 200, 404, 200)),
+    ("GET", "/api/kitchen/all-day", None, expect(401, 403, 403, 200, 200, 200, 200, 200)),
+    ("GET", "/api/billing/orders/{oid}", None, expect(401, 200, 404, 200, 404, 200, 404, 200)),
+    ("GET", "/api/billing/users/{cust}", None, expect(401, 200, 403, 403, 403, 403, 403, 200)),
+    ("GET", "/api/billing/restaurants/{rid}", None, expect(401, 403, 403, 200, 404, 200, 404, 200)),
+    ("GET", "/api/analytics/top-foods", None, expect(401, 403, 403, 200, 200, 403, 403, 200)),
+    (
+        "GET",
+        "/api/analytics/revenue?restaurant_id={rid}",
+        None,
+        expect(401, 403, 403, 200, 404, 403, 403, 200),
+    ),
+    (
+        "GET",
+        "/api/analytics/restaurants/{rid}/top-foods",
+        None,
+        expect(401, 403, 403, 200, 404, 403, 403, 200),
+    ),
+    ("GET", "/api/auth/me", None, expect(401, 200, 200, 200, 200, 200, 200, 200)),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "statuses"), CASES, ids=[f"{m} {p}" for m, p, _, _ in CASES]
+)
+async def test_each_role_gets_the_contract_status(
+    harness: Harness,
+    world: World,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    statuses: dict[str, int],
+) -> None:
+    url = path.format(**world.ids)
+    got = {}
+    for role in ROLES:
+        headers = world.users[role].headers if role in world.users else {}
+        r = await harness.client.request(method, url, json=body, headers=headers)
+        got[role] = r.status_code
+        if r.status_code >= 400:
+            assert set(r.json()) >= {"error", "message"}
+    assert got == statuses
+
+
+async def test_no_tenant_sees_another_tenants_objects(harness: Harness, world: World) -> None:
+    c, ids = harness.client, world.ids
+    other = world.users["other_owner"].headers
+    r = await c.get(f"/api/orders?restaurant_id={ids['rid']}", headers=other)
+    assert r.json() == []
+    r = await c.get("/api/kitchen/tickets", headers=world.users["other_staff"].headers)
+    assert ids["oid"] not in [t["order_id"] for t in r.json()]
+    r = await c.get(f"/api/kitchen/tickets?restaurant_id={ids['rid']}", headers=other)
+    assert r.json() == []
+    r = await c.get("/api/orders", headers=world.users["other_customer"].headers)
+    assert ids["oid"] not in [o["id"] for o in r.json()]
+    r = await c.get("/api/kitchen/tickets", headers=world.users["admin"].headers)
+    assert ids["oid"] in [t["order_id"] for t in r.json()]
+
+
+async def test_customers_may_only_cancel_their_own_placed_orders(
+    harness: Harness, world: World
+) -> None:
+    owner, customer = world.users["owner"], world.users["customer"]
+    order = await harness.place(customer, world.ids["rid"], world.ids["fid"], quantity=1)
+    url = f"/api/orders/{order['id']}/status"
+    c = harness.client
+    assert (
+        await c.patch(url, json={"status": "ACCEPTED"}, headers=customer.headers)
+    ).status_code == 403
+    other = world.users["other_customer"].headers
+    assert (await c.patch(url, json={"status": "CANCELLED"}, headers=other)).status_code == 404
+    r = await c.patch(url, json={"status": "CANCELLED"}, headers=customer.headers)
+    assert r.status_code == 200
+    assert r.json()["status"] == "CANCELLED"
+    bill = await harness.bill_of(owner.headers, order["id"])
+    assert bill["status"] in ("PENDING", "CANCELLED")
+
+
+async def test_identity_headers_from_clients_are_ignored(harness: Harness, world: World) -> None:
+    other = world.users["other_customer"]
+    spoof = {**other.headers, "X-User-Id": world.ids["cust"], "X-Owner-Id": world.ids["cust"]}
+    r = await harness.client.get(f"/api/orders/{world.ids['oid']}", headers=spoof)
+    assert r.status_code == 404
