@@ -34,7 +34,7 @@ from restman_core.adapters.sql.database import SqlDatabase, open_database
 from restman_core.adapters.sql.urls import sqlite_url
 from restman_core.domain.auth import AuthPolicy
 from tests.auth.helpers import Inbox, ManualClock, Node, create_schema
-from tests.core.pg import fresh_database, unreachable_reason
+from tests.core.databases import fresh_database, unreachable_reason
 from tests.support.services import REDIS_TEST_URL, require
 from tests.support.smtp import SmtpTestServer, smtp_server
 
