@@ -31,6 +31,7 @@ from restman_core.adapters.sql import migrate
 from restman_core.adapters.sql.auth_sessions import SqlSessionStore
 from restman_core.adapters.sql.auth_state import SqlCodeStore, SqlRateLimiter
 from restman_core.adapters.sql.database import SqlDatabase, open_database
+from restman_core.adapters.sql.ticket_feed import open_ticket_feed
 from restman_core.adapters.sql.urls import sqlite_url
 from restman_core.config import Settings, load_settings
 from restman_core.domain.auth import AuthPolicy
@@ -47,6 +48,7 @@ from restman_core.services.menu_import import MenuImportService
 from restman_core.services.menus import MenuService
 from restman_core.services.orders import OrderService
 from restman_core.services.staff import StaffService
+from restman_core.services.ticket_feed import TicketFeedService
 from restman_core.services.users import UserDirectory
 
 log = logging.getLogger(__name__)
@@ -251,3 +253,10 @@ async def bootstrap(
         accounts=AccountService(db, state.sessions, clock),
         state=state,
     )
+
+
+def build_ticket_feed(platform: Platform) -> TicketFeedService:
+    """The live kitchen feed over the platform's outbox (ticket changes by ``log_seq``); the
+    caller closes it on shutdown. It reads the database every process shares, so a change
+    made by any process reaches every follower."""
+    return TicketFeedService(platform.db, open_ticket_feed(platform.db))
