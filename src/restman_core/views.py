@@ -148,7 +148,7 @@ def ticket_view(t: Ticket) -> Json:
             for i in t.items
         ],
         "special_instructions": t.special_instructions,
-        "can_recall": t.recall_status is not None,
+        "can_recall": t.can_recall,
         "created_at": _ts(t.created_at),
         "updated_at": _ts(t.updated_at),
         "ready_at": _ts(t.ready_at),

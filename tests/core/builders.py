@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from restman_core.adapters.sql.database import SqlDatabase
 from restman_core.adapters.sql.tables import outbox
@@ -183,3 +184,18 @@ async def place_and_open(
 
     await core.db.run(work)
     return order
+
+
+@contextmanager
+def counted_statements(db: SqlDatabase) -> Iterator[list[str]]:
+    """Every statement the engine sends while the block runs (an executemany counts once)."""
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", count)

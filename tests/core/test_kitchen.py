@@ -132,7 +132,7 @@ async def test_mark_item_done(core: Core, kitchen: Kitchen, customer: Actor) -> 
         2,
         T.NEW,
     )
-    with pytest.raises(InvalidInput):
+    with pytest.raises(NotFound):
         await core.kitchen.mark_item(kitchen.owner, ticket.id, uuid.uuid4(), True)
     with pytest.raises(Conflict):
         await core.kitchen.mark_item(kitchen.owner, ticket.id, first, False, expected_version=1)

@@ -223,3 +223,27 @@ async def test_an_export_imports_back_unchanged(
     assert sorted(await importer.export_menu(owner, restaurant.id), key=str) == sorted(
         exported, key=str
     )
+
+
+async def test_an_import_never_fills_a_deleted_category(
+    importer: MenuImportService, sqlite_database: SqlDatabase, owner: Actor, restaurant: Restaurant
+) -> None:
+    await importer.import_menu(owner, restaurant.id, GOOD_ROWS)
+    categories, _ = await _menu(sqlite_database, restaurant)
+    burgers = next(c for c in categories if c.name == "Burgers")
+    menus = MenuService(sqlite_database, SystemClock())
+    await menus.delete_category(owner, restaurant.id, burgers.id)
+    # The deleted category's foods are off the menu, so off the export too.
+    exported = await importer.export_menu(owner, restaurant.id)
+    assert {e.name for e in exported} == {"Fries"}
+
+    summary = await importer.import_menu(
+        owner, restaurant.id, (MenuImportRow(2, "Burgers", "Smash Burger", "10.00"),)
+    )
+    assert (summary.categories_created, summary.foods_created) == (1, 1)
+    categories, foods = await _menu(sqlite_database, restaurant)
+    smash = next(f for f in foods if f.name == "Smash Burger")
+    live = next(c for c in categories if c.id == smash.category_id)
+    assert (live.name, live.is_active) == ("Burgers", True)
+    menu = await menus.menu_json(restaurant.id)
+    assert b"Smash Burger" in menu

@@ -19,7 +19,7 @@ from restman_core.domain.kitchen import (
     can_move,
     next_status,
 )
-from restman_core.errors import Conflict, InvalidInput
+from restman_core.errors import Conflict, NotFound
 from tests.core.properties import PROPERTY
 
 T = TicketStatus
@@ -165,8 +165,8 @@ def test_cancelled_tickets_cannot_be_recalled() -> None:
         cancelled.recalled(START)
 
 
-def test_items_of_another_ticket_are_refused() -> None:
-    with pytest.raises(InvalidInput):
+def test_items_of_another_ticket_are_not_found() -> None:
+    with pytest.raises(NotFound):
         new_ticket().with_item_done(uuid.uuid4(), True, START)
 
 

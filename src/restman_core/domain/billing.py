@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from restman_core.domain.money import tax_for
+from restman_core.domain.money import check_amount, tax_for
 from restman_core.errors import Conflict, InvalidInput
 
 
@@ -56,17 +56,19 @@ class Bill:
 
     def paid(self, method: PaymentMethod, tip: Decimal, at: datetime) -> Bill:
         """This bill paid with ``method`` and ``tip`` (already validated money). Paying twice or
-        paying a cancelled bill is a Conflict."""
+        paying a cancelled bill is a Conflict; a tip that takes the total past what a bill can
+        hold is InvalidInput."""
         if self.status is BillStatus.PAID:
             raise Conflict(f"Bill {self.id} is already paid")
         if self.status is BillStatus.CANCELLED:
             raise Conflict(f"Bill {self.id} is cancelled")
+        total = self.subtotal + self.tax_amount - self.discount_amount + tip
         return replace(
             self,
             status=BillStatus.PAID,
             payment_method=method,
             tip_amount=tip,
-            total_amount=self.subtotal + self.tax_amount - self.discount_amount + tip,
+            total_amount=check_amount(total, field="tip_amount"),
             paid_at=at,
             updated_at=at,
             version=self.version + 1,

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from restman_core.domain.orders import OrderStatus
-from restman_core.errors import Conflict, InvalidInput
+from restman_core.errors import Conflict, InvalidInput, NotFound
 
 
 class TicketStatus(StrEnum):
@@ -97,6 +97,12 @@ class Ticket:
     def order_number(self) -> str:
         return self.order_id.hex[:6].upper()
 
+    @property
+    def can_recall(self) -> bool:
+        """Whether :meth:`recalled` would succeed: there is a bump to undo and the ticket was
+        not cancelled with its order."""
+        return self.recall_status is not None and self.status is not TicketStatus.CANCELLED
+
     def check_version(self, expected: int | None) -> None:
         """Compare-and-set guard: a stale ``expected`` version is a Conflict."""
         if expected is not None and expected != self.version:
@@ -130,9 +136,9 @@ class Ticket:
     def recalled(self, at: datetime) -> Ticket:
         """Undo the last bump: back to the status it had before. Cancelled tickets and tickets
         with nothing to undo answer Conflict."""
-        if self.recall_status is None or self.status is TicketStatus.CANCELLED:
-            raise Conflict("Nothing to recall on this ticket")
         back = self.recall_status
+        if back is None or not self.can_recall:
+            raise Conflict("Nothing to recall on this ticket")
         return replace(
             self,
             status=back,
@@ -143,11 +149,12 @@ class Ticket:
         )
 
     def with_item_done(self, item_id: uuid.UUID, done: bool, at: datetime) -> Ticket:
-        """Mark one item done or not; raises InvalidInput for an item of another ticket."""
+        """Mark one item done or not. An item id of another ticket is NotFound (a path id must
+        belong to the ticket in that path); items of a closed ticket are a Conflict."""
+        if not any(item.id == item_id for item in self.items):
+            raise NotFound("Ticket item not found")
         if self.status in CLOSED_TICKET_STATUSES:
             raise Conflict(f"Ticket is {self.status}; its items can no longer change")
-        if not any(item.id == item_id for item in self.items):
-            raise InvalidInput("item does not belong to this ticket", details={"field": "item_id"})
         items = tuple(replace(i, done=done) if i.id == item_id else i for i in self.items)
         return replace(self, items=items, version=self.version + 1, updated_at=at)
 

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from restman_core.errors import InvalidInput
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 # NUMERIC(12,2) columns hold up to this value; anything larger is refused as input, not a 500.
 MAX_AMOUNT = Decimal("9999999999.99")
 
@@ -43,19 +44,30 @@ def parse_money(value: object, *, field: str = "amount", allow_zero: bool = True
         raise InvalidInput(f"{field} must be a finite number", details={"field": field})
     if amount < 0 or (amount == 0 and not allow_zero):
         raise InvalidInput(f"{field} must not be negative", details={"field": field})
+    # The range check comes first: quantizing a huge value overflows the decimal context.
+    if amount > MAX_AMOUNT:
+        raise InvalidInput(f"{field} is too large", details={"field": field})
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(CENT):
         raise InvalidInput(
             f"{field} must have at most two decimal places", details={"field": field}
         )
-    if amount > MAX_AMOUNT:
+    # "-0" is zero: never let a negative zero reach a bill or a response.
+    return amount.quantize(CENT) if amount else ZERO
+
+
+def check_amount(value: Decimal, *, field: str = "amount") -> Decimal:
+    """Refuse a derived amount (an order total, a bill total) that the NUMERIC(12,2) columns
+    cannot hold, as InvalidInput rather than a storage failure."""
+    if value > MAX_AMOUNT:
         raise InvalidInput(f"{field} is too large", details={"field": field})
-    return amount.quantize(CENT)
+    return value
 
 
 def format_money(value: Decimal) -> str:
-    """Render an amount as the contract's decimal string with exactly two places ("12.90")."""
-    return f"{value.quantize(CENT):f}"
+    """Render an amount as the contract's decimal string with exactly two places ("12.90");
+    a negative zero renders as "0.00"."""
+    return f"{value.quantize(CENT) if value else ZERO:f}"
 
 
 def tax_for(subtotal: Decimal, rate: Decimal) -> Decimal:

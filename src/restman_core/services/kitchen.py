@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,12 +18,14 @@ from restman_core.domain.kitchen import (
     TicketItem,
     TicketStatus,
 )
+from restman_core.domain.menus import clean_station
 from restman_core.errors import Conflict, InvalidInput, NotFound
 from restman_core.ports.storage import Database, Page, Transaction
 from restman_core.services.access import may_operate, operated_restaurants, scoped
 from restman_core.views import ticket_view
 
 COOKING = frozenset({TicketStatus.NEW, TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS})
+MAX_TICKET_PAGE = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,11 +150,13 @@ class KitchenService:
         station: str | None = None,
         page: Page = Page(limit=200),
     ) -> Sequence[Ticket]:
-        """Tickets of the restaurants the actor operates, oldest first."""
+        """Tickets of the restaurants the actor operates, oldest first. Stations are matched
+        as they are stored (trimmed, lower case), so ``?station=Bar`` finds the bar."""
+        wanted_station = clean_station(station)
 
         async def work(tx: Transaction) -> Sequence[Ticket]:
             allowed = scoped(await operated_restaurants(tx, actor), restaurant_id)
-            return await tx.tickets.list(allowed, statuses, station, page)
+            return await tx.tickets.list(allowed, statuses, wanted_station, page)
 
         return await self._db.run(work)
 
@@ -214,20 +218,29 @@ class KitchenService:
 
         return await self._db.run(work)
 
+    async def _cooking(
+        self, actor: Actor, restaurant_id: uuid.UUID | None, station: str | None
+    ) -> AsyncIterator[Ticket]:
+        """Every ticket still being cooked, page by page (a busy service has more than one)."""
+        page = Page(limit=MAX_TICKET_PAGE)
+        while True:
+            batch = await self.list_tickets(
+                actor, restaurant_id=restaurant_id, statuses=COOKING, station=station, page=page
+            )
+            for ticket in batch:
+                yield ticket
+            if len(batch) < page.limit:
+                return
+            last = batch[-1]
+            page = Page(limit=MAX_TICKET_PAGE, before=last.created_at, before_id=last.id)
+
     async def all_day(
         self, actor: Actor, *, restaurant_id: uuid.UUID | None = None, station: str | None = None
     ) -> list[AllDayLine]:
         """Open quantity per food over tickets still being cooked (NEW, ACCEPTED, IN_PROGRESS),
         counting only items not yet marked done; largest first."""
-        tickets = await self.list_tickets(
-            actor,
-            restaurant_id=restaurant_id,
-            statuses=COOKING,
-            station=station,
-            page=Page(limit=200),
-        )
         totals: dict[tuple[uuid.UUID, str], AllDayLine] = {}
-        for ticket in tickets:
+        async for ticket in self._cooking(actor, restaurant_id, station):
             for item in ticket.items:
                 if item.done:
                     continue

@@ -33,11 +33,11 @@ from restman_core.domain.menus import (
     clean_text,
 )
 from restman_core.domain.money import parse_money
-from restman_core.errors import InvalidInput, RestmanError
+from restman_core.errors import InvalidInput
 from restman_core.ports.cache import Cache
 from restman_core.ports.storage import Database, Transaction
 from restman_core.services.access import managed_restaurant
-from restman_core.services.menus import menu_cache_key
+from restman_core.services.menu_common import invalidate_menu, menu_event
 from restman_core.views import category_view, food_view
 
 log = logging.getLogger(__name__)
@@ -238,12 +238,16 @@ class MenuImportService:
         )
 
     async def export_menu(self, actor: Actor, restaurant_id: uuid.UUID) -> list[MenuEntry]:
-        """The restaurant's live foods as entries that import back unchanged (unavailable and
-        out-of-stock ones included). A restaurant the actor may not manage is NotFound."""
+        """The restaurant's live foods of live categories as entries that import back unchanged
+        (unavailable and out-of-stock ones included). A restaurant the actor may not manage is
+        NotFound."""
 
         async def work(tx: Transaction) -> list[MenuEntry]:
             await managed_restaurant(tx, actor, restaurant_id)
-            categories = {c.id: c for c in await tx.categories.list_for(restaurant_id)}
+            # Foods of a deleted category are off the menu, so they are not exported either.
+            categories = {
+                c.id: c for c in await tx.categories.list_for(restaurant_id) if c.is_active
+            }
             return [
                 MenuEntry(
                     category=categories[f.category_id].name,
@@ -265,9 +269,12 @@ class MenuImportService:
     async def _plan(
         self, tx: Transaction, restaurant_id: uuid.UUID, entries: Sequence[MenuEntry]
     ) -> _Plan:
-        """Match entries to the restaurant's categories and live foods by name; a new
+        """Match entries to the restaurant's live categories and foods by name; a new
         category goes after the existing ones, with the station of its first entry."""
-        categories = {c.name.lower(): c for c in await tx.categories.list_for(restaurant_id)}
+        # Only live categories match: a deleted one is never filled again (a new one is made).
+        categories = {
+            c.name.lower(): c for c in await tx.categories.list_for(restaurant_id) if c.is_active
+        }
         foods = {
             f.name.lower(): f for f in await tx.foods.list_for(restaurant_id) if not f.is_deleted
         }
@@ -318,22 +325,10 @@ class MenuImportService:
         await tx.outbox.add(events)
 
     def _event(self, kind: str, restaurant_id: uuid.UUID, view: dict[str, Any]) -> DomainEvent:
-        return DomainEvent(
-            event_type=kind,
-            key=restaurant_id,
-            occurred_at=self._clock.now(),
-            payload={"restaurant_id": str(restaurant_id), **view},
-        )
+        return menu_event(kind, restaurant_id, view, self._clock.now())
 
     async def _invalidate(self, restaurant_id: uuid.UUID) -> None:
-        """Drop the cached menu after the commit. A cache outage only delays freshness by at
-        most the TTL, so it is logged, not raised (as the menu use cases do)."""
-        if self._cache is None:
-            return
-        try:
-            await self._cache.delete(menu_cache_key(restaurant_id))
-        except RestmanError:
-            log.warning("could not invalidate the menu cache of %s", restaurant_id)
+        await invalidate_menu(self._cache, restaurant_id)
 
 
 def _food_from(entry: MenuEntry, base: Food, category_id: uuid.UUID, now: datetime) -> Food:

@@ -21,7 +21,7 @@ from restman_core.domain.events import (
 )
 from restman_core.domain.ids import new_id
 from restman_core.domain.menus import Category, Food, Restaurant, is_orderable, station_for
-from restman_core.domain.money import MAX_AMOUNT, format_money
+from restman_core.domain.money import MAX_AMOUNT, format_money, tax_for
 from restman_core.domain.orders import (
     TERMINAL_ORDER_STATUSES,
     Order,
@@ -35,7 +35,8 @@ from restman_core.domain.orders import (
 from restman_core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from restman_core.ports.storage import Database, IdempotencyRecord, Page, Transaction
 from restman_core.services.access import may_operate, operated_restaurants, scoped
-from restman_core.services.menus import MenuCache, menu_cache_key
+from restman_core.services.menu_common import menu_cache_key
+from restman_core.services.menus import MenuCache
 from restman_core.services.order_requests import (
     OrderRequest,
     check_idempotency_key,
@@ -128,7 +129,7 @@ class OrderService:
         order = await tx.orders.get(record.resource_id)
         if order is None:
             raise Conflict("Idempotency-Key refers to an order that no longer exists")
-        return Placed(order, replayed=True)
+        return Placed(as_first_placed(order), replayed=True)
 
     async def _build(
         self, tx: Transaction, actor: Actor, request: OrderRequest
@@ -150,7 +151,8 @@ class OrderService:
             raise Conflict(
                 f"Not enough stock for: {names}", details={"food_ids": sorted(map(str, short))}
             )
-        return _new_order(self._clock, actor, request, foods, categories), restaurant, bool(tracked)
+        order = _new_order(self._clock, actor, restaurant, request, foods, categories)
+        return order, restaurant, bool(tracked)
 
     def _event(self, kind: str, order: Order, payload: dict[str, Any]) -> DomainEvent:
         return DomainEvent(
@@ -277,6 +279,16 @@ class OrderService:
             order = await self._apply(tx, order, step, None, "kitchen progress")
 
 
+def as_first_placed(order: Order) -> Order:
+    """The order as placing it first answered: PLACED, with only its first status change.
+
+    A replay answers what the first request answered, even after the kitchen or the restaurant
+    moved the order on (items and totals are snapshots and never change)."""
+    return replace(
+        order, status=OrderStatus.PLACED, updated_at=order.created_at, history=order.history[:1]
+    )
+
+
 def _check_orderable(
     restaurant: Restaurant,
     categories: Mapping[uuid.UUID, Category],
@@ -311,6 +323,7 @@ def _check_orderable(
 def _new_order(
     clock: Clock,
     actor: Actor,
+    restaurant: Restaurant,
     request: OrderRequest,
     foods: Mapping[uuid.UUID, Food],
     categories: Mapping[uuid.UUID, Category],
@@ -336,7 +349,9 @@ def _new_order(
         for line in request.lines
     )
     total = sum((i.subtotal for i in items), Decimal("0.00"))
-    if total > MAX_AMOUNT:
+    # The bill adds tax (and later a tip) to this total: refuse here what the bill cannot hold,
+    # instead of failing in the consumer that opens it.
+    if total + tax_for(total, restaurant.tax_rate) > MAX_AMOUNT:
         raise InvalidInput("The order total is too large", details={"field": "items"})
     return Order(
         id=order_id,

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from restman_core.adapters.sql.schema import metadata
 from restman_core.adapters.sql.transaction import RetryUnit, SqlTransaction
 from restman_core.adapters.sql.urls import async_url
-from restman_core.errors import Unavailable
+from restman_core.errors import ConfigurationError, Conflict, InvalidInput, Unavailable
 from restman_core.ports.storage import Transaction
 
 T = TypeVar("T")
@@ -32,6 +33,7 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE = 0.01
 BACKOFF_CAP = 0.5
 _RETRY_SQLSTATES = {"40001", "40P01"}
+_IN_MEMORY = ("", ":memory:")
 
 
 def _sqlstate(exc: BaseException) -> str | None:
@@ -80,8 +82,13 @@ def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False) -> A
     target = async_url(url)
     backend = target.get_backend_name()
     if backend == "sqlite":
-        if target.database and target.database != ":memory:":
-            Path(target.database).parent.mkdir(parents=True, exist_ok=True)
+        if (target.database or "") in _IN_MEMORY or target.query.get("mode") == "memory":
+            # Every pooled connection would open its own empty database.
+            raise ConfigurationError(
+                "An in-memory SQLite database cannot back RestMan; use a file "
+                "(sqlite:///path/to/restman.db)"
+            )
+        Path(target.database or "").parent.mkdir(parents=True, exist_ok=True)
         # A small pool of file connections: opening one (a driver thread plus the PRAGMAs) costs
         # more than most units of work.
         engine = create_async_engine(target, pool_size=pool_size, max_overflow=0, echo=echo)
@@ -106,18 +113,28 @@ class SqlDatabase:
         self.dialect = engine.dialect.name
 
     async def run(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        """Run ``work`` as one transaction and commit it. Serialization failures, deadlocks and
+        a locked SQLite file retry the whole unit; a refused statement (duplicate, missing
+        referenced row, value out of range) is Conflict or InvalidInput (see
+        :func:`refusal_of`); an unreachable, exhausted or persistently busy database is
+        Unavailable. Other errors, including the core's own, propagate unchanged."""
         for attempt in range(MAX_ATTEMPTS):
             try:
                 async with self.engine.begin() as conn:
                     return await work(SqlTransaction(conn))
             except (DBAPIError, RetryUnit) as exc:
-                if isinstance(exc, IntegrityError) or not is_retryable(exc):
+                if isinstance(exc, IntegrityError | DataError):
+                    raise refusal_of(exc) from exc
+                if not is_retryable(exc):
                     if isinstance(exc, OperationalError | RetryUnit) or _is_connection_error(exc):
                         raise Unavailable("The database is unavailable; try again") from exc
                     raise
                 delay = backoff_delay(attempt)
                 log.debug("retrying unit of work after %s (attempt %d)", exc, attempt + 1)
                 await asyncio.sleep(delay)
+            except PoolTimeout as exc:
+                # Every pooled connection stayed busy for the pool's whole timeout.
+                raise Unavailable("The database is busy; try again shortly") from exc
             except OSError as exc:
                 raise Unavailable("The database is unreachable") from exc
         raise Unavailable("The database is busy; try again shortly")
@@ -140,6 +157,21 @@ class SqlDatabase:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+def refusal_of(exc: DBAPIError) -> Conflict | InvalidInput:
+    """The core's error for a statement the database refused because of the data: a duplicate
+    is a Conflict; a missing referenced row, a refused check or a value out of a column's range
+    is InvalidInput. The driver's text (SQL, values) never goes into the message."""
+    state = _sqlstate(exc) or ""
+    text = str(getattr(exc, "orig", "")).lower()
+    if state == "23505" or "unique constraint" in text:
+        return Conflict("That already exists")
+    if state == "23503" or "foreign key" in text:
+        return InvalidInput("The request refers to something that does not exist")
+    if isinstance(exc, DataError):
+        return InvalidInput("A value is out of range or malformed")
+    return InvalidInput("The request breaks a storage rule")
 
 
 def _is_connection_error(exc: DBAPIError) -> bool:

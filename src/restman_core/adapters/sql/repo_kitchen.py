@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from restman_core.adapters.sql.rows import limit_of, values
+from restman_core.adapters.sql.rows import limit_of, page_filter, values
 from restman_core.adapters.sql.tables import kitchen_tickets, ticket_items
 from restman_core.domain.kitchen import Ticket, TicketItem, TicketStatus
 from restman_core.ports.storage import Page
@@ -166,8 +166,11 @@ class SqlTicketRepository:
             query = query.where(kitchen_tickets.c.status.in_([str(s) for s in statuses]))
         if station is not None:
             query = query.where(kitchen_tickets.c.station == station)
-        if page.before is not None:
-            query = query.where(kitchen_tickets.c.created_at > page.before)
+        # Oldest first, so the cursor is the last ticket seen; the id breaks ties between the
+        # tickets of one order, which share its timestamp.
+        cursor = page_filter(kitchen_tickets, page, newest_first=False)
+        if cursor is not None:
+            query = query.where(cursor)
         query = query.order_by(kitchen_tickets.c.created_at, kitchen_tickets.c.id)
         rows = list(await self._conn.execute(query.limit(limit_of(page))))
         return await self._with_items(rows)

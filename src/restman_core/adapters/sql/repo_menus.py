@@ -144,9 +144,14 @@ class SqlFoodRepository:
         missing = frozenset(r[0] for r in short)
         if missing:
             return missing
-        await self._conn.execute(
+        taken = await self._conn.execute(
             update(foods)
             .where(tracked, enough)
             .values(stock_remaining=foods.c.stock_remaining - wanted)
         )
+        if taken.rowcount != len(takes):
+            # A concurrent order took stock between the check and the update (possible only
+            # below SERIALIZABLE): report every food short so the caller aborts the whole unit
+            # and nothing taken here is kept.
+            return frozenset(takes)
         return frozenset()
