@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -13,44 +11,35 @@ from typing import Any
 from restman_core.domain.access import Actor, Role
 from restman_core.domain.clock import Clock
 from restman_core.domain.events import DomainEvent
-from restman_core.domain.ids import new_id, parse_id
+from restman_core.domain.ids import new_id
 from restman_core.domain.menus import (
     Category,
     Food,
     Restaurant,
     clean_name,
     clean_non_negative_int,
-    clean_station,
     clean_tax_rate,
     clean_text,
-    is_orderable,
 )
-from restman_core.domain.money import parse_money
-from restman_core.errors import InvalidInput, NotFound, RestmanError
+from restman_core.errors import InvalidInput, NotFound
 from restman_core.ports.cache import Cache
 from restman_core.ports.storage import Database, Page, Transaction
 from restman_core.services.access import managed_restaurant, may_operate, require_role
+from restman_core.services.menu_common import (
+    Fields,
+    invalidate_menu,
+    menu_cache_key,
+    menu_event,
+    pick,
+)
+from restman_core.services.menu_fields import category_from, food_from
+from restman_core.services.public_menu import build_menu
 from restman_core.views import category_view, food_view, restaurant_view
 
-log = logging.getLogger(__name__)
-Fields = Mapping[str, Any]
-
+__all__ = ["MenuCache", "MenuService", "menu_cache_key"]
 
 MenuCache = Cache
 """The cache port as the menu uses it."""
-
-
-def menu_cache_key(restaurant_id: uuid.UUID) -> str:
-    return f"menu:{restaurant_id}"
-
-
-def _pick(
-    fields: Fields, name: str, current: Any, *, replace_all: bool, default: Any = None
-) -> Any:
-    """The new value of one field: given → given; omitted → kept (PATCH) or default (PUT)."""
-    if name in fields:
-        return fields[name]
-    return default if replace_all else current
 
 
 class MenuService:
@@ -72,22 +61,10 @@ class MenuService:
         self._default_tax_rate = default_tax_rate
 
     def _event(self, kind: str, restaurant_id: uuid.UUID, payload: dict[str, Any]) -> DomainEvent:
-        return DomainEvent(
-            event_type=kind,
-            key=restaurant_id,
-            occurred_at=self._clock.now(),
-            payload={"restaurant_id": str(restaurant_id), **payload},
-        )
+        return menu_event(kind, restaurant_id, payload, self._clock.now())
 
     async def _invalidate(self, restaurant_id: uuid.UUID) -> None:
-        """Drop the cached menu after a committed change. A cache outage only delays freshness
-        by at most the TTL, so it is logged, not raised."""
-        if self._cache is None:
-            return
-        try:
-            await self._cache.delete(menu_cache_key(restaurant_id))
-        except RestmanError:
-            log.warning("could not invalidate the menu cache of %s", restaurant_id)
+        await invalidate_menu(self._cache, restaurant_id)
 
     # Restaurants -------------------------------------------------------------------------
 
@@ -130,25 +107,25 @@ class MenuService:
                 current,
                 name=clean_name(fields.get("name", current.name)),
                 description=clean_text(
-                    _pick(fields, "description", current.description, replace_all=replace_all),
+                    pick(fields, "description", current.description, replace_all=replace_all),
                     field="description",
                 ),
                 address=clean_text(
-                    _pick(fields, "address", current.address, replace_all=replace_all),
+                    pick(fields, "address", current.address, replace_all=replace_all),
                     field="address",
                 ),
                 phone=clean_text(
-                    _pick(fields, "phone", current.phone, replace_all=replace_all),
+                    pick(fields, "phone", current.phone, replace_all=replace_all),
                     field="phone",
                     limit=20,
                 ),
                 tax_rate=clean_tax_rate(
-                    _pick(
+                    pick(
                         fields,
                         "tax_rate",
                         current.tax_rate,
                         replace_all=replace_all,
-                        default=current.tax_rate,
+                        default=self._default_tax_rate,
                     )
                 ),
                 updated_at=self._clock.now(),
@@ -217,57 +194,29 @@ class MenuService:
     # Categories ----------------------------------------------------------------------------
 
     async def _owned_category(
-        self, tx: Transaction, actor: Actor, restaurant_id: uuid.UUID, category_id: uuid.UUID
+        self,
+        tx: Transaction,
+        actor: Actor,
+        restaurant_id: uuid.UUID,
+        category_id: uuid.UUID,
+        *,
+        allow_deleted: bool = False,
     ) -> Category:
         await managed_restaurant(tx, actor, restaurant_id)
         category = await tx.categories.get(category_id)
+        # A deleted category is gone for editing too (deleting it again is still fine).
         if category is None or category.restaurant_id != restaurant_id:
             raise NotFound("Category not found")
+        if not category.is_active and not allow_deleted:
+            raise NotFound("Category not found")
         return category
-
-    def _category_from(
-        self, fields: Fields, base: Category | None, restaurant_id: uuid.UUID, replace_all: bool
-    ) -> Category:
-        now = self._clock.now()
-        order = _pick(
-            fields,
-            "display_order",
-            base.display_order if base else 0,
-            replace_all=replace_all,
-            default=0,
-        )
-        if isinstance(order, bool) or not isinstance(order, int) or abs(order) > 1_000_000:
-            raise InvalidInput(
-                "display_order must be a whole number", details={"field": "display_order"}
-            )
-        return Category(
-            id=base.id if base else new_id(),
-            restaurant_id=restaurant_id,
-            name=clean_name(fields.get("name", base.name if base else None)),
-            description=clean_text(
-                _pick(
-                    fields,
-                    "description",
-                    base.description if base else None,
-                    replace_all=replace_all,
-                ),
-                field="description",
-            ),
-            display_order=order,
-            station=clean_station(
-                _pick(fields, "station", base.station if base else None, replace_all=replace_all)
-            ),
-            is_active=base.is_active if base else True,
-            created_at=base.created_at if base else now,
-            updated_at=now,
-        )
 
     async def create_category(
         self, actor: Actor, restaurant_id: uuid.UUID, fields: Fields
     ) -> Category:
         async def work(tx: Transaction) -> Category:
             await managed_restaurant(tx, actor, restaurant_id)
-            category = self._category_from(fields, None, restaurant_id, True)
+            category = category_from(fields, None, restaurant_id, True, self._clock.now())
             await tx.categories.add(category)
             await tx.outbox.add(
                 [self._event("menu.category_created", restaurant_id, category_view(category))]
@@ -292,7 +241,7 @@ class MenuService:
 
         async def work(tx: Transaction) -> Category:
             current = await self._owned_category(tx, actor, restaurant_id, category_id)
-            updated = self._category_from(fields, current, restaurant_id, replace_all)
+            updated = category_from(fields, current, restaurant_id, replace_all, self._clock.now())
             await tx.categories.save(updated)
             await tx.outbox.add(
                 [self._event("menu.category_updated", restaurant_id, category_view(updated))]
@@ -309,7 +258,9 @@ class MenuService:
         """Soft delete; the category's foods are no longer orderable either."""
 
         async def work(tx: Transaction) -> None:
-            current = await self._owned_category(tx, actor, restaurant_id, category_id)
+            current = await self._owned_category(
+                tx, actor, restaurant_id, category_id, allow_deleted=True
+            )
             if current.is_active:
                 await tx.categories.save(
                     replace(current, is_active=False, updated_at=self._clock.now())
@@ -338,84 +289,10 @@ class MenuService:
             raise NotFound("Food not found")
         return food
 
-    async def _food_from(
-        self,
-        tx: Transaction,
-        fields: Fields,
-        base: Food | None,
-        restaurant_id: uuid.UUID,
-        replace_all: bool,
-    ) -> Food:
-        now = self._clock.now()
-        raw_category = fields.get("category_id", base.category_id if base else None)
-        if raw_category is None:
-            raise InvalidInput("category_id is required", details={"field": "category_id"})
-        category_id = parse_id(raw_category, what="category_id")
-        category = await tx.categories.get(category_id)
-        if category is None or category.restaurant_id != restaurant_id:
-            raise InvalidInput(
-                "Category does not belong to this restaurant", details={"field": "category_id"}
-            )
-        if "price" not in fields and base is None:
-            raise InvalidInput("price is required", details={"field": "price"})
-        available = _pick(
-            fields,
-            "is_available",
-            base.is_available if base else True,
-            replace_all=replace_all,
-            default=True,
-        )
-        if not isinstance(available, bool):
-            raise InvalidInput(
-                "is_available must be true or false", details={"field": "is_available"}
-            )
-        return Food(
-            id=base.id if base else new_id(),
-            restaurant_id=restaurant_id,
-            category_id=category_id,
-            name=clean_name(fields.get("name", base.name if base else None)),
-            description=clean_text(
-                _pick(
-                    fields,
-                    "description",
-                    base.description if base else None,
-                    replace_all=replace_all,
-                ),
-                field="description",
-            ),
-            price=parse_money(fields.get("price", base.price if base else None), field="price"),
-            is_available=available,
-            stock_remaining=clean_non_negative_int(
-                _pick(
-                    fields,
-                    "stock_remaining",
-                    base.stock_remaining if base else None,
-                    replace_all=replace_all,
-                ),
-                field="stock_remaining",
-            ),
-            prep_time_seconds=clean_non_negative_int(
-                _pick(
-                    fields,
-                    "prep_time_seconds",
-                    base.prep_time_seconds if base else None,
-                    replace_all=replace_all,
-                ),
-                field="prep_time_seconds",
-                maximum=86_400,
-            ),
-            station=clean_station(
-                _pick(fields, "station", base.station if base else None, replace_all=replace_all)
-            ),
-            is_deleted=False,
-            created_at=base.created_at if base else now,
-            updated_at=now,
-        )
-
     async def create_food(self, actor: Actor, restaurant_id: uuid.UUID, fields: Fields) -> Food:
         async def work(tx: Transaction) -> Food:
             await managed_restaurant(tx, actor, restaurant_id)
-            food = await self._food_from(tx, fields, None, restaurant_id, True)
+            food = await food_from(tx, fields, None, restaurant_id, True, self._clock.now())
             await tx.foods.add(food)
             await tx.outbox.add([self._event("menu.food_created", restaurant_id, food_view(food))])
             return food
@@ -438,7 +315,9 @@ class MenuService:
 
         async def work(tx: Transaction) -> Food:
             current = await self._owned_food(tx, actor, restaurant_id, food_id)
-            updated = await self._food_from(tx, fields, current, restaurant_id, replace_all)
+            updated = await food_from(
+                tx, fields, current, restaurant_id, replace_all, self._clock.now()
+            )
             await tx.foods.save(updated)
             await tx.outbox.add(
                 [self._event("menu.food_updated", restaurant_id, food_view(updated))]
@@ -507,34 +386,7 @@ class MenuService:
         """The public menu as JSON bytes, from the cache when fresh. Only orderable foods of
         active categories of an active restaurant appear; an inactive restaurant is NotFound."""
         if self._cache is None or self._ttl <= 0:
-            return await self._build_menu(restaurant_id)
+            return await build_menu(self._db, restaurant_id)
         return await self._cache.get_or_build(
-            menu_cache_key(restaurant_id), self._ttl, lambda: self._build_menu(restaurant_id)
+            menu_cache_key(restaurant_id), self._ttl, lambda: build_menu(self._db, restaurant_id)
         )
-
-    async def _build_menu(self, restaurant_id: uuid.UUID) -> bytes:
-        async def work(tx: Transaction) -> dict[str, Any]:
-            restaurant = await tx.restaurants.get(restaurant_id)
-            if restaurant is None or not restaurant.is_active:
-                raise NotFound("Restaurant not found")
-            categories = [c for c in await tx.categories.list_for(restaurant_id) if c.is_active]
-            foods = await tx.foods.list_for(restaurant_id)
-            by_category = {c.id: c for c in categories}
-            return {
-                "restaurant": restaurant_view(restaurant),
-                "categories": [
-                    {
-                        **category_view(c),
-                        "foods": [
-                            food_view(f)
-                            for f in foods
-                            if f.category_id == c.id
-                            and is_orderable(restaurant, by_category.get(f.category_id), f)
-                        ],
-                    }
-                    for c in categories
-                ],
-            }
-
-        menu = await self._db.run(work)
-        return json.dumps(menu, separators=(",", ":")).encode()

@@ -1,0 +1,140 @@
+"""Building categories and foods from request fields: validation with the domain's rules and
+the PUT (replace) versus PATCH (merge) semantics. Shared by the menu use cases."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from restman_core.domain.ids import new_id, parse_id
+from restman_core.domain.menus import (
+    Category,
+    Food,
+    clean_name,
+    clean_non_negative_int,
+    clean_station,
+    clean_text,
+)
+from restman_core.domain.money import parse_money
+from restman_core.errors import InvalidInput
+from restman_core.ports.storage import Transaction
+from restman_core.services.menu_common import Fields, pick
+
+
+def category_from(
+    fields: Fields,
+    base: Category | None,
+    restaurant_id: uuid.UUID,
+    replace_all: bool,
+    now: datetime,
+) -> Category:
+    """A category built from request fields: new (``base`` None), replaced (PUT) or patched."""
+    order = pick(
+        fields,
+        "display_order",
+        base.display_order if base else 0,
+        replace_all=replace_all,
+        default=0,
+    )
+    if isinstance(order, bool) or not isinstance(order, int) or abs(order) > 1_000_000:
+        raise InvalidInput(
+            "display_order must be a whole number", details={"field": "display_order"}
+        )
+    return Category(
+        id=base.id if base else new_id(),
+        restaurant_id=restaurant_id,
+        name=clean_name(fields.get("name", base.name if base else None)),
+        description=clean_text(
+            pick(
+                fields,
+                "description",
+                base.description if base else None,
+                replace_all=replace_all,
+            ),
+            field="description",
+        ),
+        display_order=order,
+        station=clean_station(
+            pick(fields, "station", base.station if base else None, replace_all=replace_all)
+        ),
+        is_active=base.is_active if base else True,
+        created_at=base.created_at if base else now,
+        updated_at=now,
+    )
+
+
+async def food_from(
+    tx: Transaction,
+    fields: Fields,
+    base: Food | None,
+    restaurant_id: uuid.UUID,
+    replace_all: bool,
+    now: datetime,
+) -> Food:
+    """A food built from request fields; its category must be a live one of the restaurant
+    (a food of a deleted category may still be edited, none moves into one)."""
+    raw_category = fields.get("category_id", base.category_id if base else None)
+    if raw_category is None:
+        raise InvalidInput("category_id is required", details={"field": "category_id"})
+    category_id = parse_id(raw_category, what="category_id")
+    category = await tx.categories.get(category_id)
+    if category is None or category.restaurant_id != restaurant_id:
+        raise InvalidInput(
+            "Category does not belong to this restaurant", details={"field": "category_id"}
+        )
+    if not category.is_active and (base is None or base.category_id != category_id):
+        # A food of a deleted category may still be edited; none moves into one.
+        raise InvalidInput("The category was deleted", details={"field": "category_id"})
+    if "price" not in fields and base is None:
+        raise InvalidInput("price is required", details={"field": "price"})
+    available = pick(
+        fields,
+        "is_available",
+        base.is_available if base else True,
+        replace_all=replace_all,
+        default=True,
+    )
+    if not isinstance(available, bool):
+        raise InvalidInput("is_available must be true or false", details={"field": "is_available"})
+    return Food(
+        id=base.id if base else new_id(),
+        restaurant_id=restaurant_id,
+        category_id=category_id,
+        name=clean_name(fields.get("name", base.name if base else None)),
+        description=clean_text(
+            pick(
+                fields,
+                "description",
+                base.description if base else None,
+                replace_all=replace_all,
+            ),
+            field="description",
+        ),
+        price=parse_money(fields.get("price", base.price if base else None), field="price"),
+        is_available=available,
+        stock_remaining=clean_non_negative_int(
+            pick(
+                fields,
+                "stock_remaining",
+                base.stock_remaining if base else None,
+                replace_all=replace_all,
+            ),
+            field="stock_remaining",
+        ),
+        prep_time_seconds=clean_non_negative_int(
+            pick(
+                fields,
+                "prep_time_seconds",
+                base.prep_time_seconds if base else None,
+                replace_all=replace_all,
+            ),
+            field="prep_time_seconds",
+            maximum=86_400,
+        ),
+        station=clean_station(
+            pick(fields, "station", base.station if base else None, replace_all=replace_all)
+        ),
+        is_deleted=False,
+        created_at=base.created_at if base else now,
+        updated_at=now,
+    )
