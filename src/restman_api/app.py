@@ -41,8 +41,7 @@ from restman_api.routes.stream import STREAM_ROUTES
 from restman_api.security import document_public, session_guard
 from restman_api.state import DEPENDENCIES, STATE_KEY, ApiState
 from restman_api.stream_hub import TicketHub
-from restman_core.bootstrap import Platform, bootstrap
-from restman_core.bootstrap import build_ticket_feed
+from restman_core.bootstrap import Platform, bootstrap, build_ticket_feed
 from restman_core.config import Settings, load_settings
 
 log = logging.getLogger(__name__)

@@ -73,6 +73,7 @@ STATUS_DESCRIPTIONS: Mapping[int, str] = {
     413: "Body too large (PAYLOAD_TOO_LARGE)",
     415: "Body is not JSON (UNSUPPORTED_MEDIA_TYPE)",
     429: "Rate limited (RATE_LIMITED, with Retry-After)",
+    500: "An unexpected failure (INTERNAL_ERROR); nothing internal is shown",
     503: "A backend is unavailable (SERVICE_UNAVAILABLE)",
 }
 
@@ -106,8 +107,21 @@ def core_error(_: Request[Any, Any, Any], exc: RestmanError) -> Response[ErrorBo
     return error_response(status, exc.code, exc.message, exc.details, headers)
 
 
+MISSING_BODY = "A JSON request body is required"
+
+
+def _readable(problem: Any) -> Any:
+    """A framework problem as the client should read it: an absent body surfaces from the
+    framework as the bare name of its internal body parameter (``'data'``)."""
+    if not isinstance(problem, dict):
+        return problem
+    if problem.get("key") == "data" and str(problem.get("message")).strip("'\"") == "data":
+        return {**problem, "message": MISSING_BODY}
+    return problem
+
+
 def _validation_details(exc: ValidationException) -> tuple[str, dict[str, Any] | None]:
-    problems = exc.extra if isinstance(exc.extra, list) else []
+    problems = [_readable(p) for p in exc.extra] if isinstance(exc.extra, list) else []
     messages = [str(p.get("message")) for p in problems if isinstance(p, dict) and p.get("message")]
     # "data" is the framework's name for the whole body, not a field the client sent.
     fields = [
@@ -144,9 +158,25 @@ def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
     return error_response(HTTP_500_INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Internal server error")
 
 
+UNDECODABLE = "The request body is not valid JSON text (UTF-8, nested at most a few hundred levels)"
+
+
+def undecodable_body(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    """The JSON decoder lets two client mistakes escape as plain Python errors: bytes that are
+    not UTF-8 (UnicodeDecodeError) and nesting deeper than it recurses (RecursionError, whose
+    message then says it was deserializing). Both are the client's 400; any other error of
+    these types is a bug like any other."""
+    from_decoder = isinstance(exc, UnicodeDecodeError) or "deserializ" in str(exc)
+    if not from_decoder:
+        return unexpected_error(request, exc)
+    return error_response(400, "BAD_REQUEST", UNDECODABLE)
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     RestmanError: core_error,
     HTTPException: framework_error,
+    UnicodeDecodeError: undecodable_body,
+    RecursionError: undecodable_body,
     Exception: unexpected_error,
 }
 
@@ -160,3 +190,9 @@ def responses(*statuses: int) -> dict[int, ResponseSpec]:
         )
         for status in sorted({400, 404, 413, *statuses})
     }
+
+
+def server_errors() -> dict[int, ResponseSpec]:
+    """OpenAPI error responses of a route that takes no input at all (health, metrics): only
+    an unexpected failure."""
+    return {500: ResponseSpec(data_container=ErrorBody, description=STATUS_DESCRIPTIONS[500])}

@@ -46,6 +46,16 @@ def request_id_for(scope: Scope) -> str:
     return request_id
 
 
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    """The metrics label of a request method. Servers pass any method token through, so an
+    invented one becomes ``OTHER``: a label value per made-up method would grow the registry
+    without bound."""
+    return method if method in KNOWN_METHODS else "OTHER"
+
+
 class Metrics:
     """The app's metrics. Each app has its own registry (several apps may live in one test
     process); with ``PROMETHEUS_MULTIPROC_DIR`` set (``restman serve --workers N``) the
@@ -111,6 +121,7 @@ class Metrics:
                     self.pipeline.labels(worker, name).set(value)
 
     def observe(self, method: str, route: str, status: int, seconds: float | None) -> None:
+        method = method_label(method)
         self.requests.labels(method, route, str(status)).inc()
         if seconds is not None:
             self.latency.labels(method, route).observe(seconds)

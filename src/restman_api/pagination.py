@@ -29,9 +29,16 @@ CreatedAtOf = Callable[[uuid.UUID], Awaitable[datetime]]
 
 def _timestamp(text: str) -> datetime | None:
     try:
-        return ensure_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+    try:
+        return ensure_utc(moment)
+    except OverflowError:
+        # A valid local time whose UTC value leaves years 1..9999 (e.g. 0001-01-01T00:00+01:00).
+        raise InvalidInput(
+            "before is outside the supported range of timestamps", details={"field": "before"}
+        ) from None
 
 
 async def page_of(limit: int, before: str | None, created_at_of: CreatedAtOf | None) -> Page:

@@ -58,7 +58,12 @@ def bearer_token(header: str | None) -> str | None:
 async def session_guard(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
-    """Put the caller's actor and session on ``connection.state``, or raise Unauthorized."""
+    """Put the caller's actor and session on ``connection.state``, or raise Unauthorized.
+
+    OPTIONS (the framework's own answer listing the allowed methods, and a browser's CORS
+    preflight) never needs a session: browsers send preflights without credentials."""
+    if getattr(handler, "http_methods", None) == {"OPTIONS"}:
+        return  # only the framework's generated handler answers OPTIONS (no route defines one)
     operation = getattr(handler, "operation_id", None)
     token = bearer_token(connection.headers.get("authorization"))
     auth = api_state(connection.app).auth

@@ -11,7 +11,7 @@ from typing import Any
 from litestar import Response, get
 from litestar.handlers import HTTPRouteHandler
 
-from restman_api.errors import error_response, responses
+from restman_api.errors import error_response, responses, server_errors
 from restman_api.state import Api
 from restman_core.errors import RestmanError
 
@@ -32,12 +32,24 @@ def healthy(service: str) -> dict[str, str]:
     return {"status": "healthy", "service": service}
 
 
-@get("/health", operation_id="health", summary="Liveness of the API", tags=["health"])
+@get(
+    "/health",
+    operation_id="health",
+    summary="Liveness of the API",
+    tags=["health"],
+    responses=server_errors(),
+)
 async def health() -> dict[str, str]:
     return healthy("api-gateway")
 
 
-@get("/api/health", operation_id="apiHealth", summary="Liveness of the API", tags=["health"])
+@get(
+    "/api/health",
+    operation_id="apiHealth",
+    summary="Liveness of the API",
+    tags=["health"],
+    responses=server_errors(),
+)
 async def api_health() -> dict[str, str]:
     return healthy("restman-api")
 
@@ -54,6 +66,7 @@ def _context_health(context: str) -> HTTPRouteHandler:
         summary=f"Liveness of the {context} context",
         tags=["health"],
         name=f"{context}-health",
+        responses=server_errors(),
     )(handler)
 
 
@@ -117,6 +130,7 @@ async def ready(api: Api) -> Response[Any]:
     summary="Prometheus metrics",
     tags=["health"],
     media_type="text/plain; version=0.0.4",
+    responses=server_errors(),
 )
 async def metrics(api: Api) -> Response[bytes]:
     with contextlib.suppress(RestmanError):

@@ -10,9 +10,9 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from restman_api.bodies import Body
 from restman_api.errors import responses
+from restman_api.pagination import page_of
 from restman_api.state import Api, Caller
 from restman_core.domain.kitchen import TicketStatus
-from restman_core.ports.storage import Page
 from restman_core.views import ticket_view
 
 TAGS = ["kitchen"]
@@ -20,6 +20,14 @@ Json = dict[str, Any]
 TICKET = "/api/kitchen/tickets/{ticket_id:uuid}"
 ERRORS = responses(400, 401, 403, 404, 409)
 Station = Annotated[str | None, QueryParameter(max_length=40, description="Only this station")]
+After = Annotated[
+    str | None,
+    QueryParameter(
+        description="Cursor: the id (or created_at, RFC 3339) of the last ticket of the previous "
+        "page; tickets are listed oldest first, so the page holds the newer ones",
+        max_length=64,
+    ),
+]
 
 
 class MoveTicket(Body):
@@ -50,13 +58,20 @@ async def list_tickets(
     restaurant_id: FromQuery[uuid.UUID | None] = None,
     station: Station = None,
     limit: Annotated[int, QueryParameter(ge=1, le=200)] = 200,
+    before: After = None,
 ) -> list[Json]:
+    """A display wants every open ticket at once, hence the default page of 200; ``before``
+    pages on (an id of a ticket the caller may not see is a 404, like the ticket itself)."""
+
+    async def created_at(ticket_id: uuid.UUID) -> Any:
+        return (await api.platform.kitchen.get_ticket(actor, ticket_id)).created_at
+
     tickets = await api.platform.kitchen.list_tickets(
         actor,
         restaurant_id=restaurant_id,
         statuses=frozenset(status) if status else None,
         station=station,
-        page=Page(limit=limit),
+        page=await page_of(limit, before, created_at),
     )
     return [ticket_view(t) for t in tickets]
 

@@ -22,7 +22,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from restman_api.errors import responses
 from restman_api.state import Api, Caller
 from restman_api.stream_hub import BATCH, Subscriber
-from restman_core.errors import InvalidInput, RestmanError
+from restman_core.errors import InvalidInput, NotFound, RestmanError
 from restman_core.ports.ticket_feed import TicketChange
 from restman_core.services.ticket_feed import FeedScope, in_scope
 
@@ -144,6 +144,10 @@ async def kitchen_stream(
 ) -> ServerSentEvent:
     after = _resume_point(last_event_id)
     scope = await api.feed.scope(actor, restaurant_id)
+    if restaurant_id is not None and scope is not None and not scope:
+        # Not a restaurant the caller operates: the same 404 as for a missing one, rather
+        # than a stream that stays silent forever.
+        raise NotFound("Restaurant not found")
     token = request.state.token
 
     async def recheck() -> FeedScope:
