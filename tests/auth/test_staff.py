@@ -64,13 +64,18 @@ async def test_an_invited_email_signs_in_as_kitchen_staff_of_the_restaurant(
     assert kinds == ["staff.invited", "user.created", "staff.added", "user.signed_in"]
 
 
-async def test_a_customer_added_as_staff_becomes_kitchen_staff_of_several_restaurants(
+async def test_a_customer_made_staff_by_an_operator_staffs_several_restaurants(
     services: Services,
 ) -> None:
     owner, first = await _owner(services, "First")
     other_owner, second = await _owner(services, "Second")
     customer = await services.sign_in(fresh_email())
-    added = await services.staff.add_staff(owner.session.actor, first, customer.user.email)
+    # An owner may not turn a stranger's customer account into a kitchen account...
+    with pytest.raises(Conflict):
+        await services.staff.add_staff(owner.session.actor, first, customer.user.email)
+    assert (await services.auth.authenticate(customer.token)).actor.role is Role.CUSTOMER
+    # ...an operator may.
+    added = await services.staff.add_staff(SYSTEM_ACTOR, first, customer.user.email)
     assert added.user is not None
     assert added.user.role is Role.KITCHEN
     # The old session carried the customer role: it was revoked.

@@ -143,7 +143,7 @@ async def test_bill_visibility(core: Core, kitchen: Kitchen, customer: Actor, ad
 
     own = await core.billing.bills_of_user(customer, customer.user_id)
     assert [b.order_id for b in own] == [mine.id]
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         await core.billing.bills_of_user(customer, neighbour.user_id)
     with pytest.raises(NotFound):
         await core.billing.get_bill(customer, theirs.id)

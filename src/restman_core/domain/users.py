@@ -22,6 +22,8 @@ def normalise_email(value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInput("email must be a string", details={"field": "email"})
     email = value.strip().lower()
+    if any(ord(c) < 32 or ord(c) == 127 for c in email):
+        raise InvalidInput("Invalid email address", details={"field": "email"})
     if len(email) > MAX_EMAIL or not _EMAIL.match(email):
         raise InvalidInput("Invalid email address", details={"field": "email"})
     return email

@@ -133,7 +133,8 @@ class BillingService:
     ) -> Sequence[Bill]:
         """A user's bills, for that user and admins."""
         if actor.user_id != user_id and not actor.is_admin:
-            raise Forbidden("You may only list your own bills")
+            # Another user's bills are someone else's objects: not found, not forbidden.
+            raise NotFound("User not found")
         return await self._db.run(lambda tx: tx.bills.list_for_user(user_id, page))
 
     async def bills_of_restaurant(

@@ -77,7 +77,8 @@ class StaffService:
         self, actor: Actor, restaurant_id: uuid.UUID, email: object
     ) -> StaffAddition:
         """Attach the account with this email to the restaurant's kitchen staff, or invite the
-        email when it has no account yet."""
+        email when it has no account yet. An existing customer account becomes kitchen staff only
+        when an administrator adds it (owners get Conflict); owner and admin accounts never do."""
         address = normalise_email(email)
         now = self._clock.now()
 
@@ -95,6 +96,14 @@ class StaffService:
                     raise Conflict(
                         "This account belongs to a restaurant owner or an administrator and "
                         "cannot be kitchen staff"
+                    )
+                if user.role is Role.CUSTOMER and not actor.is_admin:
+                    # Turning someone's customer account into a kitchen account changes what
+                    # they can do and ends their sessions: an owner may not do that to a
+                    # stranger's account, an operator may (``restman staff add``).
+                    raise Conflict(
+                        "This email already has a customer account; invite another email, or "
+                        "ask an administrator to make it kitchen staff"
                     )
                 if user.role is Role.CUSTOMER:
                     old_role, user = user.role, replace(user, role=Role.KITCHEN, updated_at=now)
