@@ -161,6 +161,8 @@ class _Pipeline:
             retention_days=self.settings.retention_days,
             idempotency_ttl_hours=self.settings.idempotency_ttl_hours,
             interval_seconds=self.options.housekeeping_interval_seconds,
+            # Embedded consumers read the outbox itself: it keeps what any of them has not read.
+            readers=() if self.bootstrap is not None else CONSUMER_KINDS,
         )
 
     def consumer(self, kind: str) -> Worker:
@@ -277,7 +279,7 @@ async def _settled(platform: Platform) -> bool:
         rows = await conn.execute(
             select(consumer_positions.c.consumer, consumer_positions.c.position)
         )
-        positions: dict[str, int] = {str(name): int(pos) for name, pos in rows.tuples()}
+        positions: dict[str, int] = {str(name): int(pos) for name, pos in rows}
     return not pending and all(positions.get(kind, 0) >= (last or 0) for kind in CONSUMER_KINDS)
 
 

@@ -9,10 +9,12 @@ import uuid
 import pytest
 
 from restman_core.adapters.kafka import ConsumerMetric, KafkaEventPublisher, dlq_topic
+from restman_core.adapters.kafka.batch_consumer import BatchingKafkaEventConsumer
 from restman_core.adapters.kafka.config import producer_config
 from restman_core.adapters.kafka.delivery import DeliveringProducer, OutgoingRecord
 from restman_core.adapters.kafka.headers import event_headers
 from restman_core.domain.events import DomainEvent
+from restman_core.errors import Unavailable
 from restman_core.ports.events import ReceivedEvent
 from tests.kafka.helpers import (
     RunningConsumers,
@@ -23,6 +25,7 @@ from tests.kafka.helpers import (
     read_topic,
 )
 from tests.support.services import free_port, wait_for
+from tests.support.tansu import FAST_GROUP_SETTINGS
 
 pytestmark = pytest.mark.kafka
 
@@ -83,6 +86,85 @@ async def test_a_failing_handler_is_retried_until_it_succeeds(
     assert committed(bootstrap, group, order_topic) == {
         attempts[0].partition: attempts[0].offset + 1
     }
+
+
+async def test_an_outage_longer_than_the_attempts_is_waited_out_not_dead_lettered(
+    bootstrap: str, prefix: str, order_topic: str, consumers: RunningConsumers
+) -> None:
+    event = order_event(uuid.uuid4(), 1)
+    await publish(bootstrap, prefix, event)
+    calls: list[ReceivedEvent] = []
+
+    async def behind_an_outage(received: ReceivedEvent) -> None:
+        calls.append(received)
+        if len(calls) <= 6:
+            raise Unavailable("The database is unreachable")
+
+    group = f"{prefix}outage"
+    consumer = fast_consumer(bootstrap, group, [order_topic], behind_an_outage, max_attempts=3)
+    consumers.start(consumer)
+
+    async def processed() -> bool:
+        return consumer.stats.processed == 1
+
+    await wait_for(processed, timeout=30)
+    await consumers.stop(consumer)
+
+    assert len(calls) == 7
+    assert {r.attempt for r in calls} == {1}  # an outage uses up no attempt
+    assert consumer.stats.dead_lettered == 0
+    assert committed(bootstrap, group, order_topic) == {calls[0].partition: calls[0].offset + 1}
+    assert read_topic(bootstrap, dlq_topic(order_topic), 1, timeout=2.0) == []
+
+
+async def test_the_batching_consumer_waits_out_an_outage_too(
+    bootstrap: str, prefix: str, order_topic: str
+) -> None:
+    event = order_event(uuid.uuid4(), 1)
+    await publish(bootstrap, prefix, event)
+    handler = OutageThenBuffer(outage=6)
+    consumer = BatchingKafkaEventConsumer(
+        bootstrap,
+        f"{prefix}batch-outage",
+        [order_topic],
+        handler,
+        max_attempts=3,
+        backoff_base_seconds=0.01,
+        backoff_max_seconds=0.05,
+        consumer_overrides=FAST_GROUP_SETTINGS,
+        dlq_delivery_timeout_seconds=5.0,
+    )
+    task = asyncio.create_task(consumer.run())
+    try:
+
+        async def flushed() -> bool:
+            return handler.flushed == [event.event_id]
+
+        await wait_for(flushed, timeout=30)
+    finally:
+        consumer.stop()
+        await asyncio.wait_for(task, timeout=20)
+    assert consumer.stats.dead_lettered == 0
+    assert read_topic(bootstrap, dlq_topic(order_topic), 1, timeout=2.0) == []
+
+
+class OutageThenBuffer:
+    """A batching handler whose store is down for the first ``outage`` events handed over."""
+
+    def __init__(self, outage: int) -> None:
+        self.left = outage
+        self.buffer: list[uuid.UUID] = []
+        self.flushed: list[uuid.UUID] = []
+
+    async def __call__(self, received: ReceivedEvent) -> None:
+        if self.left > 0:
+            self.left -= 1
+            raise Unavailable("the analytics store is unavailable")
+        self.buffer.append(received.event.event_id)
+
+    async def flush(self) -> None:
+        self.flushed.extend(self.buffer)
+        self.buffer.clear()
 
 
 async def test_poison_and_malformed_messages_go_to_the_dead_letter_topic(

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import random
+import signal
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from restman_core.adapters.sql.dead_letters import list_dead_letters
 from restman_core.adapters.sql.housekeeping import Housekeeper
 from restman_core.adapters.sql.leases import LeaseLost, SqlLease, confirm_in
-from restman_core.adapters.sql.relay import OutboxRelay
+from restman_core.adapters.sql.relay import RELAY_LEASE, OutboxRelay
 from restman_core.adapters.sql.sqlwork import run_sql
 from restman_core.adapters.sql.tables import (
     bills,
@@ -224,3 +228,100 @@ async def test_housekeeping_prunes_old_rows_once_under_a_lease(
     assert [r.log_seq for r in left] == [3, 4]
     assert len(await rows(platform, select(processed_events.c.event_id))) == 1
     assert [r.key for r in await rows(platform, select(idempotency_keys.c.key))] == ["new"]
+
+
+async def test_housekeeping_keeps_rows_an_embedded_consumer_has_not_started_on(
+    make_platform: PlatformFactory,
+) -> None:
+    platform = await make_platform()
+    old = datetime.now(UTC) - timedelta(days=30)
+    clock = SteppingClock()
+    clock.moment = old
+    events = [DomainEvent(ORDER_PLACED, uuid.uuid4(), old, {"n": n}) for n in range(3)]
+    await platform.db.run(lambda tx: tx.outbox.add(events))
+    relay = OutboxRelay(platform.db, clock, None)
+    relay_task = asyncio.create_task(relay.run())
+    await wait_for(lambda: all_published(platform), timeout=10)
+    relay.stop()
+    await relay_task
+    # Kitchen has read everything; notifications has never run, so it has no position yet.
+    await run_sql(
+        platform.db,
+        lambda conn: conn.execute(
+            consumer_positions.insert().values(consumer="kitchen", position=3, updated_at=old)
+        ),
+    )
+
+    workers = await build_workers(platform, ["scheduler"], FAST)
+    workers.start()
+    try:
+
+        async def one_round() -> bool:
+            keeper = workers.worker("scheduler")
+            return keeper is not None and getattr(keeper, "stats").rounds >= 1  # noqa: B009
+
+        await wait_for(one_round, timeout=10)
+    finally:
+        await workers.shutdown()
+    assert len(await rows(platform, select(outbox.c.position))) == 3
+
+    # Distributed mode has no embedded readers: Kafka holds the log, old rows go.
+    keeper = Housekeeper(
+        platform.db, platform.clock, retention_days=7, idempotency_ttl_hours=24, readers=()
+    )
+    assert (await keeper.run_once()).outbox == 3
+
+
+# Only PostgreSQL: SQLite has one writer at a time, so its commits cannot overtake each other.
+@pytest.mark.parametrize("database_overrides", ["postgres"], indirect=True)
+async def test_a_row_committed_after_a_later_position_was_published_is_still_published(
+    make_platform: PlatformFactory, database_overrides: dict[str, Any]
+) -> None:
+    platform = await make_platform(**database_overrides)
+    early = DomainEvent(ORDER_PLACED, uuid.uuid4(), platform.clock.now(), {"n": 1})
+    late = DomainEvent(ORDER_PLACED, uuid.uuid4(), platform.clock.now(), {"n": 2})
+    relay = OutboxRelay(platform.db, platform.clock, None, poll_interval=0.02)
+    relay_task = asyncio.create_task(relay.run())
+    try:
+        async with platform.db.engine.connect() as slow:
+            transaction = await slow.begin()
+            await slow.execute(outbox.insert(), [_outbox_row(early)])  # the lower position...
+            await platform.db.run(lambda tx: tx.outbox.add([late]))  # ...commits last
+            await wait_for(lambda: all_published(platform), timeout=10)
+            await transaction.commit()
+        await wait_for(lambda: all_published(platform), timeout=10)
+    finally:
+        relay.stop()
+        await relay_task
+    found = await rows(
+        platform, select(outbox.c.event_id, outbox.c.log_seq).order_by(outbox.c.log_seq)
+    )
+    # Both published, numbered without a gap in the order they became visible.
+    assert [(r.event_id, r.log_seq) for r in found] == [(late.event_id, 1), (early.event_id, 2)]
+
+
+def _outbox_row(event: DomainEvent) -> dict[str, Any]:
+    return {
+        "event_id": event.event_id,
+        "event_type": event.event_type,
+        "topic": event.topic,
+        "event_key": event.key,
+        "payload": json.dumps(event.envelope()),
+        "occurred_at": event.occurred_at,
+    }
+
+
+async def test_sigterm_stops_the_workers_cleanly_with_their_progress_saved(
+    make_platform: PlatformFactory,
+) -> None:
+    platform = await make_platform()
+    world = await seed(platform, restaurants=1, customers=1)
+    await place_orders(platform, world, 3, random.Random(12))
+    workers = await build_workers(platform, ["relay", "billing"], FAST)
+    running = asyncio.create_task(workers.run_until_signal())
+    await wait_for(lambda: _billing_at_end(platform), timeout=20)
+    os.kill(os.getpid(), signal.SIGTERM)  # what `kill <pid>` does to `restman worker`
+    await asyncio.wait_for(running, timeout=20)
+    # The relay handed its lease back on the way out: a successor takes it at once.
+    successor = SqlLease(platform.db, platform.clock, RELAY_LEASE, "successor", ttl_seconds=60)
+    assert await successor.hold()

@@ -158,13 +158,20 @@ class BatchingKafkaEventConsumer:
         except ValueError as exc:
             cause = DeadLetterCause(topic, partition, offset, str(exc), 0, REASON_MALFORMED)
             return await self._give_up(message, cause)
-        error = ""
-        for attempt in range(1, self._max_attempts + 1):
+        error, attempt, outages = "", 1, 0
+        while attempt <= self._max_attempts:
             received = ReceivedEvent(
                 event, topic, partition, offset, attempt, text_headers(headers)
             )
             try:
                 await self._handler(received)
+            except Unavailable as exc:  # an outage: waited out, never dead-lettered
+                outages += 1
+                self._recorder.count("failed_attempt", topic, partition)
+                logger.warning("Handler waits for an outage (%d): %s", outages, exc)
+                if not await wait_unless_stopped(self._stopped, self._backoff.delay(outages)):
+                    return False
+                continue
             except Exception as exc:  # retried, then dead-lettered
                 error = f"{type(exc).__name__}: {exc}"
                 self._recorder.count("failed_attempt", topic, partition)
@@ -175,6 +182,7 @@ class BatchingKafkaEventConsumer:
                     self._stopped, self._backoff.delay(attempt)
                 ):
                     return False
+                attempt += 1
                 continue
             self._recorder.count("processed", topic, partition)
             return True

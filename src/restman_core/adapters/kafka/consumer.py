@@ -44,8 +44,11 @@ class KafkaEventConsumer:
     A failing handler is retried in place, waiting ``backoff_base_seconds * 2**(n-1)`` (at
     most ``backoff_max_seconds``) after failure n. After ``max_attempts`` failures, or at once
     for bytes that are not a valid event, the message goes to ``<topic>.dlq`` (or, with
-    ``dlq=False``, is logged and dropped) and consumption moves on. Retries do not poll, so
-    the sum of the backoff waits must stay under ``max.poll.interval.ms``.
+    ``dlq=False``, is logged and dropped) and consumption moves on. A handler raising
+    :class:`Unavailable` (an outage, not a poison message) is retried for as long as the
+    outage lasts without using up attempts. Retries do not poll: an outage longer than
+    ``max.poll.interval.ms`` costs the partition (its offset is then not stored, and the next
+    owner redelivers the message, which the handler drops as a duplicate).
 
     :meth:`stop` gives the handler attempt in progress ``stop_grace_seconds`` to finish, then
     cancels it; an abandoned message's offset is not stored, so it is delivered again.
@@ -220,9 +223,14 @@ class KafkaEventConsumer:
 
     async def _attempts(self, first: ReceivedEvent, stopped: asyncio.Event) -> str | None:
         """Run the handler until it succeeds (None) or ``max_attempts`` failed (the last
-        error's text); raises _Abandoned when a stop request cuts this short."""
+        error's text); raises _Abandoned when a stop request cuts this short.
+
+        :class:`Unavailable` (the database or a store is down) is waited out with backoff and
+        never counts as an attempt, so an outage cannot send good events to the DLQ.
+        """
         event, last_error = first.event, ""
-        for attempt in range(1, self._max_attempts + 1):
+        attempt, outages = 1, 0
+        while attempt <= self._max_attempts:
             work = asyncio.ensure_future(self._handler(replace(first, attempt=attempt)))
             if not await finish_unless_stopped(work, stopped, self._grace_seconds):
                 raise _Abandoned
@@ -230,8 +238,14 @@ class KafkaEventConsumer:
             if failure is None:
                 self._recorder.count("processed", first.topic, first.partition)
                 return None
-            last_error = f"{type(failure).__name__}: {failure}"
             self._recorder.count("failed_attempt", first.topic, first.partition)
+            if isinstance(failure, Unavailable):
+                outages += 1
+                logger.warning("Handler waits for an outage (%d): %s", outages, failure)
+                if not await wait_unless_stopped(stopped, self._backoff.delay(outages)):
+                    raise _Abandoned
+                continue
+            last_error = f"{type(failure).__name__}: {failure}"
             logger.warning(
                 "Handler failed on %s %s (attempt %d of %d)",
                 event.event_type,
@@ -244,6 +258,7 @@ class KafkaEventConsumer:
                 stopped, self._backoff.delay(attempt)
             ):
                 raise _Abandoned
+            attempt += 1
         return last_error
 
     async def _give_up(

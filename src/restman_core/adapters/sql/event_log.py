@@ -5,7 +5,9 @@ is done with. It reads the rows after its position in batches, hands every event
 to its handler, and saves the new position after the batch (after asking a batching handler to
 ``flush``), so delivery is at least once and handlers drop duplicates by event id. A failing
 event is retried with exponential backoff; after ``max_attempts`` it is recorded in
-``dead_letters`` and the consumer moves on, so one poison event never blocks the log.
+``dead_letters`` and the consumer moves on, so one poison event never blocks the log. An outage
+(:class:`~restman_core.errors.Unavailable`) is not the event's fault: it is waited out, never
+dead-lettered.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from restman_core.adapters.sql.sqlwork import run_sql
 from restman_core.adapters.sql.tables import consumer_positions, outbox
 from restman_core.domain.clock import Clock
 from restman_core.domain.events import DomainEvent
+from restman_core.errors import Unavailable
 from restman_core.ports.events import EventHandler, ReceivedEvent
 
 log = logging.getLogger(__name__)
@@ -139,36 +142,64 @@ class EmbeddedLogConsumer:
                     return False
 
     async def _deliver(self, entry: _Entry) -> bool:
-        """Handle one event with retries; True when done (handled or dead-lettered)."""
+        """Handle one event with retries; True when done (handled or dead-lettered).
+
+        :class:`Unavailable` (a database or store outage) is retried with backoff for as long
+        as it lasts and never counts as an attempt: an outage must not dead-letter good
+        events (their effects would be lost). Any other failure counts, and after
+        ``max_attempts`` of them the event is dead-lettered.
+        """
         try:
             event = DomainEvent.from_envelope(json.loads(entry.payload))
         except ValueError as exc:
             log.error("consumer %s: log_seq %d is not an event: %s", self.name, entry.log_seq, exc)
             return True
-        error = ""
-        for attempt in range(1, self._max_attempts + 1):
+        error, attempt, outages = "", 1, 0
+        while attempt <= self._max_attempts:
             received = ReceivedEvent(event, entry.topic, 0, entry.log_seq, attempt)
             try:
                 await self._handler(received)
-            except Exception as exc:  # any failure is retried, then dead-lettered
+            except Unavailable as exc:
+                outages += 1
+                if not await self._wait_out(event, outages, exc):
+                    return False
+                continue
+            except Exception as exc:  # any other failure is retried, then dead-lettered
                 error = f"{type(exc).__name__}: {exc}"
-                self.stats.failed_attempts += 1
-                log.warning(
-                    "consumer %s failed on %s %s (attempt %d of %d): %s",
-                    self.name,
-                    event.event_type,
-                    event.event_id,
-                    attempt,
-                    self._max_attempts,
-                    error,
-                )
+                self._count_failure(event, attempt, error)
                 if attempt < self._max_attempts and not await self._wait(self._delay(attempt)):
                     return False
+                attempt += 1
                 continue
             self.stats.processed += 1
             return True
         await self._dead_letter(entry, event, error)
         return True
+
+    async def _wait_out(self, event: DomainEvent, outages: int, exc: Unavailable) -> bool:
+        """Back off after an outage; False when stopped meanwhile."""
+        self.stats.failed_attempts += 1
+        log.warning(
+            "consumer %s: %s %s waits for an outage (%d): %s",
+            self.name,
+            event.event_type,
+            event.event_id,
+            outages,
+            exc,
+        )
+        return await self._wait(self._delay(outages))
+
+    def _count_failure(self, event: DomainEvent, attempt: int, error: str) -> None:
+        self.stats.failed_attempts += 1
+        log.warning(
+            "consumer %s failed on %s %s (attempt %d of %d): %s",
+            self.name,
+            event.event_type,
+            event.event_id,
+            attempt,
+            self._max_attempts,
+            error,
+        )
 
     async def _dead_letter(self, entry: _Entry, event: DomainEvent, error: str) -> None:
         letter = DeadLetter(
@@ -195,7 +226,8 @@ class EmbeddedLogConsumer:
 
     def _delay(self, failures: int) -> float:
         base, cap = self._backoff
-        return float(min(cap, base * 2 ** (failures - 1)))
+        # The exponent is clamped: a long outage must not overflow the float.
+        return float(min(cap, base * 2.0 ** min(failures - 1, 62)))
 
     async def _wait(self, seconds: float) -> bool:
         """Sleep unless stopped first; True when the sleep ran out (keep going)."""

@@ -1,7 +1,8 @@
 """Housekeeping: prune what the platform no longer needs, on a schedule, under a lease.
 
 * outbox rows published more than ``retention_days`` ago, and never rows an embedded consumer
-  has not read yet;
+  has not read yet (a consumer named in ``readers`` that has saved no position yet has read
+  nothing: it may be about to start);
 * processed-event records older than ``retention_days`` (redeliveries arrive within minutes; a
   week is far beyond any broker retry);
 * idempotency records older than ``idempotency_ttl_hours``;
@@ -17,10 +18,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, bindparam, delete, func, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -77,8 +79,13 @@ class Housekeeper:
         idempotency_ttl_hours: int,
         interval_seconds: float = 300.0,
         holder: str | None = None,
+        readers: Sequence[str] | None = None,
     ) -> None:
+        """``readers``: the embedded consumers that must have read an outbox row before it may
+        go (embedded mode: every consumer kind; distributed mode: none, Kafka keeps the log).
+        None counts every consumer that has saved a position."""
         self._db = db
+        self._readers = None if readers is None else tuple(readers)
         self._clock = clock
         self._retention = timedelta(days=retention_days)
         self._idempotency_ttl = timedelta(hours=idempotency_ttl_hours)
@@ -136,15 +143,21 @@ class Housekeeper:
         return report
 
     async def _prune_outbox(self, cutoff: datetime) -> int:
-        async def slowest_reader(conn: AsyncConnection) -> int | None:
-            value = await conn.scalar(select(func.min(consumer_positions.c.position)))
-            return None if value is None else int(value)
-
-        floor = await run_sql(self._db, slowest_reader)
+        floor = await run_sql(self._db, self._slowest_reader)
         condition = outbox.c.published_at < cutoff
         if floor is not None:
             condition = condition & (outbox.c.log_seq <= floor)
         return await self._prune(outbox, condition, key=outbox.c.position)
+
+    async def _slowest_reader(self, conn: AsyncConnection) -> int | None:
+        """The log_seq every reader has read up to (None: no reader to wait for)."""
+        query = select(consumer_positions.c.consumer, consumer_positions.c.position)
+        saved = {str(name): int(pos) for name, pos in await conn.execute(query)}
+        if self._readers is None:
+            return min(saved.values(), default=None)
+        if not self._readers:
+            return None
+        return min(saved.get(reader, 0) for reader in self._readers)
 
     async def _prune(
         self,

@@ -23,6 +23,7 @@ from restman_core.adapters.sql.rows import insert_ignore
 from restman_core.adapters.sql.sqlwork import run_sql
 from restman_core.adapters.sql.tables import leases
 from restman_core.domain.clock import Clock
+from restman_core.errors import Conflict
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,9 @@ class SqlLease:
             held = await run_sql(
                 self.db, lambda conn: renew_in(conn, self.name, self.holder, now, self.ttl)
             )
-        except IntegrityError:
+        except (IntegrityError, Conflict):
+            # Another process inserted the lease row first (the unit of work may report the
+            # duplicate as Conflict): it holds the lease.
             held = False
         if held != self.held:
             log.info("%s %s lease %s", self.holder, "took" if held else "lost", self.name)

@@ -79,7 +79,16 @@ class AnalyticsHandler:
         self._buffer.append(_Buffered(event.event_id, made))
         waited = time.monotonic() - self._first_at
         if len(self._buffer) >= self._batch_size or waited >= self._max_delay:
-            await self.flush()
+            try:
+                await self.flush()
+            except Exception as exc:  # the event is buffered; see _flush_later
+                self._flush_later(exc)
+
+    def _flush_later(self, exc: Exception) -> None:
+        """An early flush failed: the event is already buffered, so it must not fail too
+        (a retry would buffer it twice, and an outage of the store would dead-letter good
+        events). Its consumer flushes before it moves on, retrying until the store takes it."""
+        log.warning("analytics flush deferred (%d events buffered): %s", len(self._buffer), exc)
 
     async def flush(self) -> None:
         """Store the buffered facts, then record their events as processed. On failure the

@@ -5,7 +5,8 @@ A handler is called with every event of its topics (at least once each). It igno
 it does not handle, and for the ones it does it runs one transaction that first records
 ``(consumer, event_id)`` in ``processed_events``: when that record already exists the event was
 applied before (a redelivery) and the transaction does nothing else. Raising means "failed, try
-again"; the consumer retries and finally dead-letters the event.
+again": :class:`~restman_core.errors.Unavailable` (an outage) is retried for as long as it lasts,
+anything else is retried a few times and then dead-lettered.
 """
 
 from __future__ import annotations

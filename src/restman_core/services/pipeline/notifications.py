@@ -1,11 +1,19 @@
 """Notifications consumer: mails the customer when the order becomes READY.
 
-The mail is sent inside the unit of work that records the event as processed, after the record
-is written: a failed send rolls the record back (the event is retried), and a redelivered event
-finds the record and sends nothing. A cancelled task (shutdown) never splits the send from the
-commit: the unit finishes first. What remains is the window of a hard crash between the mail
-being accepted and the commit, which sends the mail again on redelivery: mail is at least once,
-and in practice once.
+Mail is at least once, and no database lock is held while a mail server talks:
+
+1. a short unit checks whether this event was already mailed (a redelivery) and renders the
+   message; it always rolls back, so it leaves nothing behind and holds SQLite's write lock
+   only for the check;
+2. the mail is sent, outside any transaction;
+3. a second short unit records the event as processed.
+
+A crash (or a failed record) between 2 and 3 sends the mail again on redelivery, which is the
+at-least-once promise; it never loses one. A cancelled task (shutdown) does not split the send
+from its record: steps 1 to 3 finish first. A mail that cannot be sent raises
+:class:`MailNotSent`, an ordinary failure that the consumer retries and finally dead-letters
+(the SMTP adapter reports permanent refusals and outages alike as ``Unavailable``, and one bad
+address must not hold every later mail back).
 """
 
 from __future__ import annotations
@@ -18,12 +26,26 @@ from restman_core.domain.clock import Clock
 from restman_core.domain.events import ORDER_STATUS_UPDATED, TOPIC_ORDER, DomainEvent
 from restman_core.domain.mail_templates import order_ready
 from restman_core.domain.orders import OrderStatus
+from restman_core.errors import Unavailable
 from restman_core.ports.events import ReceivedEvent
 from restman_core.ports.mail import Mailer, MailMessage
 from restman_core.ports.storage import Database, Transaction
 from restman_core.services.pipeline.base import NOTIFICATIONS
 
 log = logging.getLogger(__name__)
+
+
+class MailNotSent(Exception):
+    """The mailer refused or could not deliver the ready mail (retried, then dead-lettered)."""
+
+
+class _Checked(Exception):
+    """Ends the checking unit, rolling it back, with what it found."""
+
+    def __init__(self, due: bool, message: MailMessage | None) -> None:
+        super().__init__("checked")
+        self.due = due
+        self.message = message
 
 
 class NotificationsHandler:
@@ -42,23 +64,45 @@ class NotificationsHandler:
             return
         if event.payload.get("new_status") != str(OrderStatus.READY):
             return
-        unit = asyncio.ensure_future(self._db.run(lambda tx: self._notify(tx, event)))
+        unit = asyncio.ensure_future(self._notify(event))
         try:
             sent = await asyncio.shield(unit)
         except asyncio.CancelledError:
-            # Let the send and its record commit together before giving in to the cancel.
+            # Let the send and its record finish together before giving in to the cancel.
             await asyncio.wait([unit])
             raise
         if sent:
             self.sent += 1
 
-    async def _notify(self, tx: Transaction, event: DomainEvent) -> bool:
-        if not await tx.processed.mark(self.name, event.event_id, self._clock.now()):
+    async def _notify(self, event: DomainEvent) -> bool:
+        """Check, send, record; True when a mail went out."""
+        due, message = await self._check(event)
+        if not due:
             return False
-        message = await self._message(tx, uuid.UUID(str(event.payload["order_id"])))
         if message is not None:
-            await self._mailer.send(message)
+            try:
+                await self._mailer.send(message)
+            except Unavailable as exc:
+                raise MailNotSent(str(exc)) from exc
+        await self._db.run(
+            lambda tx: tx.processed.mark(self.name, event.event_id, self._clock.now())
+        )
         return message is not None
+
+    async def _check(self, event: DomainEvent) -> tuple[bool, MailMessage | None]:
+        """Whether the event still needs handling, and the mail to send (None: no mail)."""
+
+        async def unit(tx: Transaction) -> None:
+            # Marking is the port's way to ask "seen before?"; the unit rolls it back.
+            if not await tx.processed.mark(self.name, event.event_id, self._clock.now()):
+                raise _Checked(False, None)
+            raise _Checked(True, await self._message(tx, uuid.UUID(str(event.payload["order_id"]))))
+
+        try:
+            await self._db.run(unit)
+        except _Checked as checked:
+            return checked.due, checked.message
+        raise AssertionError("the checking unit always ends with _Checked")
 
     async def _message(self, tx: Transaction, order_id: uuid.UUID) -> MailMessage | None:
         order = await tx.orders.get(order_id)
