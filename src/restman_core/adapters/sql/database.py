@@ -9,6 +9,7 @@ lock instead of failing half-way; a still-locked database is retried the same wa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -113,6 +114,19 @@ class SqlDatabase:
         self.dialect = engine.dialect.name
 
     async def run(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        """Run ``work`` as one transaction (see :meth:`_run`). A caller cancelled meanwhile does
+        not cut the unit short: it finishes (commits or rolls back) first and the cancellation
+        is honoured after. Cut short, a connection could be left inside its transaction,
+        holding SQLite's write lock (or PostgreSQL row locks) for everyone else."""
+        unit = asyncio.ensure_future(self._run(work))
+        try:
+            return await asyncio.shield(unit)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await unit
+            raise
+
+    async def _run(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         """Run ``work`` as one transaction and commit it. Serialization failures, deadlocks and
         a locked SQLite file retry the whole unit; a refused statement (duplicate, missing
         referenced row, value out of range) is Conflict or InvalidInput (see
