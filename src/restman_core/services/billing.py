@@ -45,7 +45,8 @@ class BillingService:
 
     async def open_bill(self, tx: Transaction, placed: Mapping[str, Any]) -> Bill | None:
         """Open the PENDING bill of a placed order at the tax rate it was placed with; None when
-        the order already has one."""
+        the order already has one. An order cancelled before its placement reached billing gets
+        its bill cancelled at once."""
         bill = open_bill(
             order_id=uuid.UUID(placed["order_id"]),
             user_id=uuid.UUID(placed["user_id"]),
@@ -57,6 +58,9 @@ class BillingService:
         if not await tx.bills.add(bill):
             return None
         await tx.outbox.add([bill_event(BILL_GENERATED, bill, self._clock.now())])
+        order = await tx.orders.get(bill.order_id)
+        if order is not None and order.status is OrderStatus.CANCELLED:
+            return await self.cancel_bill(tx, bill.order_id)
         return bill
 
     async def cancel_bill(self, tx: Transaction, order_id: uuid.UUID) -> Bill | None:

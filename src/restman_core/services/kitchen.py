@@ -19,6 +19,7 @@ from restman_core.domain.kitchen import (
     TicketStatus,
 )
 from restman_core.domain.menus import clean_station
+from restman_core.domain.orders import OrderStatus
 from restman_core.errors import Conflict, InvalidInput, NotFound
 from restman_core.ports.storage import Database, Page, Transaction
 from restman_core.services.access import may_operate, operated_restaurants, scoped
@@ -107,7 +108,10 @@ class KitchenService:
     # Platform side (event consumers) -------------------------------------------------------
 
     async def open_tickets(self, tx: Transaction, placed: Mapping[str, Any]) -> list[Ticket]:
-        """Open the tickets of a placed order, unless it already has them."""
+        """Open the tickets of a placed order, unless it already has them. When the order was
+        cancelled before its placement reached the kitchen (a relay retry can deliver the two
+        out of order), the tickets are voided at once, so a cancelled order never has open
+        tickets and the kitchen never cooks it."""
         order_id = uuid.UUID(placed["order_id"])
         if await tx.tickets.for_order(order_id):
             return []
@@ -115,6 +119,9 @@ class KitchenService:
         await tx.tickets.add_many(tickets)
         now = self._clock.now()
         await tx.outbox.add([ticket_event(TICKET_CREATED, t, None, now) for t in tickets])
+        order = await tx.orders.get(order_id)
+        if order is not None and order.status is OrderStatus.CANCELLED:
+            return await self.void_tickets(tx, order_id)
         return tickets
 
     async def void_tickets(self, tx: Transaction, order_id: uuid.UUID) -> list[Ticket]:
