@@ -30,7 +30,9 @@ class CardView:
 def order_line(ticket: Ticket) -> str:
     """``Dine-in · T4``, ``Takeaway``... (plus the station when the board shows them all)."""
     kind = _ORDER_TYPES.get(ticket.order_type, ticket.order_type.replace("_", " ").title())
-    table = f" · T{ticket.table}" if ticket.table else ""
+    # Tables are labelled by the restaurant ("12", "T12", "Patio 3"): only bare numbers get a T.
+    label = ticket.table or ""
+    table = f" · {'T' if label.isdigit() else ''}{label}" if label else ""
     return f"{kind or 'Order'}{table}"
 
 

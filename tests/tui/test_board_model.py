@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from restman_tui.board import Board, Thresholds, format_age
 from restman_tui.tickets import Ticket, TicketItem
+from restman_tui.views import order_line
 
 T0 = datetime(2026, 11, 24, 19, 0, tzinfo=UTC)
 
@@ -166,3 +167,10 @@ def test_first_load_selects_the_first_card_in_reading_order() -> None:
     board.begin_resync()
     board.finish_resync([ticket("ready", "READY", minutes=0), ticket("new", minutes=5)])
     assert board.selected_id == "new"
+
+
+def test_table_labels_are_shown_as_the_restaurant_wrote_them() -> None:
+    base = replace(ticket("Burger"), order_type="dine_in")
+    assert order_line(replace(base, table="4")) == "Dine-in · T4"
+    assert order_line(replace(base, table="T9")) == "Dine-in · T9"
+    assert order_line(replace(base, table="Patio 3")) == "Dine-in · Patio 3"
