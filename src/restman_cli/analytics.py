@@ -1,7 +1,9 @@
 """``restman analytics top-foods|revenue|orders-by-status|kitchen-times``.
 
-Reports come from the analytics store (ClickHouse, or its in-process engine). Dates are UTC
-days and inclusive; without --from/--to a report covers the last --days days (30) up to today.
+Reports come from the analytics store (ClickHouse, or its in-process engine) through
+``platform.reports`` as the operator (admin), so who sees what and which periods are valid is
+decided there, as for the API. Dates are UTC days and inclusive; without --from/--to a report
+covers the last --days days (30) up to today.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 import typer
 
@@ -18,8 +20,14 @@ from restman_cli.charts import bar, sparkline
 from restman_cli.output import Column, OutputFormat, OutputOption, emit_record, emit_rows, examples
 from restman_cli.runtime import OPERATOR, execute, parse_day, parse_uuid
 from restman_core.bootstrap import Platform
-from restman_core.domain.analytics import AnalyticsScope
-from restman_core.domain.money import format_money
+from restman_core.services.analytics import MAX_DAILY_DAYS
+from restman_core.views import (
+    day_revenue_view,
+    kitchen_time_view,
+    revenue_view,
+    status_count_view,
+    top_food_view,
+)
 
 app = typer.Typer(help="Analytics reports, with inline charts.", no_args_is_help=True)
 
@@ -31,7 +39,9 @@ DAYS = Annotated[int, typer.Option(min=1, max=3660, help="Window when --from is 
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    scope: AnalyticsScope
+    """The report's restaurant (None: all) and its days, from the command's options."""
+
+    restaurant_id: uuid.UUID | None
     start: date
     end: date
 
@@ -39,20 +49,26 @@ class Window:
         return {"from": self.start.isoformat(), "to": self.end.isoformat()}
 
 
+class Query(TypedDict):
+    """The keyword arguments every report of ``platform.reports`` takes."""
+
+    restaurant_id: uuid.UUID | None
+    start: date
+    end: date
+
+
+def _query(window: Window) -> Query:
+    return Query(restaurant_id=window.restaurant_id, start=window.start, end=window.end)
+
+
 def _window(restaurant: str | None, start: str | None, end: str | None, days: int) -> Window:
     last = parse_day(end, "--to") or datetime.now(UTC).date()
     first = parse_day(start, "--from") or last - timedelta(days=days - 1)
+    # A usage error here, before anything opens; the service checks the period again.
     if first > last:
         raise typer.BadParameter("--from is after --to", param_hint="--from")
-    scope = AnalyticsScope.everything()
-    if restaurant is not None:
-        scope = AnalyticsScope.of([parse_uuid(restaurant, "restaurant id")])
-    return Window(scope, first, last)
-
-
-async def _check_restaurant(platform: Platform, window: Window) -> None:
-    for restaurant_id in window.scope.restaurant_ids:
-        await platform.menus.get_restaurant(OPERATOR, restaurant_id)
+    restaurant_id = None if restaurant is None else parse_uuid(restaurant, "restaurant id")
+    return Window(restaurant_id, first, last)
 
 
 @app.command(
@@ -74,18 +90,8 @@ def top_foods(
     window = _window(restaurant, start, end, days)
 
     async def work(platform: Platform) -> list[dict[str, Any]]:
-        await _check_restaurant(platform, window)
-        store = await platform.analytics()
-        rows = await store.top_foods(window.scope, limit, window.start, window.end)
-        return [
-            {
-                "food_id": str(r.food_id),
-                "food_name": r.food_name,
-                "total_quantity": r.total_quantity,
-                "total_revenue": format_money(r.total_revenue),
-            }
-            for r in rows
-        ]
+        foods = await platform.reports.top_foods(OPERATOR, limit=limit, **_query(window))
+        return [top_food_view(f) for f in foods]
 
     rows = execute(work)
     most = max((r["total_quantity"] for r in rows), default=0)
@@ -101,14 +107,8 @@ def top_foods(
 
 
 async def _daily_revenue(platform: Platform, window: Window) -> list[dict[str, Any]]:
-    store = await platform.analytics()
-    days = []
-    day = window.start
-    while day <= window.end:
-        summary = await store.revenue(window.scope, day, day)
-        days.append({"day": day.isoformat(), "total_revenue": format_money(summary.total_revenue)})
-        day += timedelta(days=1)
-    return days
+    days = await platform.reports.daily_revenue(OPERATOR, **_query(window))
+    return [day_revenue_view(day, summary) for day, summary in days]
 
 
 @app.command(
@@ -128,22 +128,10 @@ def revenue(
     window = _window(restaurant, start, end, days)
 
     async def work(platform: Platform) -> dict[str, Any]:
-        await _check_restaurant(platform, window)
-        store = await platform.analytics()
-        s = await store.revenue(window.scope, window.start, window.end)
-        daily = (
-            await _daily_revenue(platform, window) if (window.end - window.start).days < 366 else []
-        )
-        return {
-            **window.view(),
-            "total_revenue": format_money(s.total_revenue),
-            "total_orders": s.total_orders,
-            "average_order_value": format_money(s.average_order_value),
-            "tax_total": format_money(s.tax_total),
-            "tip_total": format_money(s.tip_total),
-            "gross_total": format_money(s.gross_total),
-            "daily": daily,
-        }
+        summary = await platform.reports.revenue(OPERATOR, **_query(window))
+        short = (window.end - window.start).days < MAX_DAILY_DAYS
+        daily = await _daily_revenue(platform, window) if short else []
+        return {**window.view(), **revenue_view(summary), "daily": daily}
 
     view = execute(work)
     if output is OutputFormat.TABLE and view["daily"]:
@@ -166,10 +154,8 @@ def orders_by_status(
     window = _window(restaurant, start, end, days)
 
     async def work(platform: Platform) -> list[dict[str, Any]]:
-        await _check_restaurant(platform, window)
-        store = await platform.analytics()
-        counts = await store.orders_by_status(window.scope, window.start, window.end)
-        return [{"status": c.status, "count": c.count} for c in counts]
+        counts = await platform.reports.orders_by_status(OPERATOR, **_query(window))
+        return [status_count_view(c) for c in counts]
 
     rows = execute(work)
     most = max((r["count"] for r in rows), default=0)
@@ -205,19 +191,8 @@ def kitchen_times(
     window = _window(restaurant, start, end, days)
 
     async def work(platform: Platform) -> list[dict[str, Any]]:
-        await _check_restaurant(platform, window)
-        store = await platform.analytics()
-        times = await store.kitchen_times(window.scope, window.start, window.end)
-        return [
-            {
-                "station": t.station,
-                "day": t.day.isoformat(),
-                "tickets": t.tickets,
-                "average_seconds": t.average_seconds,
-                "p90_seconds": t.p90_seconds,
-            }
-            for t in times
-        ]
+        times = await platform.reports.kitchen_times(OPERATOR, **_query(window))
+        return [kitchen_time_view(t) for t in times]
 
     rows = execute(work)
     if output is not OutputFormat.TABLE:

@@ -41,6 +41,7 @@ from restman_core.ports.cache import Cache
 from restman_core.ports.mail import Mailer
 from restman_core.ports.sessions import CodeStore, RateLimiter, SessionStore
 from restman_core.services.accounts import AccountService
+from restman_core.services.analytics import AnalyticsService
 from restman_core.services.auth import AuthService
 from restman_core.services.billing import BillingService
 from restman_core.services.kitchen import KitchenService
@@ -114,6 +115,12 @@ class Platform:
     extras: dict[str, Any] = field(default_factory=dict)
     _analytics: AnalyticsStore | None = None
     _analytics_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Built from the fields above rather than passed in: the reports read the lazily opened
+    # store through :meth:`analytics`.
+    reports: AnalyticsService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reports = AnalyticsService(self.db, self.analytics)
 
     @property
     def embedded(self) -> bool:

@@ -7,10 +7,11 @@ use these, so a shape is defined once.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from restman_core.domain.analytics import KitchenTime, RevenueSummary, StatusCount, TopFood
 from restman_core.domain.billing import Bill
 from restman_core.domain.clock import format_timestamp
 from restman_core.domain.kitchen import Ticket
@@ -184,4 +185,43 @@ def user_view(u: User) -> Json:
         "is_active": u.is_active,
         "created_at": _ts(u.created_at),
         "last_sign_in_at": _ts(u.last_sign_in_at),
+    }
+
+
+def top_food_view(f: TopFood) -> Json:
+    return {
+        "food_id": str(f.food_id),
+        "food_name": f.food_name,
+        "total_quantity": f.total_quantity,
+        "total_revenue": format_money(f.total_revenue),
+    }
+
+
+def revenue_view(s: RevenueSummary) -> Json:
+    return {
+        "total_revenue": format_money(s.total_revenue),
+        "total_orders": s.total_orders,
+        "average_order_value": format_money(s.average_order_value),
+        "tax_total": format_money(s.tax_total),
+        "tip_total": format_money(s.tip_total),
+        "gross_total": format_money(s.gross_total),
+    }
+
+
+def day_revenue_view(day: date, s: RevenueSummary) -> Json:
+    """One point of a day-by-day revenue series: the day and its net sales."""
+    return {"day": day.isoformat(), "total_revenue": format_money(s.total_revenue)}
+
+
+def status_count_view(c: StatusCount) -> Json:
+    return {"status": c.status, "count": c.count}
+
+
+def kitchen_time_view(t: KitchenTime) -> Json:
+    return {
+        "station": t.station,
+        "day": t.day.isoformat(),
+        "tickets": t.tickets,
+        "average_seconds": t.average_seconds,
+        "p90_seconds": t.p90_seconds,
     }

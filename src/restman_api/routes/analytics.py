@@ -1,4 +1,5 @@
-"""Analytics reports for owners (their restaurants) and admins (every restaurant)."""
+"""Analytics reports over HTTP: parse the query, ask `platform.reports` (which decides who sees
+which restaurants and checks the period), and answer the views of the results."""
 
 from __future__ import annotations
 
@@ -11,67 +12,18 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from restman_api.errors import responses
 from restman_api.state import Api, Caller
-from restman_core.domain.access import Role
-from restman_core.domain.analytics import AnalyticsScope
-from restman_core.domain.money import format_money
-from restman_core.errors import InvalidInput, NotFound
-from restman_core.services.access import require_role
+from restman_core.views import (
+    kitchen_time_view,
+    revenue_view,
+    status_count_view,
+    top_food_view,
+)
 
 TAGS = ["analytics"]
 Json = dict[str, Any]
 ERRORS = responses(400, 401, 403, 404, 503)
 TopLimit = Annotated[int, QueryParameter(ge=1, le=100, description="How many foods (default 10)")]
 Day = Annotated[date | None, QueryParameter(description="Inclusive UTC date (YYYY-MM-DD)")]
-
-
-async def _scope(
-    api: Api, actor: Caller, restaurant_id: FromQuery[uuid.UUID | None] = None
-) -> AnalyticsScope:
-    """Admins see everything, owners their own restaurants; anyone else is Forbidden. Naming a
-    restaurant outside the caller's scope is NotFound."""
-    require_role(actor, Role.OWNER)
-    if actor.is_admin:
-        return (
-            AnalyticsScope.everything()
-            if restaurant_id is None
-            else AnalyticsScope.of([restaurant_id])
-        )
-    owned = {r.id for r in await api.platform.menus.my_restaurants(actor)}
-    if restaurant_id is None:
-        return AnalyticsScope.of(owned)
-    if restaurant_id not in owned:
-        raise NotFound("Restaurant not found")
-    return AnalyticsScope.of([restaurant_id])
-
-
-EARLIEST, LATEST = date(1970, 1, 1), date(2149, 6, 6)  # the analytics store's Date range
-
-
-def _period(start: date | None, end: date | None) -> tuple[date | None, date | None]:
-    for name, day in (("start_date", start), ("end_date", end)):
-        if day is not None and not EARLIEST <= day <= LATEST:
-            raise InvalidInput(
-                f"{name} must be between {EARLIEST} and {LATEST}", details={"field": name}
-            )
-    if start is not None and end is not None and start > end:
-        raise InvalidInput("start_date must not be after end_date", details={"field": "start_date"})
-    return start, end
-
-
-async def _top_foods(
-    api: Api, scope: AnalyticsScope, limit: int, start: date | None, end: date | None
-) -> list[Json]:
-    store = await api.platform.analytics()
-    foods = await store.top_foods(scope, limit, *_period(start, end))
-    return [
-        {
-            "food_id": str(f.food_id),
-            "food_name": f.food_name,
-            "total_quantity": f.total_quantity,
-            "total_revenue": format_money(f.total_revenue),
-        }
-        for f in foods
-    ]
 
 
 @get(
@@ -89,8 +41,10 @@ async def top_foods(
     end_date: Day = None,
     restaurant_id: FromQuery[uuid.UUID | None] = None,
 ) -> list[Json]:
-    scope = await _scope(api, actor, restaurant_id)
-    return await _top_foods(api, scope, limit, start_date, end_date)
+    foods = await api.platform.reports.top_foods(
+        actor, restaurant_id=restaurant_id, limit=limit, start=start_date, end=end_date
+    )
+    return [top_food_view(f) for f in foods]
 
 
 @get(
@@ -108,8 +62,10 @@ async def restaurant_top_foods(
     start_date: Day = None,
     end_date: Day = None,
 ) -> list[Json]:
-    scope = await _scope(api, actor, restaurant_id)
-    return await _top_foods(api, scope, limit, start_date, end_date)
+    foods = await api.platform.reports.top_foods(
+        actor, restaurant_id=restaurant_id, limit=limit, start=start_date, end=end_date
+    )
+    return [top_food_view(f) for f in foods]
 
 
 @get(
@@ -126,16 +82,10 @@ async def revenue(
     end_date: Day = None,
     restaurant_id: FromQuery[uuid.UUID | None] = None,
 ) -> Json:
-    scope = await _scope(api, actor, restaurant_id)
-    summary = await (await api.platform.analytics()).revenue(scope, *_period(start_date, end_date))
-    return {
-        "total_revenue": format_money(summary.total_revenue),
-        "total_orders": summary.total_orders,
-        "average_order_value": format_money(summary.average_order_value),
-        "tax_total": format_money(summary.tax_total),
-        "tip_total": format_money(summary.tip_total),
-        "gross_total": format_money(summary.gross_total),
-    }
+    summary = await api.platform.reports.revenue(
+        actor, restaurant_id=restaurant_id, start=start_date, end=end_date
+    )
+    return revenue_view(summary)
 
 
 @get(
@@ -152,10 +102,10 @@ async def orders_by_status(
     end_date: Day = None,
     restaurant_id: FromQuery[uuid.UUID | None] = None,
 ) -> list[Json]:
-    scope = await _scope(api, actor, restaurant_id)
-    store = await api.platform.analytics()
-    counts = await store.orders_by_status(scope, *_period(start_date, end_date))
-    return [{"status": c.status, "count": c.count} for c in counts]
+    counts = await api.platform.reports.orders_by_status(
+        actor, restaurant_id=restaurant_id, start=start_date, end=end_date
+    )
+    return [status_count_view(c) for c in counts]
 
 
 @get(
@@ -172,19 +122,10 @@ async def kitchen_times(
     end_date: Day = None,
     restaurant_id: FromQuery[uuid.UUID | None] = None,
 ) -> list[Json]:
-    scope = await _scope(api, actor, restaurant_id)
-    store = await api.platform.analytics()
-    times = await store.kitchen_times(scope, *_period(start_date, end_date))
-    return [
-        {
-            "station": t.station,
-            "day": t.day.isoformat(),
-            "tickets": t.tickets,
-            "average_seconds": t.average_seconds,
-            "p90_seconds": t.p90_seconds,
-        }
-        for t in times
-    ]
+    times = await api.platform.reports.kitchen_times(
+        actor, restaurant_id=restaurant_id, start=start_date, end=end_date
+    )
+    return [kitchen_time_view(t) for t in times]
 
 
 ANALYTICS_ROUTES = [top_foods, restaurant_top_foods, revenue, orders_by_status, kitchen_times]
