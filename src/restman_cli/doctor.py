@@ -85,7 +85,7 @@ async def _redis(settings: Settings) -> Check:
 async def _kafka(settings: Settings) -> Check:
     if not settings.kafka_brokers:
         return Check("kafka", Verdict.OK, "not configured: events dispatched in-process")
-    topics = await maintenance.kafka_topics(settings.kafka_brokers)
+    topics = await maintenance.kafka_topics(settings.kafka_brokers, settings=settings)
     missing = [t for t in TOPICS if t not in topics]
     if missing:
         return Check(

@@ -17,7 +17,7 @@ from typing import Any
 
 from restman_core.adapters.kafka import KafkaEventConsumer, KafkaEventPublisher, ensure_topics
 from restman_core.adapters.kafka.batch_consumer import BatchingKafkaEventConsumer
-from restman_core.adapters.kafka.config import parse_bootstrap
+from restman_core.adapters.kafka.config import KafkaSecurity, parse_bootstrap
 from restman_core.adapters.sql.event_log import EmbeddedLogConsumer
 from restman_core.adapters.sql.housekeeping import Housekeeper
 from restman_core.adapters.sql.relay import OutboxRelay
@@ -52,7 +52,9 @@ CONSUMER_KINDS = (KITCHEN, BILLING, ORDERS, NOTIFICATIONS, ANALYTICS)
 class PipelineOptions:
     """Tuning that is not in Settings (tests shorten the timings)."""
 
-    relay_lease_seconds: float = 10.0
+    # Long enough for one publish (half the lease, plus the producer's 5 s report margin) to
+    # fail before a standby may take over; short enough that a crashed relay is replaced fast.
+    relay_lease_seconds: float = 20.0
     relay_batch_size: int = 200
     poll_interval_seconds: float = 0.1
     # In-process consumers are woken by the relay; polling only covers other processes' relays.
@@ -122,6 +124,7 @@ class _Pipeline:
         self.bootstrap = (
             parse_bootstrap(self.settings.kafka_brokers) if self.settings.kafka_brokers else None
         )
+        self.security = KafkaSecurity.from_settings(self.settings)
         # Embedded consumers in this process wake up as soon as the relay marks a batch.
         self.wakeups: list[asyncio.Event] = []
 
@@ -143,7 +146,16 @@ class _Pipeline:
     def relay(self) -> Worker:
         publisher = None
         if self.bootstrap is not None:
-            publisher = KafkaEventPublisher(self.bootstrap, topic_prefix=self.options.topic_prefix)
+            publisher = KafkaEventPublisher(
+                self.bootstrap,
+                topic_prefix=self.options.topic_prefix,
+                security=self.security,
+                # The relay holds its lease only while it works; a publish that outlasts the
+                # lease lets a standby relay take over and publish the same rows again. So a
+                # slow broker must fail the publish (the rows stay pending and are retried)
+                # well before the lease runs out: at most half of it.
+                delivery_timeout_seconds=min(30.0, self.options.relay_lease_seconds / 2),
+            )
         return OutboxRelay(
             self.platform.db,
             self.platform.clock,
@@ -182,6 +194,7 @@ class _Pipeline:
                 backoff_max_seconds=self.options.backoff_max_seconds,
                 consumer_overrides=self.options.consumer_overrides,
                 stop_grace_seconds=self.options.stop_grace_seconds,
+                security=self.security,
             )
         elif self.bootstrap is not None:
             consumer = KafkaEventConsumer(
@@ -194,6 +207,7 @@ class _Pipeline:
                 backoff_max_seconds=self.options.backoff_max_seconds,
                 consumer_overrides=self.options.consumer_overrides,
                 stop_grace_seconds=self.options.stop_grace_seconds,
+                security=self.security,
             )
         else:
             wakeup = asyncio.Event()
@@ -248,6 +262,7 @@ async def prepare_transport(platform: Platform, options: PipelineOptions | None 
             [options.topic_prefix + topic for topic in TOPICS],
             partitions=settings.kafka_topic_partitions,
             replication=settings.kafka_replication_factor,
+            security=KafkaSecurity.from_settings(settings),
         )
 
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+KafkaSaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
 
 def _env(name: str) -> Any:
@@ -85,6 +88,34 @@ class Settings(BaseSettings):
         ge=1,
         validation_alias=AliasChoices("RESTMAN_KAFKA_CONSUMER_MAX_ATTEMPTS"),
         description="Attempts at one message before it goes to <topic>.dlq.",
+    )
+    kafka_security_protocol: KafkaSecurityProtocol = Field(
+        "PLAINTEXT",
+        validation_alias=AliasChoices("RESTMAN_KAFKA_SECURITY_PROTOCOL"),
+        description="How clients talk to the brokers: PLAINTEXT, SSL (TLS), SASL_PLAINTEXT "
+        "(login without TLS) or SASL_SSL (login over TLS, what managed Kafka services use).",
+    )
+    kafka_sasl_mechanism: KafkaSaslMechanism | None = Field(
+        None,
+        validation_alias=AliasChoices("RESTMAN_KAFKA_SASL_MECHANISM"),
+        description="SASL login mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. Required "
+        "with the SASL_* protocols, refused with the others.",
+    )
+    kafka_sasl_username: str | None = Field(
+        None,
+        validation_alias=AliasChoices("RESTMAN_KAFKA_SASL_USERNAME"),
+        description="SASL user name (the API key on Confluent Cloud).",
+    )
+    kafka_sasl_password: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("RESTMAN_KAFKA_SASL_PASSWORD"),
+        description="SASL password (the API secret on Confluent Cloud); secret.",
+    )
+    kafka_ssl_ca_location: Path | None = Field(
+        None,
+        validation_alias=AliasChoices("RESTMAN_KAFKA_SSL_CA_LOCATION"),
+        description="PEM file of the CA that signed the brokers' certificates (SSL and "
+        "SASL_SSL only). Unset: the system's trusted CAs.",
     )
     clickhouse_url: str | None = Field(
         None,
@@ -246,6 +277,52 @@ class Settings(BaseSettings):
             return None
         value = value.strip()
         return value or None
+
+    @field_validator("kafka_security_protocol", "kafka_sasl_mechanism", mode="before")
+    @classmethod
+    def _upper_case_kafka_names(cls, value: Any) -> Any:
+        # librdkafka spells these in upper case; accept "sasl_ssl" as well.
+        if isinstance(value, str):
+            value = value.strip().upper()
+            return value or None
+        return value
+
+    @field_validator("kafka_sasl_username", "kafka_ssl_ca_location", mode="before")
+    @classmethod
+    def _blank_kafka_value_is_unset(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @model_validator(mode="after")
+    def _kafka_security_is_complete(self) -> Settings:
+        """SASL protocols need a mechanism and credentials; the others must not carry any
+        (a login that would be silently ignored hides a misconfiguration)."""
+        protocol = self.kafka_security_protocol
+        sasl_fields = {
+            "RESTMAN_KAFKA_SASL_MECHANISM": self.kafka_sasl_mechanism,
+            "RESTMAN_KAFKA_SASL_USERNAME": self.kafka_sasl_username,
+            "RESTMAN_KAFKA_SASL_PASSWORD": self.kafka_sasl_password,
+        }
+        if protocol.startswith("SASL_"):
+            missing = [name for name, value in sasl_fields.items() if not value]
+            if missing:
+                raise ValueError(
+                    f"RESTMAN_KAFKA_SECURITY_PROTOCOL={protocol} needs {', '.join(missing)}."
+                )
+        else:
+            stray = [name for name, value in sasl_fields.items() if value]
+            if stray:
+                raise ValueError(
+                    f"{', '.join(stray)} only apply to RESTMAN_KAFKA_SECURITY_PROTOCOL="
+                    f"SASL_PLAINTEXT or SASL_SSL, not {protocol}."
+                )
+        if self.kafka_ssl_ca_location is not None and not protocol.endswith("SSL"):
+            raise ValueError(
+                "RESTMAN_KAFKA_SSL_CA_LOCATION only applies to RESTMAN_KAFKA_SECURITY_PROTOCOL="
+                f"SSL or SASL_SSL, not {protocol}."
+            )
+        return self
 
     @property
     def sqlite_path(self) -> Path:

@@ -124,11 +124,19 @@ async def check_redis(url: str, *, timeout_seconds: float = 2.0) -> None:
         await client.aclose()
 
 
-async def kafka_topics(brokers: str, *, timeout_seconds: float = 5.0) -> dict[str, int]:
-    """Every topic the Kafka brokers know, with its partition count; raises Unavailable."""
-    from restman_core.adapters.kafka.admin import topic_partitions
+async def kafka_topics(
+    brokers: str, *, settings: Settings | None = None, timeout_seconds: float = 5.0
+) -> dict[str, int]:
+    """Every topic the Kafka brokers know, with its partition count; raises Unavailable.
 
-    return await topic_partitions(brokers, timeout_seconds=timeout_seconds)
+    The client logs in and encrypts as ``settings`` say (``RESTMAN_KAFKA_SECURITY_PROTOCOL``
+    and friends); without settings it connects in plaintext.
+    """
+    from restman_core.adapters.kafka.admin import topic_partitions
+    from restman_core.adapters.kafka.config import PLAINTEXT, KafkaSecurity
+
+    security = KafkaSecurity.from_settings(settings) if settings is not None else PLAINTEXT
+    return await topic_partitions(brokers, timeout_seconds=timeout_seconds, security=security)
 
 
 async def check_smtp(settings: Settings) -> str:

@@ -4,7 +4,7 @@ Used in distributed mode only (``KAFKA_BROKERS`` set); ``restman_core.bootstrap`
 """
 
 from restman_core.adapters.kafka.admin import broker_reachable, ensure_topics, topic_partitions
-from restman_core.adapters.kafka.config import KafkaOptions, parse_bootstrap
+from restman_core.adapters.kafka.config import KafkaOptions, KafkaSecurity, parse_bootstrap
 from restman_core.adapters.kafka.consumer import KafkaEventConsumer
 from restman_core.adapters.kafka.headers import dlq_topic
 from restman_core.adapters.kafka.metrics import ConsumerMetric, ConsumerStats
@@ -16,6 +16,7 @@ __all__ = [
     "KafkaEventConsumer",
     "KafkaEventPublisher",
     "KafkaOptions",
+    "KafkaSecurity",
     "broker_reachable",
     "dlq_topic",
     "ensure_topics",

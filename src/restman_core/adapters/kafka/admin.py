@@ -1,6 +1,7 @@
 """Topic administration: make sure RestMan's topics exist, and check the broker answers.
 
-The admin client blocks, so every call runs in a worker thread.
+The admin client blocks, so every call runs in a worker thread. Each function takes the
+``security`` every client uses (plaintext by default).
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
-from restman_core.adapters.kafka.config import DEFAULT_CLIENT_ID, client_config
+from restman_core.adapters.kafka.config import (
+    DEFAULT_CLIENT_ID,
+    PLAINTEXT,
+    KafkaSecurity,
+    client_config,
+)
 from restman_core.adapters.kafka.headers import dlq_topic
 from restman_core.errors import ConfigurationError, Unavailable
 
@@ -42,6 +48,7 @@ async def ensure_topics(
     dlq: bool = True,
     client_id: str = DEFAULT_CLIENT_ID,
     timeout_seconds: float = 15.0,
+    security: KafkaSecurity = PLAINTEXT,
 ) -> list[str]:
     """Create each of ``topics`` (and, with ``dlq``, its ``<topic>.dlq``) that is missing.
 
@@ -54,26 +61,37 @@ async def ensure_topics(
     wanted = _with_dead_letters(topics, dlq=dlq)
     if partitions < 1 or replication < 1:
         raise ConfigurationError("Topics need at least one partition and one replica.")
-    config = client_config(bootstrap, f"{client_id}-admin")
+    config = client_config(bootstrap, f"{client_id}-admin", security=security)
     return await asyncio.to_thread(
         _create_missing, config, wanted, partitions, replication, timeout_seconds
     )
 
 
 async def topic_partitions(
-    bootstrap: str, *, client_id: str = DEFAULT_CLIENT_ID, timeout_seconds: float = 10.0
+    bootstrap: str,
+    *,
+    client_id: str = DEFAULT_CLIENT_ID,
+    timeout_seconds: float = 10.0,
+    security: KafkaSecurity = PLAINTEXT,
 ) -> dict[str, int]:
-    """Every topic the broker knows, with its partition count; raises Unavailable."""
-    config = client_config(bootstrap, f"{client_id}-admin")
+    """Every topic the broker knows, with its partition count; raises Unavailable (also when
+    the broker refuses the login or TLS handshake: it cannot be used either way)."""
+    config = client_config(bootstrap, f"{client_id}-admin", security=security)
     return await asyncio.to_thread(_topic_partitions, config, timeout_seconds)
 
 
 async def broker_reachable(
-    bootstrap: str, *, client_id: str = DEFAULT_CLIENT_ID, timeout_seconds: float = 5.0
+    bootstrap: str,
+    *,
+    client_id: str = DEFAULT_CLIENT_ID,
+    timeout_seconds: float = 5.0,
+    security: KafkaSecurity = PLAINTEXT,
 ) -> bool:
     """Whether a broker answers a metadata request within the timeout (for health checks)."""
     try:
-        await topic_partitions(bootstrap, client_id=client_id, timeout_seconds=timeout_seconds)
+        await topic_partitions(
+            bootstrap, client_id=client_id, timeout_seconds=timeout_seconds, security=security
+        )
     except Unavailable:
         return False
     return True
@@ -89,7 +107,7 @@ def _with_dead_letters(topics: Iterable[str], *, dlq: bool) -> list[str]:
 
 
 def _topic_partitions(config: dict[str, Any], timeout_seconds: float) -> dict[str, int]:
-    admin = AdminClient(config)
+    admin = _admin_client(config)
     try:
         metadata = admin.list_topics(timeout=timeout_seconds)
     except KafkaException as exc:
@@ -109,7 +127,7 @@ def _create_missing(
     missing = [name for name in wanted if name not in existing]
     if not missing:
         return []
-    admin = AdminClient(config)
+    admin = _admin_client(config)
     futures = admin.create_topics(
         [NewTopic(name, partitions, replication) for name in missing],
         operation_timeout=timeout_seconds,
@@ -127,6 +145,16 @@ def _create_missing(
         logger.info("Created Kafka topic %s (%d partitions)", name, partitions)
         created.append(name)
     return created
+
+
+def _admin_client(config: dict[str, Any]) -> AdminClient:
+    try:
+        return AdminClient(config)
+    except KafkaException as exc:
+        # librdkafka checks settings (for example an unreadable CA file) when the client is
+        # made; the message names the setting, never the password.
+        logger.warning("Kafka admin client settings refused: %s", exc)
+        raise ConfigurationError("The Kafka client settings are invalid.") from exc
 
 
 def _raise_unless_exists(name: str, exc: KafkaException) -> None:

@@ -20,7 +20,12 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message
 
-from restman_core.adapters.kafka.config import DEFAULT_CLIENT_ID, consumer_config
+from restman_core.adapters.kafka.config import (
+    DEFAULT_CLIENT_ID,
+    PLAINTEXT,
+    KafkaSecurity,
+    consumer_config,
+)
 from restman_core.adapters.kafka.dead_letter import DeadLetterSender
 from restman_core.adapters.kafka.headers import (
     REASON_HANDLER_FAILED,
@@ -59,13 +64,16 @@ class BatchingKafkaEventConsumer:
         poll_timeout_seconds: float = 0.25,
         dlq_delivery_timeout_seconds: float = 30.0,
         stop_grace_seconds: float = 5.0,
+        security: KafkaSecurity = PLAINTEXT,
     ) -> None:
         flush: Callable[[], Awaitable[None]] | None = getattr(handler, "flush", None)
         if flush is None:
             raise ConfigurationError("A batching consumer needs a handler with flush().")
         if max_attempts < 1 or batch_size < 1 or not topics:
             raise ConfigurationError("A consumer needs topics, attempts and a batch size.")
-        self._config = consumer_config(bootstrap, client_id, group_id, consumer_overrides)
+        self._config = consumer_config(
+            bootstrap, client_id, group_id, consumer_overrides, security=security
+        )
         self._group = group_id
         self._topics = list(topics)
         self._handler = handler
@@ -80,6 +88,7 @@ class BatchingKafkaEventConsumer:
             delivery_timeout_seconds=dlq_delivery_timeout_seconds,
             backoff=self._backoff,
             stop_grace_seconds=stop_grace_seconds,
+            security=security,
         )
         self._recorder = StatsRecorder(group_id, None)
         self._stopped = asyncio.Event()
@@ -114,7 +123,11 @@ class BatchingKafkaEventConsumer:
         return await asyncio.get_running_loop().run_in_executor(self._executor, call, *args)
 
     def _open(self) -> Consumer:
-        consumer = Consumer(self._config)
+        try:
+            consumer = Consumer(self._config)
+        except KafkaException as exc:
+            # Settings librdkafka checks up front, such as an unreadable CA file.
+            raise ConfigurationError("The Kafka consumer settings are invalid.") from exc
         consumer.subscribe(self._topics)
         logger.info("Batching consumer %s subscribed to %s", self._group, ", ".join(self._topics))
         return consumer

@@ -2,14 +2,16 @@
 
 ``bootstrap`` hands the values over (from ``Settings.kafka_*``); nothing here reads the
 environment. Every client logs through the ``restman.kafka.client`` logger instead of
-librdkafka's stderr output.
+librdkafka's stderr output, and every client gets the same :class:`KafkaSecurity` (TLS and
+SASL login for managed Kafka; plaintext unless told otherwise).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from os import PathLike
 from typing import Any, Protocol
 
 from restman_core.errors import ConfigurationError
@@ -22,6 +24,106 @@ DEFAULT_CLIENT_ID = "restman"
 _PINNED_CONSUMER_KEYS = ("enable.auto.commit", "enable.auto.offset.store")
 
 _CLIENT_LOG = "restman.kafka.client"
+
+
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
+class SecretLike(Protocol):
+    """A secret that reveals its value only when asked (pydantic's ``SecretStr``)."""
+
+    def get_secret_value(self) -> str: ...
+
+
+class KafkaSecuritySettingsLike(Protocol):
+    """The security fields of :class:`restman_core.config.Settings`."""
+
+    @property
+    def kafka_security_protocol(self) -> str: ...
+    @property
+    def kafka_sasl_mechanism(self) -> str | None: ...
+    @property
+    def kafka_sasl_username(self) -> str | None: ...
+    @property
+    def kafka_sasl_password(self) -> SecretLike | None: ...
+    @property
+    def kafka_ssl_ca_location(self) -> str | PathLike[str] | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaSecurity:
+    """How clients authenticate to and encrypt traffic with the brokers.
+
+    ``protocol`` is librdkafka's ``security.protocol``. The SASL protocols need a mechanism,
+    user name and password; the others take none. ``ssl_ca_location`` (a PEM file) replaces
+    the system's trusted CAs and only applies to the TLS protocols. Invalid combinations raise
+    :class:`ConfigurationError`. The password is left out of ``repr`` so the value can be
+    logged; :meth:`librdkafka_config` does contain it and must never be logged.
+    """
+
+    protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: str | None = field(default=None, repr=False)
+    ssl_ca_location: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.protocol not in SECURITY_PROTOCOLS:
+            raise ConfigurationError(
+                f"Kafka security protocol {self.protocol!r} is not one of "
+                f"{', '.join(SECURITY_PROTOCOLS)}."
+            )
+        login = (self.sasl_mechanism, self.sasl_username, self.sasl_password)
+        if self.uses_sasl:
+            if self.sasl_mechanism not in SASL_MECHANISMS:
+                raise ConfigurationError(
+                    f"SASL mechanism {self.sasl_mechanism!r} is not one of "
+                    f"{', '.join(SASL_MECHANISMS)}."
+                )
+            if not self.sasl_username or not self.sasl_password:
+                raise ConfigurationError(f"{self.protocol} needs a SASL user name and password.")
+        elif any(value is not None for value in login):
+            raise ConfigurationError(f"{self.protocol} takes no SASL mechanism or credentials.")
+        if self.ssl_ca_location is not None and not self.uses_tls:
+            raise ConfigurationError(f"{self.protocol} does not use TLS; drop the CA location.")
+
+    @property
+    def uses_sasl(self) -> bool:
+        """Whether clients log in (SASL_PLAINTEXT, SASL_SSL)."""
+        return self.protocol.startswith("SASL_")
+
+    @property
+    def uses_tls(self) -> bool:
+        """Whether connections are encrypted (SSL, SASL_SSL)."""
+        return self.protocol.endswith("SSL")
+
+    @classmethod
+    def from_settings(cls, settings: KafkaSecuritySettingsLike) -> KafkaSecurity:
+        """The security configured in settings (``RESTMAN_KAFKA_SECURITY_PROTOCOL`` etc.)."""
+        password = settings.kafka_sasl_password
+        ca_location = settings.kafka_ssl_ca_location
+        return cls(
+            protocol=settings.kafka_security_protocol,
+            sasl_mechanism=settings.kafka_sasl_mechanism,
+            sasl_username=settings.kafka_sasl_username,
+            sasl_password=password.get_secret_value() if password is not None else None,
+            ssl_ca_location=str(ca_location) if ca_location is not None else None,
+        )
+
+    def librdkafka_config(self) -> dict[str, Any]:
+        """The librdkafka keys for this security (contains the password: never log it)."""
+        config: dict[str, Any] = {"security.protocol": self.protocol}
+        if self.uses_sasl:
+            config["sasl.mechanisms"] = self.sasl_mechanism
+            config["sasl.username"] = self.sasl_username
+            config["sasl.password"] = self.sasl_password
+        if self.ssl_ca_location is not None:
+            config["ssl.ca.location"] = self.ssl_ca_location
+        return config
+
+
+PLAINTEXT = KafkaSecurity()
 
 
 class KafkaSettingsLike(Protocol):
@@ -93,9 +195,13 @@ def _parse_broker(entry: str) -> str:
 
 
 def client_config(
-    bootstrap: str, client_id: str, overrides: Mapping[str, Any] | None = None
+    bootstrap: str,
+    client_id: str,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    security: KafkaSecurity = PLAINTEXT,
 ) -> dict[str, Any]:
-    """Settings shared by every client; ``overrides`` win."""
+    """Settings shared by every client, ``security`` included; ``overrides`` win."""
     config: dict[str, Any] = {
         "bootstrap.servers": parse_bootstrap(bootstrap),
         "client.id": client_id,
@@ -103,6 +209,7 @@ def client_config(
         # Brokers close idle connections routinely; that is not worth an error line.
         "log.connection.close": False,
     }
+    config.update(security.librdkafka_config())
     config.update(overrides or {})
     return config
 
@@ -114,6 +221,7 @@ def producer_config(
     delivery_timeout_seconds: float,
     linger_ms: int = 5,
     overrides: Mapping[str, Any] | None = None,
+    security: KafkaSecurity = PLAINTEXT,
 ) -> dict[str, Any]:
     """An idempotent, acks=all producer whose every message is reported within the timeout.
 
@@ -122,7 +230,7 @@ def producer_config(
     """
     if delivery_timeout_seconds <= 0:
         raise ConfigurationError("The delivery timeout must be positive.")
-    config = client_config(bootstrap, client_id)
+    config = client_config(bootstrap, client_id, security=security)
     config.update(
         {
             "enable.idempotence": True,
@@ -137,7 +245,12 @@ def producer_config(
 
 
 def consumer_config(
-    bootstrap: str, client_id: str, group_id: str, overrides: Mapping[str, Any] | None = None
+    bootstrap: str,
+    client_id: str,
+    group_id: str,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    security: KafkaSecurity = PLAINTEXT,
 ) -> dict[str, Any]:
     """A classic-protocol group member that commits only offsets stored after success.
 
@@ -149,7 +262,7 @@ def consumer_config(
         raise ConfigurationError(f"Consumer settings {pinned} cannot be overridden.")
     if not group_id:
         raise ConfigurationError("A consumer needs a group id.")
-    config = client_config(bootstrap, client_id)
+    config = client_config(bootstrap, client_id, security=security)
     config.update(
         {
             "group.id": group_id,

@@ -18,7 +18,12 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message
 
-from restman_core.adapters.kafka.config import DEFAULT_CLIENT_ID, consumer_config
+from restman_core.adapters.kafka.config import (
+    DEFAULT_CLIENT_ID,
+    PLAINTEXT,
+    KafkaSecurity,
+    consumer_config,
+)
 from restman_core.adapters.kafka.dead_letter import DeadLetterSender
 from restman_core.adapters.kafka.headers import (
     REASON_HANDLER_FAILED,
@@ -53,7 +58,8 @@ class KafkaEventConsumer:
     :meth:`stop` gives the handler attempt in progress ``stop_grace_seconds`` to finish, then
     cancels it; an abandoned message's offset is not stored, so it is delivered again.
     ``consumer_overrides`` are librdkafka settings (for example ``session.timeout.ms``),
-    except the two that keep delivery at least once.
+    except the two that keep delivery at least once. ``security`` (plaintext by default)
+    applies to the consumer and its dead-letter producer alike.
     """
 
     def __init__(
@@ -73,12 +79,15 @@ class KafkaEventConsumer:
         stop_grace_seconds: float = 5.0,
         poll_timeout_seconds: float = 0.25,
         dlq_delivery_timeout_seconds: float = 30.0,
+        security: KafkaSecurity = PLAINTEXT,
     ) -> None:
         if max_attempts < 1:
             raise ConfigurationError("A consumer needs at least one attempt per message.")
         if not topics:
             raise ConfigurationError("A consumer needs at least one topic.")
-        self._config = consumer_config(bootstrap, client_id, group_id, consumer_overrides)
+        self._config = consumer_config(
+            bootstrap, client_id, group_id, consumer_overrides, security=security
+        )
         self._config["error_cb"] = self._on_client_error
         self._group = group_id
         self._topics = list(topics)
@@ -94,6 +103,7 @@ class KafkaEventConsumer:
                 delivery_timeout_seconds=dlq_delivery_timeout_seconds,
                 backoff=self._backoff,
                 stop_grace_seconds=stop_grace_seconds,
+                security=security,
             )
             if dlq
             else None

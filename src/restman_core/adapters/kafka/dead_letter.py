@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from restman_core.adapters.kafka.config import producer_config
+from restman_core.adapters.kafka.config import PLAINTEXT, KafkaSecurity, producer_config
 from restman_core.adapters.kafka.delivery import DeliveringProducer, OutgoingRecord
 from restman_core.adapters.kafka.headers import (
     DeadLetterCause,
@@ -31,9 +31,13 @@ class DeadLetterSender:
         delivery_timeout_seconds: float,
         backoff: Backoff,
         stop_grace_seconds: float,
+        security: KafkaSecurity = PLAINTEXT,
     ) -> None:
         config = producer_config(
-            bootstrap, f"{client_id}-dlq", delivery_timeout_seconds=delivery_timeout_seconds
+            bootstrap,
+            f"{client_id}-dlq",
+            delivery_timeout_seconds=delivery_timeout_seconds,
+            security=security,
         )
         self._producer = DeliveringProducer(config)
         self._backoff = backoff

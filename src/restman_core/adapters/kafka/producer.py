@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from restman_core.adapters.kafka.config import DEFAULT_CLIENT_ID, producer_config
+from restman_core.adapters.kafka.config import (
+    DEFAULT_CLIENT_ID,
+    PLAINTEXT,
+    KafkaSecurity,
+    producer_config,
+)
 from restman_core.adapters.kafka.delivery import DeliveringProducer, OutgoingRecord
 from restman_core.adapters.kafka.headers import event_headers
 from restman_core.domain.events import DomainEvent
@@ -20,6 +25,7 @@ class KafkaEventPublisher:
     raises :class:`restman_core.errors.Unavailable` when any event is not acknowledged within
     ``delivery_timeout_seconds``. ``topic_prefix`` namespaces every topic (for clusters shared
     between environments): an event for ``order.events`` goes to ``<prefix>order.events``.
+    ``security`` is how the client logs in and encrypts (plaintext by default).
     """
 
     def __init__(
@@ -31,6 +37,7 @@ class KafkaEventPublisher:
         linger_ms: int = 5,
         producer_overrides: Mapping[str, Any] | None = None,
         topic_prefix: str = "",
+        security: KafkaSecurity = PLAINTEXT,
     ) -> None:
         config = producer_config(
             bootstrap,
@@ -38,6 +45,7 @@ class KafkaEventPublisher:
             delivery_timeout_seconds=delivery_timeout_seconds,
             linger_ms=linger_ms,
             overrides=producer_overrides,
+            security=security,
         )
         self._producer = DeliveringProducer(config)
         self._topic_prefix = topic_prefix
