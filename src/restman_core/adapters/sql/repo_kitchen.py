@@ -138,17 +138,21 @@ class SqlTicketRepository:
         )
         if not result.rowcount:
             return False
-        current = {i.id: i.done for i in (await self.get_items(ticket.id))}
-        for item in ticket.items:
-            if current.get(item.id) != item.done:
+        # Write the items' done flags as the ticket says, without reading them back first: at
+        # most two statements (done, not done) whatever the number of items.
+        for done in (True, False):
+            ids = [item.id for item in ticket.items if item.done is done]
+            if ids:
                 await self._conn.execute(
-                    update(ticket_items).where(ticket_items.c.id == item.id).values(done=item.done)
+                    update(ticket_items)
+                    .where(
+                        ticket_items.c.ticket_id == ticket.id,
+                        ticket_items.c.id.in_(ids),
+                        ticket_items.c.done.is_not(done),
+                    )
+                    .values(done=done)
                 )
         return True
-
-    async def get_items(self, ticket_id: uuid.UUID) -> Sequence[TicketItem]:
-        found = await self.get(ticket_id)
-        return found.items if found else ()
 
     async def list(
         self,
