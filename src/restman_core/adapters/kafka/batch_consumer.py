@@ -26,6 +26,7 @@ from restman_core.adapters.kafka.config import (
     KafkaSecurity,
     consumer_config,
 )
+from restman_core.adapters.kafka.consumer import open_subscribed
 from restman_core.adapters.kafka.dead_letter import DeadLetterSender
 from restman_core.adapters.kafka.headers import (
     REASON_HANDLER_FAILED,
@@ -123,14 +124,7 @@ class BatchingKafkaEventConsumer:
         return await asyncio.get_running_loop().run_in_executor(self._executor, call, *args)
 
     def _open(self) -> Consumer:
-        try:
-            consumer = Consumer(self._config)
-        except KafkaException as exc:
-            # Settings librdkafka checks up front, such as an unreadable CA file.
-            raise ConfigurationError("The Kafka consumer settings are invalid.") from exc
-        consumer.subscribe(self._topics)
-        logger.info("Batching consumer %s subscribed to %s", self._group, ", ".join(self._topics))
-        return consumer
+        return open_subscribed(self._config, self._topics, f"Batching consumer {self._group}")
 
     async def _batch(self, consumer: Consumer) -> bool:
         """One poll: hand over, flush, store and commit. False when stopped part way."""

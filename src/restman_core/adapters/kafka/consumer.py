@@ -162,13 +162,7 @@ class KafkaEventConsumer:
         return await asyncio.get_running_loop().run_in_executor(self._executor, call, *args)
 
     def _open(self) -> Consumer:
-        try:
-            consumer = Consumer(self._config)
-        except KafkaException as exc:
-            raise ConfigurationError("The Kafka consumer settings are invalid.") from exc
-        consumer.subscribe(self._topics)
-        logger.info("Consumer group %s subscribed to %s", self._group, ", ".join(self._topics))
-        return consumer
+        return open_subscribed(self._config, self._topics, f"Consumer group {self._group}")
 
     def _on_client_error(self, error: KafkaError) -> None:
         # Runs on the consumer thread. librdkafka retries connection trouble on its own.
@@ -302,3 +296,16 @@ def _failure_of(work: asyncio.Future[Any]) -> BaseException | None:
     if work.cancelled():
         return RuntimeError("the handler was cancelled")
     return work.exception()
+
+
+def open_subscribed(config: dict[str, Any], topics: list[str], who: str) -> Consumer:
+    """A consumer subscribed to ``topics`` (blocking: call it on the consumer's thread).
+    Settings librdkafka rejects up front, such as an unreadable CA file, are a
+    ConfigurationError."""
+    try:
+        consumer = Consumer(config)
+    except KafkaException as exc:
+        raise ConfigurationError("The Kafka consumer settings are invalid.") from exc
+    consumer.subscribe(topics)
+    logger.info("%s subscribed to %s", who, ", ".join(topics))
+    return consumer
