@@ -15,15 +15,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import func, select
+
 from restman_core.adapters.kafka import KafkaEventConsumer, KafkaEventPublisher, ensure_topics
 from restman_core.adapters.kafka.batch_consumer import BatchingKafkaEventConsumer
 from restman_core.adapters.kafka.config import KafkaSecurity, parse_bootstrap
 from restman_core.adapters.sql.event_log import EmbeddedLogConsumer
 from restman_core.adapters.sql.housekeeping import Housekeeper
 from restman_core.adapters.sql.relay import OutboxRelay
+from restman_core.adapters.sql.tables import consumer_positions, outbox
 from restman_core.bootstrap import Platform
 from restman_core.domain.events import TOPICS
-from restman_core.errors import ConfigurationError
+from restman_core.errors import ConfigurationError, Unavailable
 from restman_core.services.pipeline import (
     ANALYTICS,
     BILLING,
@@ -282,10 +285,6 @@ async def build_workers(
 
 async def _settled(platform: Platform) -> bool:
     """Embedded mode: every outbox row is published and every consumer has read past it."""
-    from sqlalchemy import func, select
-
-    from restman_core.adapters.sql.tables import consumer_positions, outbox
-
     async with platform.db.engine.connect() as conn:
         pending = await conn.scalar(
             select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
@@ -303,8 +302,6 @@ async def drain(platform: Platform, *, timeout_seconds: float = 60.0) -> None:
     everything (including the events the consumers themselves wrote), then stop them. For
     programs that embed RestMan and tests; ``restman serve`` runs the workers continuously.
     Raises ConfigurationError in distributed mode and Unavailable when not settled in time."""
-    from restman_core.errors import Unavailable
-
     if is_distributed(platform):
         raise ConfigurationError("draining is for embedded mode; run `restman worker all`")
     workers = await build_workers(platform, (*CONSUMER_KINDS, RELAY))
