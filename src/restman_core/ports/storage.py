@@ -154,6 +154,10 @@ class IdempotencyStore(Protocol):
 
 
 class ProcessedEvents(Protocol):
+    async def seen(self, consumer: str, event_id: uuid.UUID) -> bool:
+        """Whether ``consumer`` has already applied ``event_id``."""
+        ...
+
     async def mark(self, consumer: str, event_id: uuid.UUID, at: datetime) -> bool:
         """Record that ``consumer`` applied ``event_id``; False when it already had (the caller
         then skips the effect)."""

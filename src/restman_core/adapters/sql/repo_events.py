@@ -88,6 +88,14 @@ class SqlProcessedEvents:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
+    async def seen(self, consumer: str, event_id: uuid.UUID) -> bool:
+        found = await self._conn.scalar(
+            select(processed_events.c.event_id).where(
+                processed_events.c.consumer == consumer, processed_events.c.event_id == event_id
+            )
+        )
+        return found is not None
+
     async def mark(self, consumer: str, event_id: uuid.UUID, at: datetime) -> bool:
         statement = insert_ignore(self._conn, processed_events, ["consumer", "event_id"])
         result = await self._conn.execute(

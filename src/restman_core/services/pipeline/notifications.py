@@ -2,9 +2,8 @@
 
 Mail is at least once, and no database lock is held while a mail server talks:
 
-1. a short unit checks whether this event was already mailed (a redelivery) and renders the
-   message; it always rolls back, so it leaves nothing behind and holds SQLite's write lock
-   only for the check;
+1. a short read-only unit checks whether this event was already mailed (a redelivery) and
+   renders the message;
 2. the mail is sent, outside any transaction;
 3. a second short unit records the event as processed.
 
@@ -37,15 +36,6 @@ log = logging.getLogger(__name__)
 
 class MailNotSent(Exception):
     """The mailer refused or could not deliver the ready mail (retried, then dead-lettered)."""
-
-
-class _Checked(Exception):
-    """Ends the checking unit, rolling it back, with what it found."""
-
-    def __init__(self, due: bool, message: MailMessage | None) -> None:
-        super().__init__("checked")
-        self.due = due
-        self.message = message
 
 
 class NotificationsHandler:
@@ -90,19 +80,15 @@ class NotificationsHandler:
         return message is not None
 
     async def _check(self, event: DomainEvent) -> tuple[bool, MailMessage | None]:
-        """Whether the event still needs handling, and the mail to send (None: no mail)."""
+        """Whether the event still needs handling, and the mail to send (None: no mail). A
+        read-only unit: nothing is written before the mail has gone out."""
 
-        async def unit(tx: Transaction) -> None:
-            # Marking is the port's way to ask "seen before?"; the unit rolls it back.
-            if not await tx.processed.mark(self.name, event.event_id, self._clock.now()):
-                raise _Checked(False, None)
-            raise _Checked(True, await self._message(tx, uuid.UUID(str(event.payload["order_id"]))))
+        async def unit(tx: Transaction) -> tuple[bool, MailMessage | None]:
+            if await tx.processed.seen(self.name, event.event_id):
+                return False, None
+            return True, await self._message(tx, uuid.UUID(str(event.payload["order_id"])))
 
-        try:
-            await self._db.run(unit)
-        except _Checked as checked:
-            return checked.due, checked.message
-        raise AssertionError("the checking unit always ends with _Checked")
+        return await self._db.run(unit)
 
     async def _message(self, tx: Transaction, order_id: uuid.UUID) -> MailMessage | None:
         order = await tx.orders.get(order_id)
