@@ -142,6 +142,8 @@ async def test_two_relays_only_the_lease_holder_publishes(
         active = next(r for r in relays if r.stats.published)
         standby = next(r for r in relays if r is not active)
         active.stop()  # a graceful stop releases the lease: the standby takes over
+        # Wait until it has stopped: a batch already in flight could otherwise take the new rows.
+        await tasks[relays.index(active)]
         await place_orders(platform, world, 5, random.Random(5))
         await wait_for(lambda: all_published(platform), timeout=20)
         assert standby.stats.published > 0
