@@ -38,7 +38,14 @@ def resolve(text: str) -> str:
 
 def test_copied_files_exist_and_are_in_the_build_context() -> None:
     sources = copy_sources()
-    assert {"pyproject.toml", "uv.lock", "src"} <= {s.rstrip("/") for s in sources}
+    assert {
+        "pyproject.toml",
+        "uv.lock",
+        "restman_core",
+        "restman_api",
+        "restman_cli",
+        "restman_tui",
+    } <= {s.rstrip("/") for s in sources}
     for source in sources:
         assert (ROOT / source).exists(), f"COPY {source}: no such file in the repository"
         assert not dockerignore_excludes(source.rstrip("/")), f".dockerignore drops {source}"
@@ -46,9 +53,11 @@ def test_copied_files_exist_and_are_in_the_build_context() -> None:
 
 def test_the_dockerignore_check_does_exclude() -> None:
     assert dockerignore_excludes(".venv")
-    assert dockerignore_excludes("src/restman_core/__pycache__")
+    assert dockerignore_excludes("restman_core/__pycache__")
     assert dockerignore_excludes(".env")
-    assert not dockerignore_excludes("src/restman_core/config.py")
+    assert dockerignore_excludes("tests")
+    assert dockerignore_excludes("restman.db")
+    assert not dockerignore_excludes("restman_core/config.py")
 
 
 def test_the_package_metadata_it_needs_is_copied() -> None:

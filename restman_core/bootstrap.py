@@ -33,6 +33,7 @@ from restman_core.adapters.sql.auth_state import SqlCodeStore, SqlRateLimiter
 from restman_core.adapters.sql.database import SqlDatabase, open_database
 from restman_core.adapters.sql.ticket_feed import open_ticket_feed
 from restman_core.adapters.sql.urls import sqlite_url
+from restman_core.bootstrap_events import drain
 from restman_core.config import Settings, load_settings
 from restman_core.domain.auth import AuthPolicy
 from restman_core.domain.clock import Clock, SystemClock
@@ -143,8 +144,6 @@ class Platform:
         """Embedded mode: run the event pipeline until every event so far has had its effect
         (tickets and bills opened, orders moved, mail sent, analytics written), then stop it.
         ``restman serve`` runs the pipeline continuously; this is for embedding programs."""
-        from restman_core.bootstrap_events import drain
-
         await drain(self, timeout_seconds=timeout_seconds)
 
     async def close(self) -> None:

@@ -1,11 +1,11 @@
 """Wiring of the event pipeline: which relay, consumers and housekeeping run, on which transport.
 
-Like :mod:`restman_core.bootstrap` (whose :class:`Platform` it builds on) this is a bootstrap
-module: it reads :class:`Settings` and picks adapters. ``KAFKA_BROKERS`` set means distributed
-mode (the relay publishes to Kafka, each consumer is a :class:`KafkaEventConsumer` in group
-``restman-<kind>``); unset means embedded mode (the relay only numbers outbox rows and each
-consumer reads the outbox in order from its durable position). The handlers are the same in
-both modes.
+Like :mod:`restman_core.bootstrap` this is a bootstrap module: it reads :class:`Settings` and
+picks adapters. ``KAFKA_BROKERS`` set means distributed mode (the relay publishes to Kafka, each
+consumer is a :class:`KafkaEventConsumer` in group ``restman-<kind>``); unset means embedded mode
+(the relay only numbers outbox rows and each consumer reads the outbox in order from its durable
+position). The handlers are the same in both modes. Dependencies run one way: bootstrap builds on
+this module, which names what it needs of a platform as the :class:`Platform` protocol.
 """
 
 from __future__ import annotations
@@ -13,20 +13,27 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 
 from restman_core.adapters.kafka import KafkaEventConsumer, KafkaEventPublisher, ensure_topics
 from restman_core.adapters.kafka.batch_consumer import BatchingKafkaEventConsumer
 from restman_core.adapters.kafka.config import KafkaSecurity, parse_bootstrap
+from restman_core.adapters.sql.database import SqlDatabase
 from restman_core.adapters.sql.event_log import EmbeddedLogConsumer
 from restman_core.adapters.sql.housekeeping import Housekeeper
 from restman_core.adapters.sql.relay import OutboxRelay
 from restman_core.adapters.sql.tables import consumer_positions, outbox
-from restman_core.bootstrap import Platform
+from restman_core.config import Settings
+from restman_core.domain.clock import Clock
 from restman_core.domain.events import TOPICS
 from restman_core.errors import ConfigurationError, Unavailable
+from restman_core.ports.analytics import AnalyticsStore
+from restman_core.ports.mail import Mailer
+from restman_core.services.billing import BillingService
+from restman_core.services.kitchen import KitchenService
+from restman_core.services.orders import OrderService
 from restman_core.services.pipeline import (
     ANALYTICS,
     BILLING,
@@ -44,6 +51,29 @@ from restman_core.services.pipeline import (
     WorkerSpec,
     group_id,
 )
+
+
+class Platform(Protocol):
+    """What the pipeline needs of a platform. :class:`restman_core.bootstrap.Platform` is one;
+    naming the needs here keeps the dependency one way (bootstrap builds on this module)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def db(self) -> SqlDatabase: ...
+    @property
+    def mailer(self) -> Mailer: ...
+    @property
+    def kitchen(self) -> KitchenService: ...
+    @property
+    def billing(self) -> BillingService: ...
+    @property
+    def orders(self) -> OrderService: ...
+
+    async def analytics(self) -> AnalyticsStore: ...
+
 
 RELAY = "relay"
 SCHEDULER = "scheduler"
