@@ -37,6 +37,7 @@ from restman_core.bootstrap_events import drain
 from restman_core.config import Settings, load_settings
 from restman_core.domain.auth import AuthPolicy
 from restman_core.domain.clock import Clock, SystemClock
+from restman_core.errors import Unavailable
 from restman_core.ports.analytics import AnalyticsStore
 from restman_core.ports.cache import Cache
 from restman_core.ports.mail import Mailer
@@ -116,6 +117,7 @@ class Platform:
     extras: dict[str, Any] = field(default_factory=dict)
     _analytics: AnalyticsStore | None = None
     _analytics_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _closed: bool = False
     # Built from the fields above rather than passed in: the reports read the lazily opened
     # store through :meth:`analytics`.
     reports: AnalyticsService = field(init=False)
@@ -129,8 +131,12 @@ class Platform:
         return self.db.dialect == "sqlite"
 
     async def analytics(self) -> AnalyticsStore:
-        """The analytics store, opened (and its schema ensured) on first use."""
+        """The analytics store, opened (and its schema ensured) on first use. Raises
+        Unavailable once the platform is closed: a worker that outlived its platform must not
+        reopen the engine (it is one per process, and would stay open)."""
         async with self._analytics_lock:
+            if self._closed:
+                raise Unavailable("analytics: the platform is closed")
             if self._analytics is None:
                 url = analytics_url(self.settings)
                 store = await asyncio.to_thread(
@@ -148,9 +154,11 @@ class Platform:
 
     async def close(self) -> None:
         """Release connections and engines; safe to call twice."""
-        if self._analytics is not None:
-            await self._analytics.close()
-            self._analytics = None
+        async with self._analytics_lock:
+            self._closed = True
+            if self._analytics is not None:
+                await self._analytics.close()
+                self._analytics = None
         await self.mailer.close()
         await self.state.close()
         await self.db.close()

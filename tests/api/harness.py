@@ -99,10 +99,10 @@ class Harness:
         if self.read_code is not None:
             return await self.read_code(address)
 
-        async def arrived() -> bool:
-            return bool(mails_to(self.outbox, address))
+        async def arrived() -> list[Message]:
+            return mails_to(self.outbox, address)
 
-        await wait_for(arrived, timeout=5)
+        await wait_for(arrived, what=f"a mail to {address}", timeout=30)
         match = CODE.search(_text(mails_to(self.outbox, address)[-1]))
         assert match, "no code in the sign-in mail"
         return match.group(1)
@@ -168,27 +168,23 @@ class Harness:
 
     async def tickets_of(self, headers: dict[str, str], order_id: str) -> list[dict[str, Any]]:
         """The order's tickets once the pipeline has opened them."""
-        found: list[dict[str, Any]] = []
 
-        async def opened() -> bool:
+        async def opened() -> list[dict[str, Any]]:
             r = await self.client.get("/api/kitchen/tickets", headers=headers)
-            found[:] = [t for t in r.json() if t["order_id"] == order_id]
-            return bool(found)
+            return [t for t in r.json() if t["order_id"] == order_id]
 
-        await wait_for(opened, timeout=10)
-        return found
+        return await wait_for(opened, what=f"tickets of order {order_id}", timeout=30)
 
     async def bill_of(self, headers: dict[str, str], order_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = {}
 
-        async def opened() -> bool:
+        async def opened() -> tuple[int, Any]:
             r = await self.client.get(f"/api/billing/orders/{order_id}", headers=headers)
-            if r.status_code == 200:
-                result.update(r.json())
-            return r.status_code == 200
+            return r.status_code, r.json()
 
-        await wait_for(opened, timeout=10)
-        return result
+        _, bill = await wait_for(
+            opened, until=lambda seen: seen[0] == 200, what=f"the bill of {order_id}", timeout=30
+        )
+        return dict(bill)
 
 
 @asynccontextmanager

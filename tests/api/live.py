@@ -42,7 +42,7 @@ async def live_api(data_dir: Path, **overrides: Any) -> AsyncIterator[Harness]:
     async def started() -> bool:
         return server.started
 
-    await wait_for(started, timeout=20)
+    await wait_for(started, what="the in-process server to start", timeout=30)
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base, timeout=10) as client:

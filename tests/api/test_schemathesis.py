@@ -5,7 +5,6 @@ and every response must match the documented status codes, content types and sch
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.api.harness import CODE, _text, mails_to
 from tests.api.threaded import threaded_api
+from tests.support.services import wait_for_sync
 
 SKIPPED = r"^/api/(kitchen/stream|auth/logout)"  # endless stream; would end our own session
 
@@ -33,10 +33,9 @@ def _sign_in(base: str, outbox: Path) -> dict[str, str]:
     with httpx.Client(base_url=base) as client:
         address = "fuzz-owner@example.com"
         client.post("/api/auth/request-otp", json={"email": address, "role": "rest"})
-        deadline = time.monotonic() + 10
-        while not mails_to(outbox, address):
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_for_sync(
+            lambda: mails_to(outbox, address), what=f"a sign-in mail to {address}", timeout=30
+        )
         match = CODE.search(_text(mails_to(outbox, address)[-1]))
         assert match
         token = client.post(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -22,6 +21,7 @@ from tests.api.harness import CODE, CodeReader, Harness
 from tests.api.test_journey import run_journey
 from tests.api.test_stream import listening
 from tests.core.databases import fresh_database, in_thread, unreachable_reason
+from tests.support.processes import Child, log_tail
 from tests.support.services import REDIS_TEST_URL, free_port, port_open, require, wait_for
 from tests.support.smtp import SmtpTestServer, smtp_server
 
@@ -68,28 +68,25 @@ async def served(
         "RESTMAN_LOG_LEVEL": "WARNING",
     }
     restman = str(Path(sys.executable).parent / "restman")
-    process = subprocess.Popen(
-        [restman, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    server = Child([restman, "serve", "--port", str(port)], log=data_dir / "serve.log", env=env)
     base = f"http://127.0.0.1:{port}"
     try:
+        server.start()
         async with httpx.AsyncClient(base_url=base, timeout=15) as client:
 
-            async def up() -> bool:
-                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            async def ready() -> int | str:
+                assert server.running(), log_tail(server.output())
                 try:
-                    return (await client.get("/ready")).status_code == 200
-                except httpx.TransportError:
-                    return False
+                    return (await client.get("/ready")).status_code
+                except httpx.TransportError as exc:
+                    return repr(exc)
 
-            await wait_for(up, timeout=60, interval=0.2)
+            await wait_for(
+                ready, until=lambda status: status == 200, what="/ready to answer 200", timeout=90
+            )
             yield Harness(None, client, data_dir, read_code=_smtp_reader(smtp))
     finally:
-        process.terminate()
-        await asyncio.to_thread(process.wait, 30)
+        await asyncio.to_thread(server.stop, 30)
 
 
 def _smtp_reader(smtp: SmtpTestServer) -> CodeReader:
@@ -106,7 +103,7 @@ def _smtp_reader(smtp: SmtpTestServer) -> CodeReader:
                         return True
             return False
 
-        await wait_for(arrived, timeout=10)
+        await wait_for(arrived, what=f"a sign-in code mailed to {address}", timeout=30)
         return found[0]
 
     return read
@@ -127,7 +124,8 @@ async def test_kitchen_stream_on_postgresql(served: Harness) -> None:
     async with listening(served, owner.headers) as display:
         order = await served.place(customer, rid, fid)
 
-        async def shown() -> bool:
-            return display.tickets(order["id"]) == [("ticket.created", "NEW")]
+        async def shown() -> list[tuple[str, str]]:
+            return display.tickets(order["id"])
 
-        await wait_for(shown, timeout=10)
+        wanted = [("ticket.created", "NEW")]
+        await wait_for(shown, until=wanted.__eq__, what="the new ticket on the stream", timeout=30)

@@ -92,7 +92,7 @@ async def listening(harness: Harness, headers: dict[str, str]) -> AsyncIterator[
     async def connected() -> bool:
         return "connected" in listener.comments or listener.task.done()  # type: ignore[union-attr]
 
-    await wait_for(connected, timeout=10)
+    await wait_for(connected, what="the stream's 'connected' comment", timeout=30)
     try:
         yield listener
     finally:
@@ -108,11 +108,11 @@ async def live(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harnes
 
 
 async def _arrives(listener: Listener, order_id: str, wanted: list[tuple[str, str]]) -> None:
-    async def arrived() -> bool:
-        return listener.tickets(order_id) == wanted
+    async def arrived() -> list[tuple[str, str]]:
+        return listener.tickets(order_id)
 
     try:
-        await wait_for(arrived, timeout=10)
+        await wait_for(arrived, until=wanted.__eq__, what=f"{wanted} on the stream", timeout=30)
     except AssertionError:
         raise AssertionError(f"{listener.tickets(order_id)} != {wanted}") from None
 
@@ -159,7 +159,7 @@ async def test_stream_delivers_changes_and_resumes(live: Harness) -> None:
         await _arrives(elsewhere, theirs["id"], [("ticket.created", "NEW")])
         assert elsewhere.tickets(order["id"]) == []
         assert cook.tickets(theirs["id"]) == []
-        await wait_for(_has_heartbeat(cook), timeout=5)
+        await wait_for(_has_heartbeat(cook), what="a heartbeat comment", timeout=30)
 
     resumed_headers = {**staff.headers, "Last-Event-ID": str(created_id)}
     async with listening(live, resumed_headers) as again:
@@ -211,4 +211,4 @@ async def test_stream_ends_when_the_session_is_revoked(live: Harness) -> None:
         async def ended() -> bool:
             return task.done()
 
-        await wait_for(ended, timeout=10)
+        await wait_for(ended, what="the stream to end", timeout=30)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +13,7 @@ import uvicorn
 
 from restman_api.app import create_app
 from tests.api.harness import test_settings
-from tests.support.services import free_port
+from tests.support.services import free_port, wait_for_sync
 
 
 @contextmanager
@@ -34,11 +33,14 @@ def threaded_api(data_dir: Path, **overrides: Any) -> Iterator[str]:
     )
     thread = threading.Thread(target=server.run, name="threaded-api", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive(), "the API server stopped while starting"
-        assert time.monotonic() < deadline, "the API did not start in time"
-        time.sleep(0.05)
+
+    def state() -> str:
+        return "started" if server.started else "starting" if thread.is_alive() else "stopped"
+
+    wait_for_sync(
+        state, until=lambda s: s != "starting", what="the threaded API to start", timeout=60
+    )
+    assert server.started, "the API server stopped while starting"
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

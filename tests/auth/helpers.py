@@ -80,11 +80,15 @@ class Inbox:
         return [m for m in self._server.messages if str(m["To"]).strip().lower() == email]
 
     async def wait(self, email: str, count: int = 1) -> list[EmailMessage]:
-        async def arrived() -> bool:
-            return len(self.to(email)) >= count
+        async def arrived() -> list[EmailMessage]:
+            return self.to(email)
 
-        await wait_for(arrived, timeout=10)
-        return self.to(email)
+        return await wait_for(
+            arrived,
+            until=lambda mails: len(mails) >= count,
+            what=f"{count} mail(s) to {email}",
+            timeout=30,
+        )
 
     async def code(self, email: str, number: int) -> str:
         """The code in the ``number``-th mail (1-based) sent to ``email``."""

@@ -157,9 +157,11 @@ async def test_the_redis_cache_expires_entries(redis_prefix: str) -> None:
         remaining = await client.pttl(f"{redis_prefix}cache:menu:6")
         assert 0 < remaining <= 500
 
-        async def gone() -> bool:
-            return await cache.get("menu:6") is None
+        async def cached() -> bytes | None:
+            return await cache.get("menu:6")
 
-        await wait_for(gone, timeout=5)
+        await wait_for(
+            cached, until=lambda value: value is None, what="the entry to expire", timeout=30
+        )
     finally:
         await client.aclose()

@@ -1,4 +1,4 @@
-"""The data-changing commands on real PostgreSQL (a fresh database per module), migrated with
+"""The data-changing commands on real PostgreSQL (a fresh database per test), migrated with
 ``restman db upgrade`` and dropped at the end; ``doctor`` against real PostgreSQL and Redis."""
 
 from __future__ import annotations
@@ -6,9 +6,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-import psycopg
 import pytest
 
 from restman_cli.errors import (
@@ -18,6 +17,7 @@ from restman_cli.errors import (
     EXIT_INVALID_INPUT,
 )
 from tests.cli.conftest import Cli, restaurant_named
+from tests.core.databases import fresh_database
 from tests.support.services import POSTGRES_ADMIN_URL, REDIS_TEST_URL, port_open, require
 
 pytestmark = pytest.mark.postgres
@@ -29,22 +29,13 @@ def _reachable(url: str) -> bool:
     return port_open(parts.hostname or "127.0.0.1", parts.port or 5432)
 
 
-@pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
-    require("PostgreSQL", _reachable(POSTGRES_ADMIN_URL), POSTGRES_ADMIN_URL)
-    name = f"restman_cli_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(urlsplit(POSTGRES_ADMIN_URL)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture
-def pg(cli: Cli, database_url: str) -> Cli:
-    return Cli({**cli.env, "DATABASE_URL": database_url}, cli.cwd)
+def pg(cli: Cli) -> Iterator[Cli]:
+    """The CLI on a database of this test's own (unmigrated), dropped afterwards: no test here
+    depends on what another left behind."""
+    require("PostgreSQL", _reachable(POSTGRES_ADMIN_URL), POSTGRES_ADMIN_URL)
+    with fresh_database("cli") as url:
+        yield Cli({**cli.env, "DATABASE_URL": url}, cli.cwd)
 
 
 def test_migrate_then_doctor(pg: Cli) -> None:

@@ -21,6 +21,7 @@ from restman_core.domain.access import Role
 from restman_core.domain.billing import BillStatus
 from restman_core.domain.clock import SystemClock
 from restman_core.domain.users import User
+from restman_core.errors import Unavailable
 from restman_core.ports.storage import Transaction
 from tests.core.builders import placed_payload
 from tests.core.test_settings import env_names
@@ -106,3 +107,19 @@ def test_the_library_example_of_the_readme_runs(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     assert "total 25.98" in result.stdout
     assert "= 28.58" in result.stdout
+
+
+async def test_a_closed_platform_never_reopens_analytics(platform: Platform) -> None:
+    """A worker that outlives its platform gets Unavailable (and waits) instead of reopening the
+    one-per-process analytics engine behind the platform's back."""
+    await (await platform.analytics()).health()
+    await platform.close()
+    with pytest.raises(Unavailable, match="closed"):
+        await platform.analytics()
+    await platform.close()  # twice is fine
+    # The engine was released: another platform in this process can open it.
+    again = await bootstrap(platform.settings)
+    try:
+        await (await again.analytics()).health()
+    finally:
+        await again.close()

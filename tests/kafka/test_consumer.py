@@ -71,10 +71,10 @@ async def test_a_failing_handler_is_retried_until_it_succeeds(
     )
     consumers.start(consumer)
 
-    async def processed() -> bool:
-        return consumer.stats.processed == 1
+    async def processed() -> int:
+        return consumer.stats.processed
 
-    await wait_for(processed, timeout=30)
+    await wait_for(processed, until=lambda n: n == 1, what="one event processed", timeout=60)
     await consumers.stop(consumer)
 
     assert [r.attempt for r in attempts] == [1, 2, 3]
@@ -104,10 +104,10 @@ async def test_an_outage_longer_than_the_attempts_is_waited_out_not_dead_lettere
     consumer = fast_consumer(bootstrap, group, [order_topic], behind_an_outage, max_attempts=3)
     consumers.start(consumer)
 
-    async def processed() -> bool:
-        return consumer.stats.processed == 1
+    async def processed() -> int:
+        return consumer.stats.processed
 
-    await wait_for(processed, timeout=30)
+    await wait_for(processed, until=lambda n: n == 1, what="one event processed", timeout=60)
     await consumers.stop(consumer)
 
     assert len(calls) == 7
@@ -137,10 +137,10 @@ async def test_the_batching_consumer_waits_out_an_outage_too(
     task = asyncio.create_task(consumer.run())
     try:
 
-        async def flushed() -> bool:
-            return handler.flushed == [event.event_id]
+        async def flushed() -> list[uuid.UUID]:
+            return list(handler.flushed)
 
-        await wait_for(flushed, timeout=30)
+        await wait_for(flushed, until=[event.event_id].__eq__, what="the event flushed", timeout=60)
     finally:
         consumer.stop()
         await asyncio.wait_for(task, timeout=20)
@@ -190,7 +190,7 @@ async def test_poison_and_malformed_messages_go_to_the_dead_letter_topic(
     async def after_handled() -> bool:
         return any(r.event.event_id == after.event_id for r in calls)
 
-    await wait_for(after_handled, timeout=30)
+    await wait_for(after_handled, what="the event after the poison handled", timeout=60)
     await consumers.stop(consumer)
 
     assert [r.event.event_id for r in calls] == [poison.event_id] * 3 + [after.event_id]
@@ -234,7 +234,7 @@ async def test_without_a_dead_letter_topic_a_poison_message_is_dropped(
     async def after_handled() -> bool:
         return handled == [after.event_id]
 
-    await wait_for(after_handled, timeout=30)
+    await wait_for(after_handled, what="the event after the poison handled", timeout=60)
     await consumers.stop(consumer)
     assert (consumer.stats.dropped, consumer.stats.failed_attempts) == (1, 3)
     assert read_topic(bootstrap, dlq_topic(order_topic), 1, timeout=1.0) == []
@@ -262,7 +262,7 @@ async def test_a_message_abandoned_on_stop_is_delivered_again(
     async def is_blocked() -> bool:
         return blocked.is_set()
 
-    await wait_for(is_blocked, timeout=30)
+    await wait_for(is_blocked, what="the handler blocked on the stuck event", timeout=60)
     await consumers.stop(early)
     assert [r.event.event_id for r in seen] == [first.event_id, stuck.event_id]
     assert early.stats.processed == 1
@@ -276,10 +276,10 @@ async def test_a_message_abandoned_on_stop_is_delivered_again(
     late = fast_consumer(bootstrap, group, [order_topic], record)
     consumers.start(late)
 
-    async def caught_up() -> bool:
-        return len(again) >= 2
+    async def caught_up() -> int:
+        return len(again)
 
-    await wait_for(caught_up, timeout=30)
+    await wait_for(caught_up, until=lambda n: n >= 2, what="two events redelivered", timeout=60)
     await consumers.stop(late)
     assert [r.event.event_id for r in again] == [stuck.event_id, last.event_id]
     assert again[0].offset == seen[1].offset
@@ -305,7 +305,7 @@ async def test_a_message_finishing_within_the_stop_grace_is_committed(
     async def is_started() -> bool:
         return started.is_set()
 
-    await wait_for(is_started, timeout=30)
+    await wait_for(is_started, what="the slow handler started", timeout=60)
     consumer.stop()
     # The handler needs a moment more after the stop request; the grace must cover it.
     asyncio.get_running_loop().call_later(0.3, release.set)

@@ -36,13 +36,15 @@ async def test_events_arrive_once_each_in_key_order(
     async def record(delivery: ReceivedEvent) -> None:
         received.append(delivery)
 
-    async def all_arrived() -> bool:
-        return len(received) >= len(events)
+    async def arrived() -> int:
+        return len(received)
 
     group = f"{prefix}roundtrip"
     consumer = fast_consumer(bootstrap, group, [order_topic], record)
     consumers.start(consumer)
-    await wait_for(all_arrived, timeout=30)
+    await wait_for(
+        arrived, until=lambda n: n >= len(events), what=f"{len(events)} events", timeout=60
+    )
     await consumers.stop(consumer)
 
     assert sorted(r.event.event_id for r in received) == sorted(e.event_id for e in events)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -9,8 +10,9 @@ from sqlalchemy import func, select
 
 from restman_core.adapters.sql.tables import consumer_positions, outbox
 from restman_core.bootstrap import Platform
+from restman_core.domain.orders import Order, OrderStatus
 from restman_core.services.pipeline import CONSUMERS, Workers
-from tests.pipeline.world import rows
+from tests.pipeline.world import order_status, rows
 
 
 def mails(platform: Platform) -> list[Path]:
@@ -19,17 +21,17 @@ def mails(platform: Platform) -> list[Path]:
     return sorted(folder.glob("*.eml")) if folder.exists() else []
 
 
-async def all_published(platform: Platform) -> bool:
-    [(unpublished,)] = await rows(
+async def unpublished(platform: Platform) -> int:
+    """How many outbox rows the relay has not published yet."""
+    [(count,)] = await rows(
         platform, select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
     )
-    return int(unpublished) == 0
+    return int(count)
 
 
-async def embedded_caught_up(platform: Platform) -> bool:
-    """Every outbox row is published and every embedded consumer's position is at the end."""
-    if not await all_published(platform):
-        return False
+async def embedded_lag(platform: Platform) -> dict[str, int]:
+    """How far behind the end of the log each embedded consumer is, with the unpublished rows
+    under ``"unpublished"``; empty when everything is published and read."""
     [(last,)] = await rows(platform, select(func.max(outbox.c.log_seq)))
     positions = {
         r.consumer: r.position
@@ -37,7 +39,9 @@ async def embedded_caught_up(platform: Platform) -> bool:
             platform, select(consumer_positions.c.consumer, consumer_positions.c.position)
         )
     }
-    return all(positions.get(name) == last for name in CONSUMERS)
+    lag = {name: (last or 0) - positions.get(name, 0) for name in CONSUMERS}
+    lag["unpublished"] = await unpublished(platform)
+    return {name: behind for name, behind in lag.items() if behind}
 
 
 def handler_of(workers: Workers, name: str) -> Any:
@@ -48,3 +52,24 @@ def handler_of(workers: Workers, name: str) -> Any:
 def applied(workers: Workers, name: str) -> int:
     handler = handler_of(workers, name)
     return int(getattr(handler, "applied", 0)) if handler is not None else 0
+
+
+async def applied_count(workers: Workers, name: str) -> int:
+    """:func:`applied`, as a probe for ``wait_for``."""
+    return applied(workers, name)
+
+
+async def orders_not_in(platform: Platform, orders: list[Order], status: OrderStatus) -> list[str]:
+    """The orders not (yet) in ``status``, each with the status it is in."""
+    found = [(order.id, await order_status(platform, order.id)) for order in orders]
+    return [f"{order_id}: {seen.value}" for order_id, seen in found if seen is not status]
+
+
+async def mail_count(platform: Platform) -> int:
+    """How many mails the embedded mailer wrote."""
+    return len(mails(platform))
+
+
+async def ticket_count(platform: Platform, order_id: uuid.UUID) -> int:
+    """How many kitchen tickets order ``order_id`` has."""
+    return len(await platform.db.run(lambda tx: tx.tickets.for_order(order_id)))

@@ -7,15 +7,16 @@ of its test, freeing the engine for the next.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from restman_core.bootstrap import Platform, bootstrap
-from restman_core.bootstrap_events import PipelineOptions
+from restman_core.bootstrap_events import PipelineOptions, build_workers
 from restman_core.config import Settings
+from restman_core.services.pipeline import Workers
 from tests.core.databases import fresh_database, unreachable_reason
 from tests.support.services import require
 
@@ -35,6 +36,7 @@ FAST = PipelineOptions(
 )
 
 PlatformFactory = Callable[..., Awaitable[Platform]]
+WorkerStarter = Callable[[Platform, Sequence[str], PipelineOptions], Awaitable[Workers]]
 
 
 def settings_for(data_dir: Path, **overrides: Any) -> Settings:
@@ -81,3 +83,20 @@ def database_overrides(request: pytest.FixtureRequest) -> Iterator[dict[str, Any
     require("postgresql", reason is None, reason or "")
     with fresh_database("pipeline") as url:
         yield {"database_url": url}
+
+
+@pytest.fixture
+async def start_workers(make_platform: PlatformFactory) -> AsyncIterator[WorkerStarter]:
+    """Builds and starts workers; every set started is shut down at the end of the test, on
+    every path, before the platforms close (so no worker outlives its platform)."""
+    started: list[Workers] = []
+
+    async def start(platform: Platform, kinds: Sequence[str], options: PipelineOptions) -> Workers:
+        workers = await build_workers(platform, kinds, options)
+        workers.start()
+        started.append(workers)
+        return workers
+
+    yield start
+    for workers in reversed(started):
+        await workers.shutdown()

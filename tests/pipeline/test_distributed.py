@@ -13,10 +13,9 @@ import dataclasses
 import os
 import random
 import signal
-import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,26 +25,26 @@ from restman_core.adapters.kafka import KafkaEventPublisher
 from restman_core.adapters.sql.relay import OutboxRelay
 from restman_core.adapters.sql.tables import outbox
 from restman_core.bootstrap import Platform
-from restman_core.bootstrap_events import PipelineOptions, build_workers, prepare_transport
+from restman_core.bootstrap_events import PipelineOptions, prepare_transport
 from restman_core.domain.analytics import AnalyticsScope
 from restman_core.domain.events import ORDER_PLACED, TOPIC_ORDER, DomainEvent
 from restman_core.domain.kitchen import TicketStatus
 from restman_core.domain.orders import Order, OrderStatus
 from restman_core.services.pipeline import Workers
 from tests.kafka.helpers import headers_of, read_topic
-from tests.pipeline.checks import all_published, applied, mails
-from tests.pipeline.conftest import FAST, PlatformFactory
+from tests.pipeline.checks import applied_count, mail_count, mails, orders_not_in, unpublished
+from tests.pipeline.conftest import FAST, PlatformFactory, WorkerStarter
 from tests.pipeline.world import (
-    analytics_match_sql,
+    analytics_differences,
     assert_exact_tickets_and_bills,
     cancel_orders,
     cook,
-    order_status,
     place_orders,
     rows,
     seed,
-    tickets_and_bills_complete,
+    tickets_and_bills_problems,
 )
+from tests.support.processes import Child
 from tests.support.services import wait_for
 from tests.support.tansu import FAST_GROUP_SETTINGS, Broker, running_broker
 
@@ -70,34 +69,44 @@ def options() -> PipelineOptions:
 
 
 class RelayProcess:
-    """``restman worker relay`` in a child process."""
+    """``restman worker relay`` in a child process of its own group."""
 
     def __init__(self, platform: Platform, broker: Broker, prefix: str) -> None:
-        self.args = [str(platform.settings.data_dir), broker.bootstrap, prefix]
-        self.log_path = Path(platform.settings.data_dir) / "relay-process.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        # The log goes to a file, never a pipe nobody reads (a full pipe would block the relay).
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "tests.pipeline.relay_process", *self.args],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-            )
+        args = [str(platform.settings.data_dir), broker.bootstrap, prefix]
+        self.child = Child(
+            [sys.executable, "-m", "tests.pipeline.relay_process", *args],
+            log=Path(platform.settings.data_dir) / "relay-process.log",
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            cwd=ROOT,
+        )
 
     def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait(timeout=10)
+        self.child.kill()
 
-    def terminate(self) -> int:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=20)
+    def terminate(self) -> int | None:
+        """SIGTERM and wait for a clean exit; the exit code."""
+        assert self.child.process is not None
+        self.child.signal_group(signal.SIGTERM)
+        return self.child.process.wait(timeout=30)
+
+
+RelayStarter = Callable[[Platform, Broker, str], RelayProcess]
+
+
+@pytest.fixture
+def start_relay() -> Iterator[RelayStarter]:
+    """Starts relay processes; every one is ended at the end of the test, on every path."""
+    started: list[RelayProcess] = []
+
+    def start(platform: Platform, broker: Broker, prefix: str) -> RelayProcess:
+        relay = RelayProcess(platform, broker, prefix)
+        started.append(relay)
+        relay.child.start()
+        return relay
+
+    yield start
+    for relay in started:
+        relay.child.stop(grace=10)
 
 
 async def published(platform: Platform) -> int:
@@ -108,7 +117,11 @@ async def published(platform: Platform) -> int:
 
 
 async def test_distributed_pipeline_survives_killed_relay_and_consumers(
-    make_platform: PlatformFactory, broker: Broker, options: PipelineOptions
+    make_platform: PlatformFactory,
+    start_workers: WorkerStarter,
+    start_relay: RelayStarter,
+    broker: Broker,
+    options: PipelineOptions,
 ) -> None:
     platform = await make_platform(kafka_brokers=broker.bootstrap)
     world = await seed(platform)
@@ -117,45 +130,80 @@ async def test_distributed_pipeline_survives_killed_relay_and_consumers(
     await cancel_orders(platform, world, world.placed[::6])
     consumers = ["kitchen", "billing", "orders", "notifications", "analytics"]
 
-    relay = RelayProcess(platform, broker, options.topic_prefix)
-    relay.start()
-    workers = await build_workers(platform, consumers, options)
-    workers.start()
+    relay = start_relay(platform, broker, options.topic_prefix)
+    workers = await start_workers(platform, consumers, options)
     placing = asyncio.create_task(place_orders(platform, world, 120, rng))
-    await wait_for(lambda: _published_at_least(platform, 120), timeout=30)
-    relay.kill()  # SIGKILL while streaming: its lease stays until it expires
-    await wait_for(lambda: _applied_at_least(workers, "kitchen", 40), timeout=60)
-    await workers.kill()  # consumers cancelled mid-batch
-    await placing
+    try:
+        await wait_for(
+            lambda: published(platform),
+            until=lambda n: n >= 120,
+            what="120 events published",
+            timeout=60,
+        )
+        relay.kill()  # SIGKILL while streaming: its lease stays until it expires
+        await wait_for(
+            lambda: applied_count(workers, "kitchen"),
+            until=lambda n: n >= 40,
+            what="the kitchen consumer to apply 40 events",
+            timeout=60,
+        )
+        await workers.kill()  # consumers cancelled mid-batch
+    finally:
+        await placing
     await cancel_orders(platform, world, world.placed[80::8])
 
-    relay = RelayProcess(platform, broker, options.topic_prefix)
-    relay.start()
-    workers = await build_workers(platform, consumers, options)
-    workers.start()
-    try:
-        await wait_for(lambda: tickets_and_bills_complete(platform, world), timeout=90)
-        await assert_exact_tickets_and_bills(platform, world)
-        live = [o for o in world.placed if o.id not in world.cancelled]
-        ready, completed = live[:6], live[:3]
-        for order in ready:
-            await cook(platform, world, order, TicketStatus.READY)
-        await wait_for(lambda: _statuses(platform, ready, OrderStatus.READY), timeout=30)
-        for order in completed:
-            await cook(platform, world, order, TicketStatus.DELIVERED_TO_SERVICE)
-        await wait_for(lambda: _statuses(platform, completed, OrderStatus.COMPLETED), timeout=30)
-        await wait_for(lambda: all_published(platform), timeout=30)
-        await wait_for(lambda: analytics_match_sql(platform), timeout=60)
-        await wait_for(lambda: _mail_count(platform, len(ready)), timeout=30)
-    finally:
-        await workers.shutdown()
-        exit_code = relay.terminate()
-    assert exit_code == 0  # SIGTERM: the relay released its lease and exited cleanly
+    relay = start_relay(platform, broker, options.topic_prefix)
+    workers = await start_workers(platform, consumers, options)
+    await wait_for(
+        lambda: tickets_and_bills_problems(platform, world),
+        until=lambda problems: not problems,
+        what="every order's tickets and bill",
+        timeout=120,
+    )
+    await assert_exact_tickets_and_bills(platform, world)
+    live = [o for o in world.placed if o.id not in world.cancelled]
+    ready, completed = live[:6], live[:3]
+    for order in ready:
+        await cook(platform, world, order, TicketStatus.READY)
+    await wait_for(
+        lambda: orders_not_in(platform, ready, OrderStatus.READY),
+        until=lambda rest: not rest,
+        what="6 orders READY",
+        timeout=60,
+    )
+    for order in completed:
+        await cook(platform, world, order, TicketStatus.DELIVERED_TO_SERVICE)
+    await wait_for(
+        lambda: orders_not_in(platform, completed, OrderStatus.COMPLETED),
+        until=lambda rest: not rest,
+        what="3 orders COMPLETED",
+        timeout=60,
+    )
+    await wait_for(
+        lambda: unpublished(platform), until=lambda n: n == 0, what="an empty outbox", timeout=60
+    )
+    await wait_for(
+        lambda: analytics_differences(platform),
+        until=lambda differences: not differences,
+        what="analytics equal to SQL",
+        timeout=90,
+    )
+    await wait_for(
+        lambda: mail_count(platform),
+        until=lambda n: n >= len(ready),
+        what=f"{len(ready)} ready mails",
+        timeout=60,
+    )
+    await workers.shutdown()
+    assert relay.terminate() == 0  # SIGTERM: the relay released its lease and exited cleanly
     assert len(mails(platform)) == len(ready)
 
 
 async def test_poison_message_goes_to_the_dlq_and_the_partition_keeps_flowing(
-    make_platform: PlatformFactory, broker: Broker, options: PipelineOptions
+    make_platform: PlatformFactory,
+    start_workers: WorkerStarter,
+    broker: Broker,
+    options: PipelineOptions,
 ) -> None:
     platform = await make_platform(kafka_brokers=broker.bootstrap)
     world = await seed(platform, restaurants=1, customers=1)
@@ -166,13 +214,20 @@ async def test_poison_message_goes_to_the_dlq_and_the_partition_keeps_flowing(
     await platform.db.run(lambda tx: tx.outbox.add([poison]))
     await cancel_orders(platform, world, [order])
 
-    workers = await build_workers(platform, ["relay", "kitchen", "analytics"], options)
-    workers.start()
-    try:
-        await wait_for(lambda: _tickets_cancelled(platform, order), timeout=40)
-        await wait_for(lambda: _dead_lettered(workers, "analytics"), timeout=40)
-    finally:
-        await workers.shutdown()
+    workers = await start_workers(platform, ["relay", "kitchen", "analytics"], options)
+    await wait_for(
+        lambda: _ticket_statuses(platform, order),
+        until=lambda statuses: bool(statuses) and set(statuses) == {TicketStatus.CANCELLED},
+        what="the order's tickets cancelled",
+        timeout=60,
+    )
+    await wait_for(
+        lambda: _dead_lettered(workers, "analytics"),
+        until=lambda n: n == 1,
+        what="one dead letter from the analytics consumer",
+        timeout=60,
+    )
+    await workers.shutdown()
     dlq = options.topic_prefix + TOPIC_ORDER + ".dlq"
     # One dead letter per consumer group that gave up: kitchen and analytics.
     letters = await asyncio.to_thread(read_topic, broker.bootstrap, dlq, 3, 5.0)
@@ -189,9 +244,10 @@ async def test_poison_message_goes_to_the_dlq_and_the_partition_keeps_flowing(
     assert [(c.status, c.count) for c in counts] == [("CANCELLED", 1)]
 
 
-async def _dead_lettered(workers: Workers, name: str) -> bool:
+async def _dead_lettered(workers: Workers, name: str) -> int | None:
+    """The worker's dead-letter count (None while it is not running)."""
     worker = workers.worker(name)
-    return worker is not None and getattr(worker, "stats").dead_lettered == 1  # noqa: B009
+    return None if worker is None else int(getattr(worker, "stats").dead_lettered)  # noqa: B009
 
 
 async def test_two_relays_never_both_publish(
@@ -214,7 +270,12 @@ async def test_two_relays_never_both_publish(
     tasks = [asyncio.create_task(r.run()) for r in relays]
     try:
         await place_orders(platform, world, 25, random.Random(8))
-        await wait_for(lambda: all_published(platform), timeout=30)
+        await wait_for(
+            lambda: unpublished(platform),
+            until=lambda n: n == 0,
+            what="an empty outbox",
+            timeout=60,
+        )
     finally:
         for relay in relays:
             relay.stop()
@@ -225,25 +286,6 @@ async def test_two_relays_never_both_publish(
     assert len(messages) == 25  # each order.placed exactly once: nothing published twice
 
 
-async def _published_at_least(platform: Platform, count: int) -> bool:
-    return await published(platform) >= count
-
-
-async def _applied_at_least(workers: Workers, name: str, count: int) -> bool:
-    return applied(workers, name) >= count
-
-
-async def _statuses(platform: Platform, orders: list[Order], status: OrderStatus) -> bool:
-    for order in orders:
-        if await order_status(platform, order.id) is not status:
-            return False
-    return True
-
-
-async def _mail_count(platform: Platform, count: int) -> bool:
-    return len(mails(platform)) >= count
-
-
-async def _tickets_cancelled(platform: Platform, order: Order) -> bool:
+async def _ticket_statuses(platform: Platform, order: Order) -> list[TicketStatus]:
     tickets = await platform.db.run(lambda tx: tx.tickets.for_order(order.id))
-    return bool(tickets) and all(t.status is TicketStatus.CANCELLED for t in tickets)
+    return [t.status for t in tickets]

@@ -10,30 +10,26 @@ from __future__ import annotations
 import asyncio
 import random
 
-from restman_core.bootstrap import Platform
-from restman_core.bootstrap_events import build_workers
 from restman_core.domain.kitchen import TicketStatus
-from restman_core.domain.orders import Order, OrderStatus
-from restman_core.services.pipeline import Workers
-from tests.pipeline.checks import applied, embedded_caught_up, mails
-from tests.pipeline.conftest import FAST, PlatformFactory
+from restman_core.domain.orders import OrderStatus
+from tests.pipeline.checks import applied_count, embedded_lag, mails, orders_not_in
+from tests.pipeline.conftest import FAST, PlatformFactory, WorkerStarter
 from tests.pipeline.world import (
-    analytics_match_sql,
+    analytics_differences,
     analytics_totals,
     assert_exact_tickets_and_bills,
     cancel_orders,
     cook,
-    order_status,
     place_orders,
     seed,
     sql_totals,
-    tickets_and_bills_complete,
+    tickets_and_bills_problems,
 )
 from tests.support.services import wait_for
 
 
 async def test_embedded_pipeline_survives_a_crash_mid_batch(
-    make_platform: PlatformFactory,
+    make_platform: PlatformFactory, start_workers: WorkerStarter
 ) -> None:
     platform = await make_platform()
     world = await seed(platform)
@@ -41,34 +37,61 @@ async def test_embedded_pipeline_survives_a_crash_mid_batch(
     await place_orders(platform, world, 120, rng)
     await cancel_orders(platform, world, world.placed[::7])
 
-    workers = await build_workers(platform, ["all"], FAST)
-    workers.start()
+    workers = await start_workers(platform, ["all"], FAST)
     placing = asyncio.create_task(place_orders(platform, world, 130, rng))
-    await wait_for(lambda: _at_least(workers, "kitchen", 30), timeout=30)
-    await workers.kill()  # mid-batch: positions and the analytics buffer are not saved
-    await placing
-    await cancel_orders(platform, world, world.placed[120::9])
-    assert not await tickets_and_bills_complete(platform, world)
-
-    workers = await build_workers(platform, ["all"], FAST)
-    workers.start()
     try:
-        await wait_for(lambda: tickets_and_bills_complete(platform, world), timeout=60)
-        await assert_exact_tickets_and_bills(platform, world)
-
-        live = [o for o in world.placed if o.id not in world.cancelled]
-        ready, completed = live[:10], live[:5]
-        for order in ready:
-            await cook(platform, world, order, TicketStatus.READY)
-        await wait_for(lambda: _statuses(platform, ready, OrderStatus.READY), timeout=30)
-        for order in completed:
-            await cook(platform, world, order, TicketStatus.DELIVERED_TO_SERVICE)
-        await wait_for(lambda: _statuses(platform, completed, OrderStatus.COMPLETED), timeout=30)
-
-        await wait_for(lambda: embedded_caught_up(platform), timeout=30)
-        await wait_for(lambda: analytics_match_sql(platform), timeout=30)
+        await wait_for(
+            lambda: applied_count(workers, "kitchen"),
+            until=lambda n: n >= 30,
+            what="the kitchen consumer to apply 30 events",
+            timeout=60,
+        )
+        await workers.kill()  # mid-batch: positions and the analytics buffer are not saved
     finally:
-        await workers.shutdown()
+        await placing
+    await cancel_orders(platform, world, world.placed[120::9])
+    assert await tickets_and_bills_problems(platform, world)
+
+    workers = await start_workers(platform, ["all"], FAST)
+    await wait_for(
+        lambda: tickets_and_bills_problems(platform, world),
+        until=lambda problems: not problems,
+        what="every order's tickets and bill",
+        timeout=120,
+    )
+    await assert_exact_tickets_and_bills(platform, world)
+
+    live = [o for o in world.placed if o.id not in world.cancelled]
+    ready, completed = live[:10], live[:5]
+    for order in ready:
+        await cook(platform, world, order, TicketStatus.READY)
+    await wait_for(
+        lambda: orders_not_in(platform, ready, OrderStatus.READY),
+        until=lambda rest: not rest,
+        what="10 orders READY",
+        timeout=60,
+    )
+    for order in completed:
+        await cook(platform, world, order, TicketStatus.DELIVERED_TO_SERVICE)
+    await wait_for(
+        lambda: orders_not_in(platform, completed, OrderStatus.COMPLETED),
+        until=lambda rest: not rest,
+        what="5 orders COMPLETED",
+        timeout=60,
+    )
+    await wait_for(
+        lambda: embedded_lag(platform),
+        until=lambda lag: not lag,
+        what="every consumer at the end of the log",
+        timeout=60,
+    )
+    await wait_for(
+        lambda: analytics_differences(platform),
+        until=lambda differences: not differences,
+        what="analytics equal to SQL",
+        timeout=60,
+    )
+    await workers.shutdown()
 
     assert len(mails(platform)) == len(ready)  # one ready mail per order, none twice
     totals = await sql_totals(platform)
@@ -77,14 +100,3 @@ async def test_embedded_pipeline_survives_a_crash_mid_batch(
     assert totals["statuses"]["COMPLETED"] == 5
     assert totals["statuses"]["READY"] == 5
     assert await analytics_totals(platform) == totals
-
-
-async def _at_least(workers: Workers, name: str, count: int) -> bool:
-    return applied(workers, name) >= count
-
-
-async def _statuses(platform: Platform, orders: list[Order], status: OrderStatus) -> bool:
-    for order in orders:
-        if await order_status(platform, order.id) is not status:
-            return False
-    return True

@@ -30,7 +30,7 @@ from restman_core.bootstrap import Platform
 from restman_core.bootstrap_events import build_workers
 from restman_core.domain.events import ORDER_PLACED, DomainEvent
 from restman_core.ports.storage import IdempotencyRecord, Transaction
-from tests.pipeline.checks import all_published
+from tests.pipeline.checks import ticket_count, unpublished
 from tests.pipeline.conftest import FAST, PlatformFactory
 from tests.pipeline.world import place_orders, rows, seed
 from tests.support.services import wait_for
@@ -63,7 +63,11 @@ async def test_poison_event_is_dead_lettered_and_the_next_events_flow(
     workers = await build_workers(platform, ["relay", "kitchen"], FAST)
     workers.start()
     try:
-        await wait_for(lambda: _tickets_of(platform, world.placed[-1].id), timeout=20)
+        await wait_for(
+            lambda: ticket_count(platform, world.placed[-1].id),
+            what="the last order's tickets",
+            timeout=30,
+        )
         kitchen = workers.worker("kitchen")
         assert kitchen is not None
         stats = getattr(kitchen, "stats")  # noqa: B009 - Worker exposes stats dynamically
@@ -75,11 +79,7 @@ async def test_poison_event_is_dead_lettered_and_the_next_events_flow(
     assert [(d.event_id, d.attempts) for d in letters] == [(poison.event_id, FAST.max_attempts)]
     assert "KeyError" in letters[0].error
     for order in world.placed:
-        assert await _tickets_of(platform, order.id)
-
-
-async def _tickets_of(platform: Platform, order_id: uuid.UUID) -> bool:
-    return bool(await platform.db.run(lambda tx: tx.tickets.for_order(order_id)))
+        assert await ticket_count(platform, order.id)
 
 
 async def test_graceful_stop_saves_the_position_and_restart_resumes_there(
@@ -90,16 +90,25 @@ async def test_graceful_stop_saves_the_position_and_restart_resumes_there(
     await place_orders(platform, world, 5, random.Random(2))
     workers = await build_workers(platform, ["relay", "billing"], FAST)
     workers.start()
-    await wait_for(lambda: _bills(platform, 5), timeout=20)
-    await wait_for(lambda: _billing_at_end(platform), timeout=20)
+    await wait_for(
+        lambda: _bill_count(platform), until=lambda n: n == 5, what="5 bills", timeout=30
+    )
+    await wait_for(
+        lambda: _billing_lag(platform),
+        until=lambda lag: lag == (0, 0),
+        what="billing saved at the end of the published log (unpublished, behind)",
+        timeout=30,
+    )
     await workers.shutdown()
-    assert await _billing_at_end(platform)
+    assert await _billing_lag(platform) == (0, 0)
 
     await place_orders(platform, world, 2, random.Random(3))
     workers = await build_workers(platform, ["relay", "billing"], FAST)
     workers.start()
     try:
-        await wait_for(lambda: _bills(platform, 7), timeout=20)
+        await wait_for(
+            lambda: _bill_count(platform), until=lambda n: n == 7, what="7 bills", timeout=30
+        )
     finally:
         await workers.shutdown()
     billing = workers.worker("billing")
@@ -108,19 +117,21 @@ async def test_graceful_stop_saves_the_position_and_restart_resumes_there(
     assert handler.duplicates == 0
 
 
-async def _billing_at_end(platform: Platform) -> bool:
-    """The billing consumer's saved position is the end of the fully published log."""
+async def _billing_lag(platform: Platform) -> tuple[int, int]:
+    """(unpublished outbox rows, how far the billing consumer's saved position is behind the
+    end of the log): (0, 0) when billing has saved the end of the fully published log."""
     [(last,)] = await rows(platform, select(func.max(outbox.c.log_seq)))
     saved = await rows(
         platform,
         select(consumer_positions.c.position).where(consumer_positions.c.consumer == "billing"),
     )
-    return await all_published(platform) and saved == [(last,)]
+    position = saved[0][0] if saved else 0
+    return await unpublished(platform), (last or 0) - position
 
 
-async def _bills(platform: Platform, count: int) -> bool:
+async def _bill_count(platform: Platform) -> int:
     [(found,)] = await rows(platform, select(func.count()).select_from(bills))
-    return int(found) == count
+    return int(found)
 
 
 async def test_two_relays_only_the_lease_holder_publishes(
@@ -137,7 +148,12 @@ async def test_two_relays_only_the_lease_holder_publishes(
     tasks = [asyncio.create_task(relay.run()) for relay in relays]
     try:
         await place_orders(platform, world, 30, random.Random(4))
-        await wait_for(lambda: all_published(platform), timeout=20)
+        await wait_for(
+            lambda: unpublished(platform),
+            until=lambda n: n == 0,
+            what="an empty outbox",
+            timeout=30,
+        )
         assert sorted(r.stats.published > 0 for r in relays) == [False, True]
         active = next(r for r in relays if r.stats.published)
         standby = next(r for r in relays if r is not active)
@@ -145,7 +161,12 @@ async def test_two_relays_only_the_lease_holder_publishes(
         # Wait until it has stopped: a batch already in flight could otherwise take the new rows.
         await tasks[relays.index(active)]
         await place_orders(platform, world, 5, random.Random(5))
-        await wait_for(lambda: all_published(platform), timeout=20)
+        await wait_for(
+            lambda: unpublished(platform),
+            until=lambda n: n == 0,
+            what="an empty outbox",
+            timeout=30,
+        )
         assert standby.stats.published > 0
     finally:
         for relay in relays:
@@ -197,7 +218,9 @@ async def test_housekeeping_prunes_old_rows_once_under_a_lease(
     relay = OutboxRelay(platform.db, clock, None)
     clock.moment = old
     relay_task = asyncio.create_task(relay.run())
-    await wait_for(lambda: all_published(platform), timeout=10)
+    await wait_for(
+        lambda: unpublished(platform), until=lambda n: n == 0, what="an empty outbox", timeout=30
+    )
     relay.stop()
     await relay_task
     # One embedded consumer has read only the first two rows: the other two must stay.
@@ -243,7 +266,9 @@ async def test_housekeeping_keeps_rows_an_embedded_consumer_has_not_started_on(
     await platform.db.run(lambda tx: tx.outbox.add(events))
     relay = OutboxRelay(platform.db, clock, None)
     relay_task = asyncio.create_task(relay.run())
-    await wait_for(lambda: all_published(platform), timeout=10)
+    await wait_for(
+        lambda: unpublished(platform), until=lambda n: n == 0, what="an empty outbox", timeout=30
+    )
     relay.stop()
     await relay_task
     # Kitchen has read everything; notifications has never run, so it has no position yet.
@@ -258,11 +283,11 @@ async def test_housekeeping_keeps_rows_an_embedded_consumer_has_not_started_on(
     workers.start()
     try:
 
-        async def one_round() -> bool:
+        async def rounds() -> int:
             keeper = workers.worker("scheduler")
-            return keeper is not None and getattr(keeper, "stats").rounds >= 1  # noqa: B009
+            return 0 if keeper is None else int(getattr(keeper, "stats").rounds)  # noqa: B009
 
-        await wait_for(one_round, timeout=10)
+        await wait_for(rounds, what="one housekeeping round", timeout=30)
     finally:
         await workers.shutdown()
     assert len(await rows(platform, select(outbox.c.position))) == 3
@@ -289,9 +314,19 @@ async def test_a_row_committed_after_a_later_position_was_published_is_still_pub
             transaction = await slow.begin()
             await slow.execute(outbox.insert(), [_outbox_row(early)])  # the lower position...
             await platform.db.run(lambda tx: tx.outbox.add([late]))  # ...commits last
-            await wait_for(lambda: all_published(platform), timeout=10)
+            await wait_for(
+                lambda: unpublished(platform),
+                until=lambda n: n == 0,
+                what="an empty outbox",
+                timeout=30,
+            )
             await transaction.commit()
-        await wait_for(lambda: all_published(platform), timeout=10)
+        await wait_for(
+            lambda: unpublished(platform),
+            until=lambda n: n == 0,
+            what="an empty outbox",
+            timeout=30,
+        )
     finally:
         relay.stop()
         await relay_task
@@ -321,7 +356,12 @@ async def test_sigterm_stops_the_workers_cleanly_with_their_progress_saved(
     await place_orders(platform, world, 3, random.Random(12))
     workers = await build_workers(platform, ["relay", "billing"], FAST)
     running = asyncio.create_task(workers.run_until_signal())
-    await wait_for(lambda: _billing_at_end(platform), timeout=20)
+    await wait_for(
+        lambda: _billing_lag(platform),
+        until=lambda lag: lag == (0, 0),
+        what="billing saved at the end of the published log (unpublished, behind)",
+        timeout=30,
+    )
     os.kill(os.getpid(), signal.SIGTERM)  # what `kill <pid>` does to `restman worker`
     await asyncio.wait_for(running, timeout=20)
     # The relay handed its lease back on the way out: a successor takes it at once.

@@ -160,7 +160,7 @@ async def test_metrics_report_the_running_workers_counters() -> None:
         return workers.worker("kitchen") is not None
 
     try:
-        await wait_for(running, timeout=5)
+        await wait_for(running, what="the kitchen worker running", timeout=30)
         processed = registry.get_sample_value(
             "restman_pipeline_processed_total", {"worker": "kitchen"}
         )

@@ -25,7 +25,7 @@ from restman_core.ports.events import ReceivedEvent
 from restman_core.ports.mail import MailMessage
 from restman_core.services.pipeline import AnalyticsHandler, KitchenHandler, NotificationsHandler
 from restman_core.services.pipeline.notifications import MailNotSent
-from tests.pipeline.checks import all_published
+from tests.pipeline.checks import ticket_count, unpublished
 from tests.pipeline.conftest import PlatformFactory
 from tests.pipeline.world import place_orders, seed
 from tests.support.services import wait_for
@@ -56,7 +56,9 @@ async def test_an_outage_longer_than_the_attempts_dead_letters_nothing(
     await place_orders(platform, world, 2, random.Random(7))
     relay = OutboxRelay(platform.db, platform.clock, None, poll_interval=0.02)
     relay_task = asyncio.create_task(relay.run())
-    await wait_for(lambda: all_published(platform), timeout=10)
+    await wait_for(
+        lambda: unpublished(platform), until=lambda n: n == 0, what="an empty outbox", timeout=30
+    )
     relay.stop()
     await relay_task
 
@@ -74,7 +76,11 @@ async def test_an_outage_longer_than_the_attempts_dead_letters_nothing(
     )
     task = asyncio.create_task(consumer.run())
     try:
-        await wait_for(lambda: _tickets_of(platform, world.placed[-1].id), timeout=20)
+        await wait_for(
+            lambda: ticket_count(platform, world.placed[-1].id),
+            what="the last order's tickets",
+            timeout=30,
+        )
     finally:
         consumer.stop()
         await task
@@ -82,11 +88,7 @@ async def test_an_outage_longer_than_the_attempts_dead_letters_nothing(
     assert consumer.stats.dead_lettered == 0
     assert await run_sql(platform.db, lambda conn: list_dead_letters(conn, "kitchen")) == []
     for order in world.placed:
-        assert await _tickets_of(platform, order.id)
-
-
-async def _tickets_of(platform: Platform, order_id: uuid.UUID) -> bool:
-    return bool(await platform.db.run(lambda tx: tx.tickets.for_order(order_id)))
+        assert await ticket_count(platform, order.id)
 
 
 class LockProbingMailer:

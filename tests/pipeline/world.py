@@ -107,9 +107,10 @@ async def rows(platform: Platform, query: Any) -> list[Any]:
         return list((await conn.execute(query)).all())
 
 
-async def tickets_and_bills_complete(platform: Platform, world: World) -> bool:
-    """True when every placed order has one ticket per station of its items and one bill, and
-    every cancelled order's open tickets and bill are cancelled."""
+async def tickets_and_bills_problems(platform: Platform, world: World) -> list[str]:
+    """What still keeps the pipeline from complete (empty when done): every placed order has
+    one ticket per station of its items and one bill, and every cancelled order's open tickets
+    and bill are cancelled. At most the first five problems are named, then a count."""
     tickets = await rows(
         platform,
         select(kitchen_tickets.c.order_id, kitchen_tickets.c.station, kitchen_tickets.c.status),
@@ -119,24 +120,29 @@ async def tickets_and_bills_complete(platform: Platform, world: World) -> bool:
     for t in tickets:
         by_order[t.order_id].append(t)
     bill_of = {b.order_id: b.status for b in bill_rows}
-    if len(bill_rows) != len(world.placed) or len(bill_of) != len(world.placed):
-        return False
+    problems: list[str] = []
+    if len(bill_rows) != len(world.placed):
+        problems.append(f"{len(bill_rows)} bills for {len(world.placed)} orders")
     for order in world.placed:
         stations = sorted({i.station for i in order.items})
-        if sorted(t.station for t in by_order[order.id]) != stations:
-            return False
-        if order.id in world.cancelled:
-            if bill_of[order.id] != "CANCELLED":
-                return False
+        have = sorted(t.station for t in by_order[order.id])
+        bill = bill_of.get(order.id)
+        if have != stations:
+            problems.append(f"order {order.id}: tickets at {have}, expected {stations}")
+        if bill is None:
+            problems.append(f"order {order.id}: no bill")
+        elif order.id in world.cancelled:
+            if bill != "CANCELLED":
+                problems.append(f"cancelled order {order.id}: bill {bill}")
             if any(t.status != TicketStatus.CANCELLED for t in by_order[order.id]):
-                return False
-        elif bill_of[order.id] == "CANCELLED":
-            return False
-    return True
+                problems.append(f"cancelled order {order.id}: a ticket is not cancelled")
+        elif bill == "CANCELLED":
+            problems.append(f"live order {order.id}: bill CANCELLED")
+    return problems[:5] + ([f"… {len(problems) - 5} more"] if len(problems) > 5 else [])
 
 
 async def assert_exact_tickets_and_bills(platform: Platform, world: World) -> None:
-    """The strict form, with messages (call after :func:`tickets_and_bills_complete`)."""
+    """The strict form, with messages (call once :func:`tickets_and_bills_problems` is empty)."""
     tickets = await rows(platform, select(kitchen_tickets.c.order_id, kitchen_tickets.c.station))
     pairs = Counter((t.order_id, t.station) for t in tickets)
     assert max(pairs.values()) == 1, "a station got two tickets for one order"
@@ -194,8 +200,11 @@ async def analytics_totals(platform: Platform) -> dict[str, Any]:
     }
 
 
-async def analytics_match_sql(platform: Platform) -> bool:
-    return await analytics_totals(platform) == await sql_totals(platform)
+async def analytics_differences(platform: Platform) -> dict[str, tuple[Any, Any]]:
+    """Each figure on which the analytics store and SQL disagree, as (analytics, SQL); empty
+    when every report equals the SQL truth."""
+    seen, truth = await analytics_totals(platform), await sql_totals(platform)
+    return {key: (seen.get(key), truth[key]) for key in truth if seen.get(key) != truth[key]}
 
 
 async def cook(platform: Platform, world: World, order: Order, target: TicketStatus) -> None:

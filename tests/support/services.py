@@ -12,12 +12,15 @@ import os
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from typing import NoReturn, TypeVar
 
 import pytest
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "RESTMAN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+T = TypeVar("T")
+
 REDIS_TEST_URL = os.environ.get("RESTMAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -52,25 +55,52 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _shown(value: object, limit: int = 300) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _gave_up(what: str, timeout: float, last: object) -> NoReturn:
+    pytest.fail(
+        f"waited {timeout} s for {what}; the last value seen was {_shown(last)}", pytrace=False
+    )
+
+
 async def wait_for(
-    condition: Callable[[], Awaitable[bool]], *, timeout: float = 10.0, interval: float = 0.05
-) -> None:
-    """Poll ``condition`` until it is true; fail the test with a clear message on timeout."""
+    probe: Callable[[], Awaitable[T]],
+    *,
+    what: str,
+    until: Callable[[T], bool] = bool,
+    timeout: float = 10.0,
+    interval: float = 0.05,
+) -> T:
+    """Poll ``probe`` until ``until`` holds for what it returns (by default: until it is truthy)
+    and return that value. On timeout fail the test naming ``what`` was awaited and the last
+    value the probe returned, so a failure says what was seen, not only that time ran out."""
     deadline = time.monotonic() + timeout
     while True:
-        if await condition():
-            return
+        value = await probe()
+        if until(value):
+            return value
         if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout} s", pytrace=False)
+            _gave_up(what, timeout, value)
         await asyncio.sleep(interval)
 
 
 def wait_for_sync(
-    condition: Callable[[], bool], *, timeout: float = 10.0, interval: float = 0.05
-) -> None:
+    probe: Callable[[], T],
+    *,
+    what: str,
+    until: Callable[[T], bool] = bool,
+    timeout: float = 10.0,
+    interval: float = 0.05,
+) -> T:
     """Blocking variant of :func:`wait_for`."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    while True:
+        value = probe()
+        if until(value):
+            return value
         if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout} s", pytrace=False)
+            _gave_up(what, timeout, value)
         time.sleep(interval)

@@ -85,18 +85,28 @@ class SmtpTestServer:
         with self._lock:
             return self._attempts
 
-    async def wait_for_messages(self, count: int, *, timeout: float = 10.0) -> list[EmailMessage]:
+    async def wait_for_messages(self, count: int, *, timeout: float = 30.0) -> list[EmailMessage]:
         """Wait until at least ``count`` messages arrived; return all of them."""
 
-        async def arrived() -> bool:
-            return len(self.deliveries) >= count
+        async def arrived() -> int:
+            return len(self.deliveries)
 
-        await wait_for(arrived, timeout=timeout)
+        await wait_for(
+            arrived,
+            until=lambda n: n >= count,
+            what=f"{count} message(s) at the SMTP server",
+            timeout=timeout,
+        )
         return self.messages
 
-    def wait_for_messages_sync(self, count: int, *, timeout: float = 10.0) -> list[EmailMessage]:
+    def wait_for_messages_sync(self, count: int, *, timeout: float = 30.0) -> list[EmailMessage]:
         """Blocking variant of :meth:`wait_for_messages`."""
-        wait_for_sync(lambda: len(self.deliveries) >= count, timeout=timeout)
+        wait_for_sync(
+            lambda: len(self.deliveries),
+            until=lambda n: n >= count,
+            what=f"{count} message(s) at the SMTP server",
+            timeout=timeout,
+        )
         return self.messages
 
     # What tests steer --------------------------------------------------------------------

@@ -20,7 +20,7 @@ from restman_tui.app import KitchenApp
 from restman_tui.config import KitchenConfig
 from restman_tui.stream import Backoff
 from restman_tui.widgets import BoardColumn, TicketCard
-from tests.support.services import free_port
+from tests.support.services import free_port, wait_for, wait_for_sync
 
 EMAIL = "cook@example.com"
 FROZEN = datetime(2026, 11, 24, 19, 30, 0, tzinfo=UTC)
@@ -67,11 +67,12 @@ async def serve(app: Any) -> AsyncIterator[str]:
     port = free_port()
     server = _server(app, port)
     task = asyncio.create_task(server.serve())
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if task.done() or time.monotonic() > deadline:
-            pytest.fail("the test API did not start")
-        await asyncio.sleep(0.01)
+
+    async def state() -> str:
+        return "started" if server.started else "stopped" if task.done() else "starting"
+
+    await wait_for(state, until=lambda s: s != "starting", what="the test API to start", timeout=30)
+    assert server.started, "the test API stopped while starting"
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -90,11 +91,12 @@ def serve_in_thread(app: Any) -> Iterator[str]:
     server = _server(app, port)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the test API did not start")
-        time.sleep(0.01)
+
+    def state() -> str:
+        return "started" if server.started else "starting" if thread.is_alive() else "stopped"
+
+    wait_for_sync(state, until=lambda s: s != "starting", what="the test API to start", timeout=30)
+    assert server.started, "the test API stopped while starting"
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -118,7 +120,7 @@ def make_app(
     )
 
 
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 8.0) -> None:
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 30.0) -> None:
     """Let the app run until ``condition`` holds and its widgets show the board."""
     app = pilot.app
     deadline = time.monotonic() + timeout
@@ -127,7 +129,12 @@ async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float
             return
         if time.monotonic() > deadline:
             source = inspect.getsource(condition).strip()
-            pytest.fail(f"not met within {timeout} s: {source}", pytrace=False)
+            settled = getattr(app, "settled", None)
+            pytest.fail(
+                f"waited {timeout} s for {source}; last seen: condition {condition()}, "
+                f"board settled {settled}",
+                pytrace=False,
+            )
         await pilot.pause(0.02)
 
 
