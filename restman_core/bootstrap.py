@@ -2,8 +2,8 @@
 
 ``bootstrap(settings)`` builds a :class:`Platform`: the database, the cache, the mailer and the
 use-case services wired to them. An unset URL means the embedded adapter for that concern (see
-design.md, section 2). Nothing connects at import time; analytics opens on first use because the
-in-process engine takes about a second to start.
+docs/architecture.md, section 2). Nothing connects at import time; analytics opens on first use
+because the in-process engine takes about a second to start.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The static checks the project is held to run as part of the suite: formatting, lint, strict
-typing and the import contracts of design.md section 1."""
+typing and the import contracts of docs/architecture.md section 1."""
 
 from __future__ import annotations
 
