@@ -40,7 +40,7 @@ def test_settings(data_dir: Path, **overrides: Any) -> Settings:
 
 def _text(message: Message) -> str:
     if message.is_multipart():
-        return "\n".join(_text(part) for part in message.get_payload())  # type: ignore[union-attr]
+        return "\n".join(_text(part) for part in message.get_payload() if isinstance(part, Message))
     payload = message.get_payload(decode=True)
     return payload.decode() if isinstance(payload, bytes) else str(payload)
 

@@ -45,7 +45,7 @@ def smtp() -> Iterator[SmtpTestServer]:
 
 def _redis_reachable() -> bool:
     match = re.match(r"redis://([^:/]+):(\d+)", REDIS_TEST_URL)
-    return bool(match) and port_open(match.group(1), int(match.group(2)))
+    return match is not None and port_open(match.group(1), int(match.group(2)))
 
 
 @pytest.fixture(scope="module")

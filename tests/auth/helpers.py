@@ -61,7 +61,7 @@ class ManualClock:
 def plain_text(message: EmailMessage) -> str:
     body = message.get_body(preferencelist=("plain",))
     assert body is not None
-    return str(body.get_content())  # type: ignore[attr-defined]
+    return str(body.get_content())
 
 
 def code_in(message: EmailMessage) -> str:

@@ -4,7 +4,7 @@ concurrent callers, expiry, invalidation that a running build cannot undo)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import pytest
 
@@ -58,7 +58,7 @@ async def caches(request: pytest.FixtureRequest) -> AsyncIterator[Callable[[], C
         await client.aclose()
 
 
-async def _crowd(calls: list[Awaitable[bytes]]) -> list[bytes]:
+async def _crowd(calls: Sequence[Awaitable[bytes]]) -> list[bytes]:
     return list(await asyncio.gather(*calls))
 
 

@@ -19,9 +19,13 @@ class Scene:
     clock: FrozenClock
 
 
+# (name, quantity, special instructions, station) of one ordered item.
+Item = tuple[str, int, str | None, str]
+
+
 def populate(api: FakeKitchenApi, clock: FrozenClock) -> None:
     """Place the orders of a dinner service and move some of them along."""
-    orders = [
+    orders: list[tuple[list[Item], str, str | None, int, str | None]] = [
         (
             [("Ribeye", 2, "medium rare", "grill"), ("Fries", 2, None, "grill")],
             "dine_in",
