@@ -68,9 +68,9 @@ async def test_many_concurrent_misses_share_one_build(caches: Callable[[], Cache
     build.hold()
     calls = [c.get_or_build("menu:1", 60, build) for c in (first, second) * 25]
     crowd = asyncio.ensure_future(_crowd(calls))
-    await asyncio.wait_for(build.started.wait(), 5)
+    await asyncio.wait_for(build.started.wait(), 30)
     build.release.set()
-    results = await asyncio.wait_for(crowd, 10)
+    results = await asyncio.wait_for(crowd, 30)
     assert build.runs == 1
     assert set(results) == {b"menu1"}
     assert await second.get("menu:1") == b"menu1"
@@ -95,7 +95,7 @@ async def test_a_delete_during_a_build_keeps_the_stale_result_out(
     build = Builder()
     build.hold()
     pending = asyncio.ensure_future(cache.get_or_build("menu:3", 60, build))
-    await asyncio.wait_for(build.started.wait(), 5)
+    await asyncio.wait_for(build.started.wait(), 30)
     await caches().delete("menu:3")  # the menu changed while the old one was being built
     build.release.set()
     assert await pending == b"menu1"
@@ -113,9 +113,9 @@ async def test_a_failed_build_reaches_every_caller_and_stores_nothing(
     build.fail = RuntimeError("database down")
     calls = [cache.get_or_build("menu:4", 60, build) for _ in range(5)]
     crowd = asyncio.gather(*calls, return_exceptions=True)
-    await asyncio.wait_for(build.started.wait(), 5)
+    await asyncio.wait_for(build.started.wait(), 30)
     build.release.set()
-    outcomes = await asyncio.wait_for(crowd, 10)
+    outcomes = await asyncio.wait_for(crowd, 30)
     assert all(isinstance(o, RuntimeError) for o in outcomes)
     assert await cache.get("menu:4") is None
     build.fail = None

@@ -33,11 +33,11 @@ async def test_a_cook_runs_an_order_on_the_real_api(tmp_path: Path) -> None:
             code = await h.last_code(staff.email)  # the newest mail's code
             await until(pilot, lambda: app.screen.query_one("#code").has_focus)
             await pilot.press(*code, "enter")
-            await until(pilot, lambda: app.loaded and app.online is True, timeout=15)
+            await until(pilot, lambda: app.loaded and app.online is True, timeout=30)
             assert app.restaurant_id == rid
 
             order = await h.place(customer, rid, fid, quantity=2)
-            await until(pilot, lambda: len(shown_ids(app, "NEW")) == 1, timeout=15)
+            await until(pilot, lambda: len(shown_ids(app, "NEW")) == 1, timeout=30)
             (ticket_id,) = shown_ids(app, "NEW")
             assert app.board.tickets[ticket_id].order_id == order["id"]
             assert app.bells == 1
