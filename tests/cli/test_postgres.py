@@ -18,7 +18,13 @@ from restman_cli.errors import (
     EXIT_INVALID_INPUT,
 )
 from tests.cli.conftest import Cli, restaurant_named
-from tests.support.services import POSTGRES_ADMIN_URL, REDIS_TEST_URL, port_open, require
+from tests.support.services import (
+    POSTGRES_ADMIN_URL,
+    REDIS_TEST_URL,
+    TEST_SECRET_KEY,
+    port_open,
+    require,
+)
 
 pytestmark = pytest.mark.postgres
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -44,7 +50,8 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture
 def pg(cli: Cli, database_url: str) -> Cli:
-    return Cli({**cli.env, "DATABASE_URL": database_url}, cli.cwd)
+    env = {**cli.env, "DATABASE_URL": database_url, "RESTMAN_SECRET_KEY": TEST_SECRET_KEY}
+    return Cli(env, cli.cwd)
 
 
 def test_migrate_then_doctor(pg: Cli) -> None:
@@ -63,6 +70,7 @@ def test_migrate_then_doctor(pg: Cli) -> None:
     checks = pg.json("doctor", REDIS_URL=REDIS_TEST_URL)
     assert {c["check"]: c["verdict"] for c in checks} == {
         "configuration": "ok",
+        "secret_key": "ok",
         "database": "ok",
         "redis": "ok",
         "kafka": "ok",

@@ -19,6 +19,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "RESTMAN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 REDIS_TEST_URL = os.environ.get("RESTMAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# Distributed mode refuses to start without a configured key shared by every host.
+TEST_SECRET_KEY = "test-secret-key-shared-by-every-host"
 
 
 def services_required() -> bool:
