@@ -17,7 +17,7 @@ code  meaning
 8     unauthorized: a missing or revoked credential
 9     rate limited: too many attempts; try again later
 10    configuration: the settings cannot work (bad URL, invalid value, no shared secret key)
-11    address in use: ``restman serve`` cannot listen on its host and port
+11    address unavailable: ``restman serve`` cannot listen on its host and port (in use, ...)
 130   interrupted (Ctrl-C)
 ====  ======================================================================
 

@@ -86,6 +86,17 @@ def _checked(key: bytes, where: str) -> bytes:
     return key
 
 
+def check_configured_keys(settings: Settings) -> None:
+    """Refuse (ConfigurationError) what :func:`secret_keys` would refuse, without creating the
+    embedded key file: for start-up checks that must leave nothing behind when they refuse."""
+    if settings.secret_key is not None:
+        _checked(settings.secret_key.get_secret_value().encode(), KEY_SETTING)
+    elif (reason := distributed_reason(settings)) is not None:
+        raise ConfigurationError(missing_key_message(reason))
+    if settings.secret_key_previous is not None:
+        _checked(settings.secret_key_previous.get_secret_value().encode(), PREVIOUS_KEY_SETTING)
+
+
 def secret_keys(settings: Settings) -> SecretKeys:
     """The current key (configured, or the embedded data directory's) and the previous one
     still accepted after a rotation. Raises ConfigurationError, naming the setting, when a
