@@ -19,6 +19,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from restman_core.errors import (
+    ConfigurationError,
     Conflict,
     Forbidden,
     InvalidInput,
@@ -40,16 +41,31 @@ class ErrorBody(msgspec.Struct, omit_defaults=True):
     details: dict[str, Any] | None = None
 
 
-# Core error -> HTTP status. Anything else (ConfigurationError, a bare RestmanError) is a 500.
-CORE_STATUS: Mapping[type[RestmanError], int] = {
-    InvalidInput: 400,
-    Unauthorized: 401,
-    Forbidden: 403,
-    NotFound: 404,
-    Conflict: 409,
-    RateLimited: 429,
-    Unavailable: 503,
+# Core error -> (HTTP status, contract code). Every class of the core's hierarchy has its own
+# entry (tests/api/test_error_mapping.py walks the hierarchy), so adding an error kind forces a
+# decision here instead of a silent 500. A backend that is misconfigured cannot serve the request
+# any more than one that is down: both are 503, and the core's message names the backend. Only a
+# bare RestmanError, which the core never raises on purpose, is an internal error.
+CORE_STATUS: Mapping[type[RestmanError], tuple[int, str]] = {
+    RestmanError: (500, "INTERNAL_ERROR"),
+    InvalidInput: (400, InvalidInput.code),
+    Unauthorized: (401, Unauthorized.code),
+    Forbidden: (403, Forbidden.code),
+    NotFound: (404, NotFound.code),
+    Conflict: (409, Conflict.code),
+    RateLimited: (429, RateLimited.code),
+    Unavailable: (503, Unavailable.code),
+    ConfigurationError: (503, Unavailable.code),
 }
+
+
+def core_mapping(kind: type[RestmanError]) -> tuple[int, str]:
+    """The (status, code) of an error class: its own entry, else its nearest ancestor's."""
+    for ancestor in kind.__mro__:
+        if ancestor in CORE_STATUS:
+            return CORE_STATUS[ancestor]
+    return CORE_STATUS[RestmanError]
+
 
 # Framework status -> (code, fixed message).
 FRAMEWORK_ERRORS: Mapping[int, tuple[str, str]] = {
@@ -94,17 +110,21 @@ def error_response(
 
 
 def core_error(_: Request[Any, Any, Any], exc: RestmanError) -> Response[ErrorBody]:
-    """Translate a core error; statuses come from :data:`CORE_STATUS` by class."""
-    status = next((s for cls, s in CORE_STATUS.items() if isinstance(exc, cls)), 500)
+    """Translate a core error by class (see :data:`CORE_STATUS`)."""
+    status, code = core_mapping(type(exc))
     if status == 500:
-        log.error("core error without an HTTP mapping: %s", type(exc).__name__)
+        log.error("core error raised without a kind: %s", type(exc).__name__)
         return error_response(500, "INTERNAL_ERROR", "Internal server error")
+    if isinstance(exc, ConfigurationError):
+        # The operator must fix the settings; the client can only wait. Log it loudly once per
+        # request so the misconfiguration is seen, without showing settings to the client.
+        log.error("misconfigured backend: %s", exc.message)
     headers: dict[str, str] = {}
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
-    return error_response(status, exc.code, exc.message, exc.details, headers)
+    return error_response(status, code, exc.message, exc.details, headers)
 
 
 MISSING_BODY = "A JSON request body is required"

@@ -1,50 +1,33 @@
 """``restman doctor``: is this installation able to run?
 
-One line per concern (configuration, database and schema, Redis, Kafka and its topics,
-analytics, mail), each with a verdict and, when something is wrong, a hint. Concerns left
-unconfigured use their embedded implementation and are checked as such. The command exits 1
-when any check fails, so it can gate a deployment.
+One line per concern (configuration, secret key, database and schema, Redis, Kafka and its
+topics, analytics, mail), each with a verdict and, when something is wrong, a hint that fits how
+that concern is configured (see :mod:`restman_cli.doctor_checks`). Concerns left unconfigured
+use their embedded implementation and are checked as such. The command exits 1 when any check
+fails, so it can gate a deployment.
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sys
-from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
-from enum import StrEnum
+from dataclasses import asdict
+from functools import partial
 
 import typer
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
+from restman_cli import doctor_checks as checks_of
+from restman_cli.doctor_checks import Check, Verdict, guard
 from restman_cli.errors import EXIT_FAILED, reported_errors
 from restman_cli.output import Column as OutputColumn
 from restman_cli.output import OutputFormat, OutputOption, emit_rows, examples, stdout
-from restman_core import maintenance
-from restman_core.bootstrap import Platform, analytics_url, bootstrap, database_url
+from restman_core.bootstrap import Platform, bootstrap
 from restman_core.config import Settings, load_settings
-from restman_core.domain.events import TOPICS
 from restman_core.errors import RestmanError
 
 EXAMPLES = examples("restman doctor", "REDIS_URL=redis://cache:6379/0 restman doctor -o json")
-CHECK_TIMEOUT_SECONDS = 15.0
-
-
-class Verdict(StrEnum):
-    OK = "ok"
-    WARN = "warn"
-    FAIL = "fail"
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """The outcome of one check; ``hint`` says what to do about a warning or failure."""
-
-    check: str
-    verdict: Verdict
-    detail: str
-    hint: str = ""
-
 
 _MARKS = {
     Verdict.OK: "[green]✔ ok  [/]",
@@ -53,88 +36,51 @@ _MARKS = {
 }
 
 
-async def _guard(name: str, hint: str, probe: Callable[[], Awaitable[Check]]) -> Check:
-    """Run one probe; a core error or a timeout becomes a failed check carrying ``hint``."""
+async def _open_platform(settings: Settings, key: Check) -> tuple[Platform | None, Check | None]:
+    """The platform to probe the backends through, or the database check saying why it could
+    not be built. A missing or bad secret key is reported on its own line; the backends are
+    still probed, with a throw-away key that never hashes anything that is kept."""
+    if key.verdict is Verdict.FAIL:
+        settings = settings.model_copy(
+            update={"secret_key": SecretStr(secrets.token_hex(32)), "secret_key_previous": None}
+        )
+    hints = checks_of.database_hints(settings)
     try:
-        return await asyncio.wait_for(probe(), CHECK_TIMEOUT_SECONDS)
+        return await bootstrap(settings, migrate_embedded=False), None
     except RestmanError as error:
-        return Check(name, Verdict.FAIL, error.message, hint)
-    except TimeoutError:
-        return Check(name, Verdict.FAIL, f"no answer within {CHECK_TIMEOUT_SECONDS:.0f} s", hint)
-
-
-async def _database(platform: Platform) -> Check:
-    await platform.db.ping()
-    state = await maintenance.schema_state(platform.settings)
-    where = maintenance.masked_url(database_url(platform.settings))
-    if state.at_head:
-        return Check("database", Verdict.OK, f"{where} (schema {state.current}, newest)")
-    detail = f"{where} (schema {state.current or 'empty'}, newest is {state.head})"
-    if platform.embedded:
-        return Check("database", Verdict.OK, detail + "; migrated automatically on start")
-    return Check("database", Verdict.FAIL, detail, "run `restman db upgrade`")
-
-
-async def _redis(settings: Settings) -> Check:
-    if not settings.redis_url:
-        return Check("redis", Verdict.OK, "not configured: sessions in SQL, in-process cache")
-    await maintenance.check_redis(settings.redis_url)
-    return Check("redis", Verdict.OK, maintenance.masked_url(settings.redis_url))
-
-
-async def _kafka(settings: Settings) -> Check:
-    if not settings.kafka_brokers:
-        return Check("kafka", Verdict.OK, "not configured: events dispatched in-process")
-    topics = await maintenance.kafka_topics(settings.kafka_brokers, settings=settings)
-    missing = [t for t in TOPICS if t not in topics]
-    if missing:
-        return Check(
-            "kafka",
-            Verdict.WARN,
-            f"{settings.kafka_brokers}: missing topics {', '.join(missing)}",
-            "the API and workers create missing topics when they start",
+        return None, Check("database", Verdict.FAIL, error.message, hints.for_error(error))
+    except OSError as error:
+        where = settings.data_dir.resolve()
+        detail = f"the data directory {where} cannot be used ({error.strerror or error})"
+        return None, Check(
+            "database", Verdict.FAIL, detail, "make it a writable directory or set RESTMAN_DATA_DIR"
         )
-    return Check("kafka", Verdict.OK, f"{settings.kafka_brokers}: topics {', '.join(TOPICS)}")
-
-
-async def _analytics(platform: Platform) -> Check:
-    store = await platform.analytics()
-    await store.health()
-    return Check("analytics", Verdict.OK, maintenance.masked_url(analytics_url(platform.settings)))
-
-
-async def _mail(settings: Settings) -> Check:
-    if not settings.smtp_host:
-        return Check(
-            "mail", Verdict.OK, f"not configured: .eml files in {settings.mail_outbox_dir}"
-        )
-    greeting = await maintenance.check_smtp(settings)
-    where = f"{settings.smtp_host}:{settings.smtp_port}"
-    return Check("mail", Verdict.OK, f"{where} answers: {greeting[:60]}")
 
 
 async def run_checks(settings: Settings) -> list[Check]:
-    """Every check, in order; backends that need the platform are skipped when it cannot be
-    built (the database line then says why)."""
-    checks = [Check("configuration", Verdict.OK, "settings are valid")]
-    platform: Platform | None = None
+    """Every check, in order; the database and analytics are skipped when the platform cannot
+    be built (the database line then says why)."""
+    key = checks_of.secret_key_check(settings)
+    checks = [Check("configuration", Verdict.OK, "settings are valid"), key]
+    platform, refused = await _open_platform(settings, key)
     try:
-        platform = await bootstrap(settings, migrate_embedded=False)
-    except RestmanError as error:
-        checks.append(Check("database", Verdict.FAIL, error.message, "check DATABASE_URL"))
-    try:
+        if refused is not None:
+            checks.append(refused)
         if platform is not None:
-            db_hint = "is the database server running, and is DATABASE_URL right?"
-            checks.append(await _guard("database", db_hint, lambda: _database(platform)))
-        redis_hint = "start Redis or fix REDIS_URL (unset it to use the embedded store)"
-        checks.append(await _guard("redis", redis_hint, lambda: _redis(settings)))
-        kafka_hint = "start the brokers or fix KAFKA_BROKERS (unset it for in-process events)"
-        checks.append(await _guard("kafka", kafka_hint, lambda: _kafka(settings)))
+            db_hints = checks_of.database_hints(settings)
+            checks.append(await guard("database", db_hints, partial(checks_of.database, platform)))
+        checks.append(
+            await guard("redis", checks_of.REDIS_HINTS, partial(checks_of.redis, settings))
+        )
+        checks.append(
+            await guard("kafka", checks_of.KAFKA_HINTS, partial(checks_of.kafka, settings))
+        )
         if platform is not None:
-            ch_hint = "start ClickHouse or fix CLICKHOUSE_URL (unset it for the embedded engine)"
-            checks.append(await _guard("analytics", ch_hint, lambda: _analytics(platform)))
-        mail_hint = "check SMTP_HOST, SMTP_PORT and the SMTP login"
-        checks.append(await _guard("mail", mail_hint, lambda: _mail(settings)))
+            ch_hints = checks_of.analytics_hints(settings)
+            probe = partial(checks_of.analytics, platform)
+            checks.append(await guard("analytics", ch_hints, probe))
+        mail_hints = checks_of.mail_hints(settings)
+        checks.append(await guard("mail", mail_hints, partial(checks_of.mail, settings)))
     finally:
         if platform is not None:
             await platform.close()

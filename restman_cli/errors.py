@@ -16,7 +16,8 @@ code  meaning
 7     forbidden: the acting user's role may not do this
 8     unauthorized: a missing or revoked credential
 9     rate limited: too many attempts; try again later
-10    configuration: the settings cannot work (bad URL, invalid value)
+10    configuration: the settings cannot work (bad URL, invalid value, no shared secret key)
+11    address unavailable: ``restman serve`` cannot listen on its host and port (in use, ...)
 130   interrupted (Ctrl-C)
 ====  ======================================================================
 
@@ -55,25 +56,31 @@ EXIT_FORBIDDEN = 7
 EXIT_UNAUTHORIZED = 8
 EXIT_RATE_LIMITED = 9
 EXIT_CONFIGURATION = 10
+EXIT_ADDRESS_IN_USE = 11
 EXIT_INTERRUPTED = 130
 
-_EXIT_CODES: tuple[tuple[type[RestmanError], int], ...] = (
-    (NotFound, EXIT_NOT_FOUND),
-    (Conflict, EXIT_CONFLICT),
-    (Unavailable, EXIT_UNAVAILABLE),
-    (InvalidInput, EXIT_INVALID_INPUT),
-    (Forbidden, EXIT_FORBIDDEN),
-    (Unauthorized, EXIT_UNAUTHORIZED),
-    (RateLimited, EXIT_RATE_LIMITED),
-    (ConfigurationError, EXIT_CONFIGURATION),
-)
+# Every class of the core's hierarchy has its own entry (tests/cli/test_exit_codes.py walks the
+# hierarchy), so a new error kind needs a decision here. A bare RestmanError, which the core never
+# raises on purpose, is an unexpected error.
+EXIT_CODES: dict[type[RestmanError], int] = {
+    RestmanError: EXIT_FAILED,
+    NotFound: EXIT_NOT_FOUND,
+    Conflict: EXIT_CONFLICT,
+    Unavailable: EXIT_UNAVAILABLE,
+    InvalidInput: EXIT_INVALID_INPUT,
+    Forbidden: EXIT_FORBIDDEN,
+    Unauthorized: EXIT_UNAUTHORIZED,
+    RateLimited: EXIT_RATE_LIMITED,
+    ConfigurationError: EXIT_CONFIGURATION,
+}
 
 
 def exit_code_for(error: RestmanError) -> int:
-    """The documented exit code of a core error (1 for an error kind not listed)."""
-    for kind, code in _EXIT_CODES:
-        if isinstance(error, kind):
-            return code
+    """The documented exit code of a core error: its class's entry, else its nearest
+    ancestor's."""
+    for kind in type(error).__mro__:
+        if kind in EXIT_CODES:
+            return EXIT_CODES[kind]
     return EXIT_FAILED
 
 

@@ -8,12 +8,14 @@ second run finds everything in place and adds nothing.
 Historical orders are written with their own past timestamps: the platform runs on a clock the
 seed sets to each moment, tickets and bills are opened by the kitchen and billing use cases in
 the order's transaction, and the order's later life (kitchen bumps, payment) is applied with
-the domain's own transitions. Orders go in batches, one transaction per batch, and their
-analytics facts are recorded right after each batch commits.
+the domain's own transitions. Everything is written in one transaction, so a run that cannot
+finish leaves nothing behind; the analytics facts are recorded after it commits, and every run
+records the facts of every demo order, so a run whose facts were lost is finished by the next.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Annotated, Any
@@ -34,18 +36,21 @@ from restman_cli.output import (
 )
 from restman_cli.runtime import execute
 from restman_cli.seed_data import CUSTOMERS, OWNER_EMAIL, RESTAURANTS, DemoRestaurant, seed_id
-from restman_cli.seed_history import SeedClock
-from restman_cli.seed_orders import plan_order
+from restman_cli.seed_history import SeedClock, WrittenOrder
+from restman_cli.seed_orders import OrderPlan, plan_order
 from restman_core.bootstrap import Platform
 from restman_core.domain.access import Role
 from restman_core.domain.menus import Category, Food, Restaurant
 from restman_core.domain.users import User
+from restman_core.errors import ConfigurationError, Conflict, InvalidInput, Unavailable
+from restman_core.ports.analytics import AnalyticsStore
 from restman_core.ports.storage import Transaction
 from restman_core.services.menus import menu_cache_key
 
 app = typer.Typer(help="Demo data.", no_args_is_help=True)
 
 BATCH_SIZE = 50
+FACT_BATCH_SIZE = 500
 
 
 async def _ensure_user(tx: Transaction, email: str, role: Role, at: datetime) -> bool:
@@ -125,57 +130,93 @@ async def _ensure_restaurant(
     return added
 
 
-async def _ensure_catalog(platform: Platform, at: datetime) -> dict[str, int]:
+async def _ensure_catalog(tx: Transaction, at: datetime) -> dict[str, int]:
     """Users, restaurants, menus and staff, each added only when missing."""
-
-    async def work(tx: Transaction) -> dict[str, int]:
-        users = int(await _ensure_user(tx, OWNER_EMAIL, Role.OWNER, at))
-        for email in CUSTOMERS:
-            users += await _ensure_user(tx, email, Role.CUSTOMER, at)
-        owner = await tx.users.get_by_email(OWNER_EMAIL)
-        assert owner is not None
-        menu_objects = 0
-        for demo in RESTAURANTS:
-            menu_objects += await _ensure_restaurant(tx, demo, owner, at)
-            for email in demo.kitchen_staff:
-                users += await _ensure_user(tx, email, Role.KITCHEN, at)
-                member = await tx.users.get_by_email(email)
-                assert member is not None
-                await tx.staff.add(seed_id("restaurant", demo.key), member.id, owner.id, at)
-        return {"users_created": users, "menu_objects_created": menu_objects}
-
-    created = await platform.db.run(work)
+    users = int(await _ensure_user(tx, OWNER_EMAIL, Role.OWNER, at))
+    for email in CUSTOMERS:
+        users += await _ensure_user(tx, email, Role.CUSTOMER, at)
+    owner = await tx.users.get_by_email(OWNER_EMAIL)
+    assert owner is not None
+    menu_objects = 0
     for demo in RESTAURANTS:
-        await platform.cache.delete(menu_cache_key(seed_id("restaurant", demo.key)))
-    return created
+        menu_objects += await _ensure_restaurant(tx, demo, owner, at)
+        for email in demo.kitchen_staff:
+            users += await _ensure_user(tx, email, Role.KITCHEN, at)
+            member = await tx.users.get_by_email(email)
+            assert member is not None
+            await tx.staff.add(seed_id("restaurant", demo.key), member.id, owner.id, at)
+    return {"users_created": users, "menu_objects_created": menu_objects}
 
 
-async def seed_demo(platform: Platform, clock: SeedClock, orders: int, days: int) -> dict[str, Any]:
-    """Seed the demo data set; returns what was added (zero everywhere on a second run)."""
-    now = datetime.now(UTC)
-    catalog = await _ensure_catalog(platform, now - timedelta(days=days + 1))
-    plans = [plan_order(i, now, days) for i in range(orders)]
-    store = await platform.analytics()
-    created = facts = 0
+@dataclass(frozen=True, slots=True)
+class _Written:
+    catalog: dict[str, int]
+    new: list[WrittenOrder]
+    earlier: list[WrittenOrder]
+
+
+async def _write_everything(
+    platform: Platform, clock: SeedClock, plans: list[OrderPlan], at: datetime, tx: Transaction
+) -> _Written:
+    """The whole data set in the caller's one transaction: it commits entirely or not at all."""
+    catalog = await _ensure_catalog(tx, at)
+    new: list[WrittenOrder] = []
     with Progress(console=stderr(), transient=True) as progress:
         task = progress.add_task("seeding orders", total=len(plans))
         for start in range(0, len(plans), BATCH_SIZE):
             batch = plans[start : start + BATCH_SIZE]
-            written = await platform.db.run(
-                partial(seed_history.write_batch, platform, clock, batch)
-            )
-            clock.moment = None
-            new_facts = [fact for history in written for fact in history.facts()]
-            if new_facts:
-                await store.record(new_facts)
-            created += len(written)
-            facts += len(new_facts)
+            new += await seed_history.write_batch(platform, clock, batch, tx)
             progress.advance(task, len(batch))
+    clock.moment = None
+    earlier = await seed_history.already_there(tx, plans, {w.order.id for w in new})
+    return _Written(catalog, new, earlier)
+
+
+async def _record_facts(store: AnalyticsStore, orders: list[WrittenOrder]) -> int:
+    facts = [fact for order in orders for fact in order.facts()]
+    try:
+        for start in range(0, len(facts), FACT_BATCH_SIZE):
+            await store.record(facts[start : start + FACT_BATCH_SIZE])
+    except Unavailable as error:
+        raise Unavailable(
+            f"{error.message}. The demo data is written (it commits as one transaction) but its "
+            "analytics facts are not all recorded; run `restman seed demo` again to record them"
+        ) from error
+    return len(facts)
+
+
+async def seed_demo(platform: Platform, clock: SeedClock, orders: int, days: int) -> dict[str, Any]:
+    """Seed the demo data set; returns what was added (zero orders on a second run).
+
+    Never half-written: the analytics store is reached before anything is written (so an
+    unavailable one leaves nothing behind), and every row is written in one transaction.
+    Analytics facts are recorded after the commit; if that fails the error says so, and the
+    next run records the facts of every demo order, earlier runs' included."""
+    now = datetime.now(UTC)
+    try:
+        store = await platform.analytics()
+        await store.health()
+    except Unavailable as error:
+        raise Unavailable(f"{error.message}; nothing was written") from error
+    plans = [plan_order(i, now, days) for i in range(orders)]
+    at = now - timedelta(days=days + 1)
+    try:
+        written = await platform.db.run(partial(_write_everything, platform, clock, plans, at))
+    except (Unavailable, Conflict, InvalidInput, ConfigurationError) as error:
+        raise type(error)(f"{error.message}; nothing was written (one transaction)") from error
+    finally:
+        clock.moment = None
+    for demo in RESTAURANTS:
+        await platform.cache.delete(menu_cache_key(seed_id("restaurant", demo.key)))
+    facts = await _record_facts(store, [*written.new, *written.earlier])
+    new_facts = sum(len(order.facts()) for order in written.new)
     return {
-        **catalog,
-        "orders_created": created,
-        "orders_already_there": len(plans) - created,
-        "analytics_facts_recorded": facts,
+        **written.catalog,
+        "orders_created": len(written.new),
+        "orders_already_there": len(plans) - len(written.new),
+        "analytics_facts_recorded": new_facts,
+        # Earlier runs' facts, recorded again (idempotent) in case they were lost.
+        "analytics_facts_rerecorded": facts - new_facts,
     }
 
 

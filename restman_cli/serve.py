@@ -17,6 +17,8 @@ import shutil
 import sys
 from urllib.parse import urlsplit, urlunsplit
 
+from restman_cli.errors import EXIT_ADDRESS_IN_USE, fail
+from restman_cli.serve_preflight import AddressUnavailable, preflight
 from restman_core.config import Settings, load_settings
 
 APP_FACTORY = "restman_api.app:app_from_environment"
@@ -126,9 +128,16 @@ def _run_granian(host: str, port: int, workers: int, reload: bool, level: str) -
 def serve(
     host: str = "127.0.0.1", port: int = 8000, workers: int = 1, reload: bool = False
 ) -> None:
-    """Run the API until interrupted, after saying where everything goes."""
+    """Run the API until interrupted, after saying where everything goes.
+
+    Refuses before printing anything: a configuration that cannot work (ConfigurationError,
+    exit 10) or an address it cannot listen on (exit 11), each in one line on stderr."""
     settings = load_settings()
     server = _server_name()
+    try:
+        preflight(settings, host, port)
+    except AddressUnavailable as error:
+        fail(str(error), EXIT_ADDRESS_IN_USE)
     _prepare_metrics_dir(settings, workers)
     # Without Redis each worker process would keep its own menu cache, and a menu change would
     # only reach the process that made it. Fresh menus matter more than the cache.

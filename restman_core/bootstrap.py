@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -34,6 +33,7 @@ from restman_core.adapters.sql.database import SqlDatabase, open_database
 from restman_core.adapters.sql.ticket_feed import open_ticket_feed
 from restman_core.adapters.sql.urls import sqlite_url
 from restman_core.bootstrap_events import drain
+from restman_core.bootstrap_keys import secret_keys
 from restman_core.config import Settings, load_settings
 from restman_core.domain.auth import AuthPolicy
 from restman_core.domain.clock import Clock, SystemClock
@@ -65,19 +65,6 @@ def database_url(settings: Settings) -> str:
 def analytics_url(settings: Settings) -> str:
     """The configured ClickHouse server, or the in-process engine under the data directory."""
     return settings.clickhouse_url or f"chdb://{settings.analytics_dir.resolve()}"
-
-
-def secret_key(settings: Settings) -> bytes:
-    """The key for hashing codes and tokens: configured, or created once under the data
-    directory (readable by its owner only) so hashes survive restarts."""
-    if settings.secret_key is not None:
-        return settings.secret_key.get_secret_value().encode()
-    path = settings.data_dir / "secret.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip().encode()
 
 
 def build_mailer(settings: Settings) -> Mailer:
@@ -226,6 +213,8 @@ async def bootstrap(
     here (one machine, nothing else to run); PostgreSQL and CockroachDB are migrated explicitly
     with ``restman db upgrade``."""
     settings = settings or load_settings()
+    # Refuse a configuration that cannot work before touching any backend.
+    keys = secret_keys(settings)
     clock = clock or SystemClock()
     url = database_url(settings)
     db = open_database(url, pool_size=settings.database_pool_size, echo=settings.database_echo)
@@ -261,7 +250,7 @@ async def bootstrap(
             mailer,
             auth_policy(settings),
             clock,
-            secret_key(settings),
+            keys,
         ),
         staff=StaffService(db, state.sessions, mailer, clock),
         accounts=AccountService(db, state.sessions, clock),

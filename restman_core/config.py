@@ -227,8 +227,17 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         None,
         validation_alias=AliasChoices("RESTMAN_SECRET_KEY"),
-        description="Key for hashing codes and tokens. Unset: a random key is created once "
-        "and kept in <data>/secret.key.",
+        description="Key for hashing codes and tokens (at least 16 bytes), the same on every "
+        "host. Required in distributed mode (DATABASE_URL on PostgreSQL/CockroachDB, or "
+        "REDIS_URL set); unset in embedded mode: a random key is created once and kept in "
+        "<data>/secret.key, shared by every process on that data directory.",
+    )
+    secret_key_previous: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("RESTMAN_SECRET_KEY_PREVIOUS"),
+        description="Key rotation: the replaced key, still accepted for verifying codes and "
+        "sessions made with it (new ones use RESTMAN_SECRET_KEY). Drop it after one session "
+        "lifetime.",
     )
 
     # Menus, money ---------------------------------------------------------------------------
@@ -285,6 +294,14 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             value = value.strip().upper()
             return value or None
+        return value
+
+    @field_validator("secret_key", "secret_key_previous", mode="before")
+    @classmethod
+    def _blank_key_is_unset(cls, value: Any) -> Any:
+        # Compose passes `${RESTMAN_SECRET_KEY_PREVIOUS:-}` as an empty string: no key at all.
+        if isinstance(value, str) and not value.strip():
+            return None
         return value
 
     @field_validator("kafka_sasl_username", "kafka_ssl_ca_location", mode="before")

@@ -40,7 +40,6 @@ from restman_core.domain.auth import (
     AuthPolicy,
     CodeRecord,
     Session,
-    check_secret_key,
     client_address_key,
     generate_code,
     hash_code,
@@ -49,9 +48,9 @@ from restman_core.domain.auth import (
     new_code_record,
     new_session_token,
     rate_bucket,
-    same_digest,
     seconds_until,
 )
+from restman_core.domain.auth_keys import SecretKeys
 from restman_core.domain.clock import Clock
 from restman_core.domain.events import DomainEvent
 from restman_core.domain.ids import parse_id
@@ -84,7 +83,9 @@ class SignIn:
 
 
 class AuthService:
-    """Sign-in and session use cases. ``secret_key`` keys every stored hash."""
+    """Sign-in and session use cases. ``secret_key`` keys every stored hash: a plain key, or
+    :class:`SecretKeys` whose previous keys are still accepted for verifying existing codes
+    and sessions (key rotation)."""
 
     def __init__(
         self,
@@ -95,7 +96,7 @@ class AuthService:
         mailer: Mailer,
         policy: AuthPolicy,
         clock: Clock,
-        secret_key: bytes,
+        secret_key: bytes | SecretKeys,
         *,
         app_name: str = DEFAULT_APP_NAME,
     ) -> None:
@@ -106,7 +107,9 @@ class AuthService:
         self._mailer = mailer
         self._policy = policy
         self._clock = clock
-        self._key = check_secret_key(secret_key)
+        keys = secret_key if isinstance(secret_key, SecretKeys) else SecretKeys(secret_key)
+        self._keys = keys
+        self._key = keys.current  # everything new is hashed with the current key only
         self._app_name = app_name
         self._writer = SignInWriter(db, sessions, policy, clock)
 
@@ -170,7 +173,7 @@ class AuthService:
         session's ``actor`` is the caller's identity."""
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
             raise Unauthorized(NO_SESSION)
-        session = await self._sessions.get(hash_token(self._key, token))
+        session = await self._stored_session(token)
         if session is None:
             raise Unauthorized(NO_SESSION)
         now = self._clock.now()
@@ -196,7 +199,7 @@ class AuthService:
         if session_token is not None:
             other = None
             if isinstance(session_token, str) and 0 < len(session_token) <= MAX_TOKEN_LENGTH:
-                other = await self._sessions.get(hash_token(self._key, session_token))
+                other = await self._stored_session(session_token)
             if other is None or other.user_id != current.user_id:
                 raise NotFound(SESSION_NOT_FOUND)
             await self._sessions.revoke(other)
@@ -226,6 +229,15 @@ class AuthService:
 
     # Helpers ------------------------------------------------------------------------------
 
+    async def _stored_session(self, token: str) -> Session | None:
+        """The session stored for ``token`` under the current key or, after a rotation, under
+        a previous one (one store round trip per key tried, the current key's first)."""
+        for token_hash in self._keys.token_hashes(token):
+            session = await self._sessions.get(token_hash)
+            if session is not None:
+                return session
+        return None
+
     async def _matching_code(self, email: str, code: str, client_address: str | None) -> CodeRecord:
         """The email's live code if ``code`` matches it, after the rate limits and lockout;
         a mismatch is counted (and may lock the email) and audited before Unauthorized."""
@@ -238,7 +250,7 @@ class AuthService:
         if record is None or record.is_expired(now):
             await self._audit_email(email, "no_code", 0, None)
             raise Unauthorized(WRONG_CODE)
-        if not same_digest(hash_code(self._key, email, code), record.code_hash):
+        if not self._keys.code_matches(email, code, record.code_hash):
             guess = await self._codes.record_wrong_guess(
                 email,
                 record.code_hash,

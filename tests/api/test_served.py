@@ -22,7 +22,14 @@ from tests.api.test_journey import run_journey
 from tests.api.test_stream import listening
 from tests.core.databases import fresh_database, in_thread, unreachable_reason
 from tests.support.processes import Child, log_tail
-from tests.support.services import REDIS_TEST_URL, free_port, port_open, require, wait_for
+from tests.support.services import (
+    REDIS_TEST_URL,
+    TEST_SECRET_KEY,
+    free_port,
+    port_open,
+    require,
+    wait_for,
+)
 from tests.support.smtp import SmtpTestServer, smtp_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
@@ -60,6 +67,7 @@ async def served(
         "RESTMAN_DATA_DIR": str(data_dir),
         "DATABASE_URL": postgres_url,
         "REDIS_URL": REDIS_TEST_URL,
+        "RESTMAN_SECRET_KEY": TEST_SECRET_KEY,
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp.port),
         "RESTMAN_OTP_RESEND_SECONDS": "0",

@@ -19,6 +19,7 @@ from restman_cli.errors import (
 )
 from restman_cli.main import app
 from tests.cli.conftest import Cli
+from tests.support.services import TEST_SECRET_KEY
 from tests.support.smtp import smtp_server
 
 
@@ -131,6 +132,7 @@ def test_doctor_passes_on_embedded_backends(cli: Cli) -> None:
     lines = result.stdout.strip().splitlines()
     assert [line.split()[2] for line in lines] == [
         "configuration",
+        "secret_key",
         "database",
         "redis",
         "kafka",
@@ -148,14 +150,15 @@ def _closed_port() -> int:
 
 def test_doctor_fails_with_a_clear_line_when_redis_is_down(cli: Cli) -> None:
     port = _closed_port()
-    result = cli.run("doctor", REDIS_URL=f"redis://127.0.0.1:{port}/0")
+    key = {"RESTMAN_SECRET_KEY": TEST_SECRET_KEY}
+    result = cli.run("doctor", REDIS_URL=f"redis://127.0.0.1:{port}/0", **key)
     assert result.exit_code == EXIT_FAILED
     redis_line = next(line for line in result.stdout.splitlines() if " redis " in line)
     assert "FAIL" in redis_line
     assert "hint" in redis_line
     assert "REDIS_URL" in redis_line
     checks = json.loads(
-        cli.run("doctor", "-o", "json", REDIS_URL=f"redis://127.0.0.1:{port}/0").stdout
+        cli.run("doctor", "-o", "json", REDIS_URL=f"redis://127.0.0.1:{port}/0", **key).stdout
     )
     verdicts = {c["check"]: c["verdict"] for c in checks}
     assert verdicts["redis"] == "fail"

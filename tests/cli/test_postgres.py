@@ -18,7 +18,13 @@ from restman_cli.errors import (
 )
 from tests.cli.conftest import Cli, restaurant_named
 from tests.core.databases import fresh_database
-from tests.support.services import POSTGRES_ADMIN_URL, REDIS_TEST_URL, port_open, require
+from tests.support.services import (
+    POSTGRES_ADMIN_URL,
+    REDIS_TEST_URL,
+    TEST_SECRET_KEY,
+    port_open,
+    require,
+)
 
 pytestmark = pytest.mark.postgres
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -35,7 +41,8 @@ def pg(cli: Cli) -> Iterator[Cli]:
     depends on what another left behind."""
     require("PostgreSQL", _reachable(POSTGRES_ADMIN_URL), POSTGRES_ADMIN_URL)
     with fresh_database("cli") as url:
-        yield Cli({**cli.env, "DATABASE_URL": url}, cli.cwd)
+        env = {**cli.env, "DATABASE_URL": url, "RESTMAN_SECRET_KEY": TEST_SECRET_KEY}
+        yield Cli(env, cli.cwd)
 
 
 def test_migrate_then_doctor(pg: Cli) -> None:
@@ -54,6 +61,7 @@ def test_migrate_then_doctor(pg: Cli) -> None:
     checks = pg.json("doctor", REDIS_URL=REDIS_TEST_URL)
     assert {c["check"]: c["verdict"] for c in checks} == {
         "configuration": "ok",
+        "secret_key": "ok",
         "database": "ok",
         "redis": "ok",
         "kafka": "ok",

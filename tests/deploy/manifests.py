@@ -11,7 +11,7 @@ import fnmatch
 import json
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -32,7 +32,17 @@ PRODUCTION = KUBERNETES / "overlays" / "production"
 
 API_PORT = 8000
 
-_INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*):-(?P<default>[^}]*)\}")
+_INTERPOLATION = re.compile(
+    r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*):(?P<kind>[-?])(?P<default>[^}]*)\}"
+)
+# What the operator puts in the shell or .env before `docker compose up` (see compose's header).
+OPERATOR_ENV = {"RESTMAN_SECRET_KEY": "an-operator-chosen-key-0123456789abcdef"}
+
+
+class RequiredVariableMissing(Exception):
+    """Compose refuses to start: ``${NAME:?message}`` with NAME unset or empty."""
+
+
 _VERSIONED_TAG = re.compile(r"^v?\d+(\.\d+)+([.-][0-9A-Za-z.-]+)?$")
 
 
@@ -98,10 +108,21 @@ def compose_services() -> dict[str, dict[str, Any]]:
     return services
 
 
-def interpolate(value: str) -> str:
-    """What Compose makes of ``value`` with no variable set: ``${NAME:-default}`` becomes the
-    default and ``$$`` a literal ``$``."""
-    return _INTERPOLATION.sub(lambda m: m.group("default"), value).replace("$$", "$")
+def interpolate(value: str, given: Mapping[str, str] | None = None) -> str:
+    """What Compose makes of ``value`` with only ``given`` variables set: ``${NAME:-default}``
+    becomes the variable or the default, ``${NAME:?message}`` the variable or a refusal
+    (RequiredVariableMissing), and ``$$`` a literal ``$``."""
+    known = given or {}
+
+    def substitute(match: re.Match[str]) -> str:
+        name, kind, default = match.group("name", "kind", "default")
+        if known.get(name):
+            return known[name]
+        if kind == "?":
+            raise RequiredVariableMissing(f"{name}: {default}")
+        return default
+
+    return _INTERPOLATION.sub(substitute, value).replace("$$", "$")
 
 
 def restman_services() -> dict[str, dict[str, Any]]:
@@ -114,11 +135,14 @@ def restman_services() -> dict[str, dict[str, Any]]:
     }
 
 
-def service_env(service: dict[str, Any]) -> dict[str, str]:
+def service_env(
+    service: dict[str, Any], given: Mapping[str, str] | None = OPERATOR_ENV
+) -> dict[str, str]:
+    """A service's environment as Compose would pass it, the operator having set ``given``."""
     env = service.get("environment") or {}
     if isinstance(env, list):
         env = dict(item.split("=", 1) for item in env)
-    return {str(k): interpolate(str(v)) for k, v in env.items()}
+    return {str(k): interpolate(str(v), given) for k, v in env.items()}
 
 
 def depends_on(service: dict[str, Any]) -> dict[str, str]:

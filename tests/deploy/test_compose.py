@@ -13,11 +13,14 @@ from restman_core.adapters.kafka.config import parse_bootstrap
 from restman_core.adapters.kafka.headers import dlq_topic
 from restman_core.adapters.sql.urls import dialect_of
 from restman_core.bootstrap_events import WORKER_KINDS
+from restman_core.bootstrap_keys import secret_keys
 from restman_core.domain.events import TOPICS
 from tests.deploy.manifests import (
     API_PORT,
     COMPOSE_FILE,
+    OPERATOR_ENV,
     ROOT,
+    RequiredVariableMissing,
     accepted_env_names,
     compose,
     compose_services,
@@ -194,13 +197,17 @@ def test_dependencies_exist_and_form_no_cycle() -> None:
         visit(name, ())
 
 
-def test_every_variable_reference_has_a_default() -> None:
-    """`docker compose up` works with no .env file: each ${NAME} carries a default and shell
-    variables are escaped as $$."""
+def test_every_variable_reference_has_a_default_except_the_secret_key() -> None:
+    """`docker compose up` needs nothing but the secret key: each other ${NAME} carries a
+    default, the key is required with a message (`${NAME:?message}`), and shell variables are
+    escaped as $$."""
     text = COMPOSE_FILE.read_text().replace("$$", "")
+    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     references = re.findall(r"\$\{[^}]*\}|\$[A-Za-z_]", text)
-    bare = [ref for ref in references if ":-" not in ref]
+    required = [ref for ref in references if re.match(r"\$\{[A-Z_]+:\?.+\}$", ref)]
+    bare = [ref for ref in references if ":-" not in ref and ref not in required]
     assert not bare, f"references without a default: {bare}"
+    assert {ref.split(":", 1)[0] for ref in required} == {"${RESTMAN_SECRET_KEY"}
 
 
 def test_extension_fields_are_only_anchors() -> None:
@@ -214,3 +221,25 @@ def test_the_readme_section_names_every_service() -> None:
     section = readme.split("## Running the full stack", 1)[1].split("\n## ", 1)[0]
     missing = [name for name in compose_services() if f"`{name}`" not in section]
     assert not missing, f"deploy/README.md does not explain {missing}"
+
+
+def test_the_secret_key_is_required_and_has_no_published_default() -> None:
+    raw = compose()["x-restman-env"]["RESTMAN_SECRET_KEY"]
+    assert raw.startswith("${RESTMAN_SECRET_KEY:?"), raw
+    # Without the operator's key Compose refuses to start, naming the variable.
+    with pytest.raises(RequiredVariableMissing, match="RESTMAN_SECRET_KEY"):
+        service_env(compose_services()["api"], given={})
+    # With it, every process gets exactly the operator's key, and nothing else in the file
+    # looks like a key of its own.
+    settings = settings_from(shared_env())
+    assert settings.secret_key is not None
+    assert settings.secret_key.get_secret_value() == OPERATOR_ENV["RESTMAN_SECRET_KEY"]
+    assert settings.secret_key_previous is None
+    rotated = service_env(
+        compose_services()["api"],
+        given={**OPERATOR_ENV, "RESTMAN_SECRET_KEY_PREVIOUS": "the-key-before-0123456789abcdef"},
+    )
+    previous = settings_from(rotated).secret_key_previous
+    assert previous is not None
+    assert previous.get_secret_value() == "the-key-before-0123456789abcdef"
+    assert secret_keys(settings_from(rotated)).previous == (b"the-key-before-0123456789abcdef",)

@@ -13,6 +13,8 @@ import pytest
 import yaml
 
 from restman_core.bootstrap_events import CONSUMER_KINDS, WORKER_KINDS
+from restman_core.bootstrap_keys import secret_keys
+from restman_core.errors import ConfigurationError
 from tests.deploy.manifests import (
     API_PORT,
     BASE,
@@ -259,3 +261,23 @@ def test_kustomize_renders_the_layer(layer: Path) -> None:
     assert ("Job", "restman-migrate") in kinds
     assert (("Secret", "restman-secrets") in kinds) == (layer == BASE)
     assert all(obj["metadata"].get("namespace", "restman") == "restman" for obj in rendered)
+
+
+def test_every_container_requires_the_shared_secret_key_from_the_secret() -> None:
+    seen = 0
+    for obj in objects(BASE):
+        for container in containers(obj):
+            seen += 1
+            env = {entry["name"]: entry for entry in container.get("env", [])}
+            assert "RESTMAN_SECRET_KEY" in env, key(obj)
+            reference = env["RESTMAN_SECRET_KEY"]["valueFrom"]["secretKeyRef"]
+            assert reference["name"] == "restman-secrets", key(obj)
+            assert reference["key"] == "RESTMAN_SECRET_KEY", key(obj)
+            assert reference.get("optional", False) is False, key(obj)
+    assert seen >= 8
+
+
+def test_a_forgotten_placeholder_key_is_refused_at_start() -> None:
+    env = effective_config(BASE) | env_mapping(base_object("Secret", "restman-secrets"))
+    with pytest.raises(ConfigurationError, match="RESTMAN_SECRET_KEY must be at least"):
+        secret_keys(settings_from(env))

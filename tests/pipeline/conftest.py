@@ -18,7 +18,7 @@ from restman_core.bootstrap_events import PipelineOptions, build_workers
 from restman_core.config import Settings
 from restman_core.services.pipeline import Workers
 from tests.core.databases import fresh_database, unreachable_reason
-from tests.support.services import require
+from tests.support.services import TEST_SECRET_KEY, require
 
 # Short timings so crashes, retries and takeovers happen within a test's patience.
 FAST = PipelineOptions(
@@ -82,7 +82,7 @@ def database_overrides(request: pytest.FixtureRequest) -> Iterator[dict[str, Any
     reason = unreachable_reason()
     require("postgresql", reason is None, reason or "")
     with fresh_database("pipeline") as url:
-        yield {"database_url": url}
+        yield {"database_url": url, "secret_key": TEST_SECRET_KEY}
 
 
 @pytest.fixture

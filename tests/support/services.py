@@ -22,6 +22,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
 T = TypeVar("T")
 
 REDIS_TEST_URL = os.environ.get("RESTMAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# Distributed mode refuses to start without a configured key shared by every host.
+TEST_SECRET_KEY = "test-secret-key-shared-by-every-host"
 
 
 def services_required() -> bool:

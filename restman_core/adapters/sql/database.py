@@ -34,6 +34,7 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE = 0.01
 BACKOFF_CAP = 0.5
 _RETRY_SQLSTATES = {"40001", "40P01"}
+READ_ONLY_SQLSTATE = "25006"
 _IN_MEMORY = ("", ":memory:")
 
 
@@ -140,6 +141,10 @@ class SqlDatabase:
                 if isinstance(exc, IntegrityError | DataError):
                     raise refusal_of(exc) from exc
                 if not is_retryable(exc):
+                    if _sqlstate(exc) == READ_ONLY_SQLSTATE:
+                        # A server turned read-only (a replica promoted away, a full disk's
+                        # guard) is a database the write cannot use now, not a bug.
+                        raise Unavailable("The database is read-only; try again later") from exc
                     if isinstance(exc, OperationalError | RetryUnit) or _is_connection_error(exc):
                         raise Unavailable("The database is unavailable; try again") from exc
                     raise
