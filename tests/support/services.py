@@ -53,15 +53,22 @@ def free_port() -> int:
 
 
 async def wait_for(
-    condition: Callable[[], Awaitable[bool]], *, timeout: float = 10.0, interval: float = 0.05
+    condition: Callable[[], Awaitable[bool]],
+    *,
+    timeout: float = 10.0,
+    interval: float = 0.05,
+    what: str = "condition",
+    last: Callable[[], object] | None = None,
 ) -> None:
-    """Poll ``condition`` until it is true; fail the test with a clear message on timeout."""
+    """Poll ``condition`` until it is true; fail the test on timeout with a message naming
+    ``what`` was awaited and, when ``last`` is given, the last value it saw."""
     deadline = time.monotonic() + timeout
     while True:
         if await condition():
             return
         if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout} s", pytrace=False)
+            seen = f"; last seen: {last()!r}" if last is not None else ""
+            pytest.fail(f"{what} not met within {timeout} s{seen}", pytrace=False)
         await asyncio.sleep(interval)
 
 
