@@ -9,9 +9,9 @@ import time
 import uuid
 from pathlib import Path
 
-from restman_core import Role, bootstrap, load_settings
+from restman_core import Role, load_settings
 from restman_core.adapters.local.cache import LocalCache
-from restman_core.bootstrap import Platform
+from restman_core.bootstrap import Platform, bootstrap
 from tests.support.services import wait_for
 
 
