@@ -139,16 +139,11 @@ def serve(
     except AddressUnavailable as error:
         fail(str(error), EXIT_ADDRESS_IN_USE)
     _prepare_metrics_dir(settings, workers)
-    # Without Redis each worker process would keep its own menu cache, and a menu change would
-    # only reach the process that made it. Fresh menus matter more than the cache.
-    private_caches = workers > 1 and not settings.redis_url
-    if private_caches and "menu_cache_ttl_seconds" not in settings.model_fields_set:
-        os.environ["MENU_CACHE_TTL_SECONDS"] = "0"
+    # Without Redis each worker keeps its own menu cache; each checks the menu versions in the
+    # shared database every half second, so the caches stay on with any number of workers.
     print(f"RestMan API on http://{host}:{port} ({server}, {workers} worker(s))", file=sys.stderr)
     for line in describe(settings):
         print(f"  {line}", file=sys.stderr)
     print(f"  API docs:       http://{host}:{port}/schema", file=sys.stderr)
-    if private_caches and os.environ.get("MENU_CACHE_TTL_SECONDS") == "0":
-        print("  menu cache:     off (several workers, no REDIS_URL)", file=sys.stderr)
     runner = _run_granian if server == "granian" else _run_uvicorn
     runner(host, port, workers, reload, settings.log_level)

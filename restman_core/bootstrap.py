@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from restman_core.adapters.clickhouse.store import open_analytics_store
-from restman_core.adapters.local.cache import LocalCache
+from restman_core.adapters.local.cache import LocalCache, VersionOf
 from restman_core.adapters.local.mail import OutboxMailer
 from restman_core.adapters.redis import (
     RedisCache,
@@ -47,6 +47,7 @@ from restman_core.services.analytics import AnalyticsService
 from restman_core.services.auth import AuthService
 from restman_core.services.billing import BillingService
 from restman_core.services.kitchen import KitchenService
+from restman_core.services.menu_common import restaurant_of_menu_key
 from restman_core.services.menu_import import MenuImportService
 from restman_core.services.menus import MenuService
 from restman_core.services.orders import OrderService
@@ -171,7 +172,8 @@ def auth_policy(settings: Settings) -> AuthPolicy:
 @dataclass
 class SignInState:
     """Where codes, sessions, rate limits and the menu cache live: Redis when REDIS_URL is set,
-    otherwise SQL tables plus an in-process cache."""
+    otherwise SQL tables plus an in-process cache that checks the menu versions in SQL at most
+    every half second, so an edit by any process is served everywhere within about a second."""
 
     codes: CodeStore
     sessions: SessionStore
@@ -199,8 +201,21 @@ def build_sign_in_state(settings: Settings, db: SqlDatabase) -> SignInState:
         codes=SqlCodeStore(db.engine),
         sessions=SqlSessionStore(db.engine),
         limiter=SqlRateLimiter(db.engine),
-        cache=LocalCache(),
+        cache=LocalCache(version_of=menu_version_reader(db)),
     )
+
+
+def menu_version_reader(db: SqlDatabase) -> VersionOf:
+    """How an in-process menu cache learns of menu edits made by other processes: the
+    restaurant's menu version, read from the database every process shares."""
+
+    async def version_of(key: str) -> int | None:
+        restaurant_id = restaurant_of_menu_key(key)
+        if restaurant_id is None:
+            return None
+        return await db.run(lambda tx: tx.restaurants.menu_version(restaurant_id))
+
+    return version_of
 
 
 async def bootstrap(

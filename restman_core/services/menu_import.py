@@ -37,7 +37,7 @@ from restman_core.errors import InvalidInput
 from restman_core.ports.cache import Cache
 from restman_core.ports.storage import Database, Transaction
 from restman_core.services.access import managed_restaurant
-from restman_core.services.menu_common import invalidate_menu, menu_event
+from restman_core.services.menu_common import invalidate_menu, menu_event, record_menu_change
 from restman_core.views import category_view, food_view
 
 log = logging.getLogger(__name__)
@@ -322,7 +322,7 @@ class MenuImportService:
         for food in plan.updated_foods:
             await tx.foods.save(food)
             wrote("menu.food_updated", food_view(food))
-        await tx.outbox.add(events)
+        await record_menu_change(tx, events)
 
     def _event(self, kind: str, restaurant_id: uuid.UUID, view: dict[str, Any]) -> DomainEvent:
         return menu_event(kind, restaurant_id, view, self._clock.now())

@@ -31,6 +31,7 @@ from restman_core.services.menu_common import (
     menu_cache_key,
     menu_event,
     pick,
+    record_menu_change,
 )
 from restman_core.services.menu_fields import category_from, food_from
 from restman_core.services.public_menu import build_menu
@@ -87,8 +88,8 @@ class MenuService:
 
         async def work(tx: Transaction) -> Restaurant:
             await tx.restaurants.add(restaurant)
-            await tx.outbox.add(
-                [self._event("restaurant.created", restaurant.id, restaurant_view(restaurant))]
+            await record_menu_change(
+                tx, [self._event("restaurant.created", restaurant.id, restaurant_view(restaurant))]
             )
             return restaurant
 
@@ -131,8 +132,8 @@ class MenuService:
                 updated_at=self._clock.now(),
             )
             await tx.restaurants.save(updated)
-            await tx.outbox.add(
-                [self._event("restaurant.updated", updated.id, restaurant_view(updated))]
+            await record_menu_change(
+                tx, [self._event("restaurant.updated", updated.id, restaurant_view(updated))]
             )
             return updated
 
@@ -151,7 +152,7 @@ class MenuService:
             await tx.restaurants.save(
                 replace(current, is_active=False, updated_at=self._clock.now())
             )
-            await tx.outbox.add([self._event("restaurant.deleted", restaurant_id, {})])
+            await record_menu_change(tx, [self._event("restaurant.deleted", restaurant_id, {})])
 
         await self._db.run(work)
         await self._invalidate(restaurant_id)
@@ -218,8 +219,8 @@ class MenuService:
             await managed_restaurant(tx, actor, restaurant_id)
             category = category_from(fields, None, restaurant_id, True, self._clock.now())
             await tx.categories.add(category)
-            await tx.outbox.add(
-                [self._event("menu.category_created", restaurant_id, category_view(category))]
+            await record_menu_change(
+                tx, [self._event("menu.category_created", restaurant_id, category_view(category))]
             )
             return category
 
@@ -243,8 +244,8 @@ class MenuService:
             current = await self._owned_category(tx, actor, restaurant_id, category_id)
             updated = category_from(fields, current, restaurant_id, replace_all, self._clock.now())
             await tx.categories.save(updated)
-            await tx.outbox.add(
-                [self._event("menu.category_updated", restaurant_id, category_view(updated))]
+            await record_menu_change(
+                tx, [self._event("menu.category_updated", restaurant_id, category_view(updated))]
             )
             return updated
 
@@ -265,14 +266,15 @@ class MenuService:
                 await tx.categories.save(
                     replace(current, is_active=False, updated_at=self._clock.now())
                 )
-                await tx.outbox.add(
+                await record_menu_change(
+                    tx,
                     [
                         self._event(
                             "menu.category_deleted",
                             restaurant_id,
                             {"category_id": str(category_id)},
                         )
-                    ]
+                    ],
                 )
 
         await self._db.run(work)
@@ -294,7 +296,9 @@ class MenuService:
             await managed_restaurant(tx, actor, restaurant_id)
             food = await food_from(tx, fields, None, restaurant_id, True, self._clock.now())
             await tx.foods.add(food)
-            await tx.outbox.add([self._event("menu.food_created", restaurant_id, food_view(food))])
+            await record_menu_change(
+                tx, [self._event("menu.food_created", restaurant_id, food_view(food))]
+            )
             return food
 
         result = await self._db.run(work)
@@ -319,8 +323,8 @@ class MenuService:
                 tx, fields, current, restaurant_id, replace_all, self._clock.now()
             )
             await tx.foods.save(updated)
-            await tx.outbox.add(
-                [self._event("menu.food_updated", restaurant_id, food_view(updated))]
+            await record_menu_change(
+                tx, [self._event("menu.food_updated", restaurant_id, food_view(updated))]
             )
             return updated
 
@@ -332,8 +336,8 @@ class MenuService:
         async def work(tx: Transaction) -> None:
             current = await self._owned_food(tx, actor, restaurant_id, food_id)
             await tx.foods.save(replace(current, is_deleted=True, updated_at=self._clock.now()))
-            await tx.outbox.add(
-                [self._event("menu.food_deleted", restaurant_id, {"food_id": str(food_id)})]
+            await record_menu_change(
+                tx, [self._event("menu.food_deleted", restaurant_id, {"food_id": str(food_id)})]
             )
 
         await self._db.run(work)
@@ -371,8 +375,9 @@ class MenuService:
                 updated_at=self._clock.now(),
             )
             await tx.foods.save(updated)
-            await tx.outbox.add(
-                [self._event("menu.food_availability_changed", restaurant_id, food_view(updated))]
+            await record_menu_change(
+                tx,
+                [self._event("menu.food_availability_changed", restaurant_id, food_view(updated))],
             )
             return updated
 

@@ -106,6 +106,9 @@ class OrderService:
                     return await self._replay(tx, record, fingerprint), False
             order, restaurant, took_stock = await self._build(tx, actor, request)
             await tx.orders.add(order)
+            if took_stock:
+                # Tracked stock is on the public menu: other processes' caches must notice.
+                await tx.restaurants.menu_changed(request.restaurant_id)
             await tx.outbox.add(
                 [self._event(ORDER_PLACED, order, placed_payload(order, restaurant))]
             )

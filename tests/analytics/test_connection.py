@@ -1,8 +1,14 @@
-"""Opening the store: URL parsing, unreachable servers, the one-engine-per-process rule and
+"""Opening the store: URL parsing, unreachable servers, sharing an engine directory and
 behaviour once closed."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -16,6 +22,7 @@ from restman_core.adapters.clickhouse import (
 )
 from restman_core.domain.analytics import AnalyticsScope, RevenueSummary
 from restman_core.errors import ConfigurationError, Unavailable
+from tests.analytics.builders import at, order
 from tests.support.services import free_port
 
 
@@ -96,11 +103,67 @@ def test_an_unreachable_server_is_unavailable() -> None:
         open_analytics_store(f"http://127.0.0.1:{free_port()}", connect_timeout=1)
 
 
-def test_a_second_engine_directory_is_refused_while_one_is_open(
+async def test_two_engine_directories_in_one_process_take_turns(
     store: ClickHouseAnalyticsStore, tmp_path: Path
 ) -> None:
-    with pytest.raises(ConfigurationError, match="one embedded store per process"):
-        open_analytics_store(f"chdb://{tmp_path}/other")
+    # Each call is a short session, so a second directory no longer needs the first closed.
+    other = open_analytics_store(f"chdb://{tmp_path}/other", "restman_other_test")
+    try:
+        await other.ensure_schema()
+        await asyncio.gather(other.health(), store.health(), other.health())
+        assert await other.revenue(AnalyticsScope.everything()) == RevenueSummary.empty()
+    finally:
+        await other.close()
+
+
+async def test_an_engine_directory_held_by_another_program_is_unavailable(
+    tmp_path: Path,
+) -> None:
+    # A program that opens the directory without RestMan's lock (here: a bare chdb session in
+    # a child process) makes sessions fail as Unavailable, naming the directory.
+    directory = tmp_path / "held"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD.format(path=str(directory))],
+        stdout=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert await asyncio.to_thread(holder.stdout.readline) == b"open\n"
+        store = open_analytics_store(f"chdb://{directory}", lock_timeout_seconds=5)
+        with pytest.raises(Unavailable, match=str(directory)):
+            await store.health()
+        await store.close()
+    finally:
+        os.killpg(holder.pid, signal.SIGKILL)
+        holder.wait(10)
+
+
+async def test_merged_away_parts_are_removed_so_sessions_stay_short(tmp_path: Path) -> None:
+    store = open_analytics_store(f"chdb://{tmp_path}/parts", "restman_parts_test")
+    try:
+        await store.ensure_schema()
+        restaurant = uuid.uuid4()
+        for _ in range(40):
+            placed = at(2)
+            order_id = uuid.uuid4()
+            await store.record([order(order_id, restaurant, "PLACED", 1, placed)])
+        counts = await store.orders_by_status(AnalyticsScope.of([restaurant]))
+        parts = (tmp_path / "parts").rglob("*_*_*_*")
+        on_disk = [p for p in parts if p.is_dir() and p.name.startswith("20")]
+    finally:
+        await store.close()
+    assert [(c.status, c.count) for c in counts] == [("PLACED", 40)]
+    # One insert is one part; merges keep the live ones few, and the merged-away ones are gone.
+    assert len(on_disk) < 10, sorted(p.name for p in on_disk)
+
+
+_HOLD = """
+import sys, time, clickhouse_connect
+client = clickhouse_connect.get_client(interface="chdb", path={path!r})
+print("open", flush=True)
+time.sleep(120)
+"""
 
 
 async def test_a_closed_store_is_unavailable_but_empty_scopes_need_no_query(

@@ -11,6 +11,7 @@ from uuid import uuid4
 import pytest
 
 from restman_core.adapters.clickhouse import ClickHouseAnalyticsStore
+from restman_core.adapters.clickhouse.sharing import SharedEmbeddedEngine
 from restman_core.domain.analytics import AnalyticsScope
 from restman_core.errors import InvalidInput
 from tests.analytics.builders import at, bill, item, order, ticket
@@ -48,9 +49,12 @@ async def test_redelivery_counts_once_even_after_merges(store: ClickHouseAnalyti
     await store.record(facts)
     await store.record(facts)
     before = await _reports(store, scope)
-    client = store._client
-    for table in ("order_facts", "order_item_facts", "bill_facts", "ticket_timing_facts"):
-        client.command(f"OPTIMIZE TABLE {store.database}.{table} FINAL")
+
+    def optimize(client: Any) -> None:
+        for table in ("order_facts", "order_item_facts", "bill_facts", "ticket_timing_facts"):
+            client.command(f"OPTIMIZE TABLE {store.database}.{table} FINAL")
+
+    await store._run(optimize)
     assert await _reports(store, scope) == before
 
 
@@ -77,9 +81,9 @@ async def test_a_bill_paid_after_it_was_generated_counts_once(
 class _CountingClient:
     """The real driver client, with a tally of insert calls per table."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, inserts: Counter[str]) -> None:
         self._client = client
-        self.inserts: Counter[str] = Counter()
+        self.inserts = inserts
 
     def insert(self, table: str, *args: Any, **kwargs: Any) -> Any:
         self.inserts[table] += 1
@@ -90,17 +94,24 @@ class _CountingClient:
 
 
 async def test_a_mixed_batch_is_one_insert_per_table(store: ClickHouseAnalyticsStore) -> None:
-    counting = _CountingClient(store._client)
-    batch_store = ClickHouseAnalyticsStore(counting, store.database, embedded=True)  # type: ignore[arg-type]
+    inserts: Counter[str] = Counter()
+    shared = store._engine
+    assert isinstance(shared, SharedEmbeddedEngine)
+    counted = SharedEmbeddedEngine(
+        shared.directory,
+        lambda: _CountingClient(shared._open_client(), inserts),  # type: ignore[arg-type,return-value]
+    )
+    batch_store = ClickHouseAnalyticsStore(counted, store.database, embedded=True)
     scenario = Scenario()
     facts = [*scenario.facts()]
     facts += [ticket(uuid4(), scenario.restaurant_a, "fry", at(10), 30, 2) for _ in range(3)]
     await batch_store.record(facts)
-    assert counting.inserts == Counter(
+    assert inserts == Counter(
         {"order_facts": 1, "order_item_facts": 1, "bill_facts": 1, "ticket_timing_facts": 1}
     )
     await batch_store.record([])
-    assert sum(counting.inserts.values()) == 4
+    await batch_store.close()
+    assert sum(inserts.values()) == 4
     foods = await store.top_foods(AnalyticsScope.of([scenario.restaurant_b]))
     assert [(food.food_name, food.total_quantity) for food in foods] == [("Pizza", 4)]
 

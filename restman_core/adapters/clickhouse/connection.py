@@ -4,8 +4,8 @@ Two kinds of target share one client library:
 
 - ``chdb:///abs/path`` or ``chdb://relative/path`` (``chdb://:memory:`` for a throwaway engine):
   the real ClickHouse engine inside this process, through clickhouse-connect's chdb backend.
-  chdb hosts ONE engine per process: a second store on the same path shares it, a store on
-  another path is refused (ConfigurationError) until the first one is closed.
+  chdb hosts ONE engine per process and locks its directory while open, so a store on a
+  directory opens it for one call at a time (:mod:`restman_core.adapters.clickhouse.sharing`).
 - ``http://[user:password@]host[:port]`` or ``https://...``: a ClickHouse server over HTTP(S),
   port 8123 / 8443 when not given.
 """
@@ -119,18 +119,26 @@ def client_arguments(target: ClickHouseTarget, connect_timeout: int) -> dict[str
 def connect(target: ClickHouseTarget, connect_timeout: int) -> Client:
     """Open a client on ``target`` (blocking: the client fetches server settings at once).
 
-    Raises Unavailable when the server or engine cannot be reached, ConfigurationError when the
-    embedded engine is already open on another path in this process.
+    Raises Unavailable when the server or engine cannot be reached (for an engine directory:
+    when a program outside RestMan's lock holds it), ConfigurationError when the in-memory
+    engine cannot start because this process has an engine open elsewhere.
     """
     try:
         if target.path is not None:
             Path(target.path).mkdir(parents=True, exist_ok=True)
         return clickhouse_connect.get_client(**client_arguments(target, connect_timeout))
     except ProgrammingError as exc:
+        if target.path is not None:
+            # RestMan's own processes take turns under the directory's file lock, so a refusal
+            # here means some other program has the engine directory open.
+            raise Unavailable(
+                f"the embedded analytics engine at {target.path} is in use by a program that "
+                "does not take RestMan's lock beside it; stop that program"
+            ) from exc
         if target.embedded:
             raise ConfigurationError(
-                "the embedded analytics engine is already open on another directory in this "
-                "process; close that store first (one embedded store per process)"
+                "the in-memory analytics engine cannot start while this process has another "
+                "engine open; close that store first (one embedded engine per process)"
             ) from exc
         raise Unavailable("the analytics store is unreachable") from exc
     except (ClickHouseError, OSError) as exc:

@@ -1,9 +1,15 @@
 """The analytics store on ClickHouse, embedded (chdb) or a server (HTTP), through
 clickhouse-connect.
 
-clickhouse-connect is synchronous, so every call runs in a worker thread
-(``asyncio.to_thread``). The embedded engine is one per process: open ONE store per process and
-share it (a second store on another directory is refused until the first is closed).
+clickhouse-connect is synchronous, so every call runs in a worker thread. Three ways to reach
+the engine, chosen from the URL by :func:`open_analytics_store`:
+
+- ``chdb://<directory>``: short sessions under a cross-process file lock
+  (:mod:`restman_core.adapters.clickhouse.sharing`), so every process on the machine shares one
+  store; calls run one at a time on a thread of the store's own, so callers waiting for the
+  lock never fill the event loop's default thread pool.
+- ``chdb://:memory:``: one session held open for the store's life (nothing to share).
+- ``http(s)://``: one client without a session, calls side by side.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any, TypeVar
 
@@ -21,12 +28,14 @@ from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from restman_core.adapters.clickhouse import queries
 from restman_core.adapters.clickhouse.connection import (
+    ClickHouseTarget,
     check_database_name,
     connect,
     parse_clickhouse_url,
 )
 from restman_core.adapters.clickhouse.rows import rows_by_table
 from restman_core.adapters.clickhouse.schema import FACT_TABLES, schema_statements
+from restman_core.adapters.clickhouse.sharing import SharedEmbeddedEngine
 from restman_core.domain.analytics import (
     AnalyticsFact,
     AnalyticsScope,
@@ -41,38 +50,76 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+class _HeldClient:
+    """A client kept open: a server client, or the in-memory engine."""
+
+    def __init__(self, client: Client, *, embedded: bool) -> None:
+        self._client = client
+        # The chdb backend serialises calls on its handle; our own lock as well keeps a
+        # multi-statement call (schema, a batch of inserts) from interleaving with another
+        # thread's. A server client has no session, so calls may run side by side.
+        self._lock: contextlib.AbstractContextManager[Any] = (
+            threading.Lock() if embedded else contextlib.nullcontext()
+        )
+
+    def run(self, work: Callable[[Client], T]) -> T:
+        with self._lock:
+            return work(self._client)
+
+    def close(self) -> None:
+        with self._lock:
+            self._client.close()
+
+
 class ClickHouseAnalyticsStore:
     """Implements :class:`restman_core.ports.analytics.AnalyticsStore`.
 
     Build it with :func:`open_analytics_store`. Every method raises Unavailable when ClickHouse
-    fails; the driver's own error is logged and chained, never shown to users.
+    fails or the store is closed; the driver's own error is logged and chained, never shown to
+    users.
     """
 
-    def __init__(self, client: Client, database: str, *, embedded: bool) -> None:
-        self._client = client
+    def __init__(
+        self,
+        engine: _HeldClient | SharedEmbeddedEngine,
+        database: str,
+        *,
+        embedded: bool,
+    ) -> None:
+        self._engine = engine
         self._database = check_database_name(database)
         self.embedded = embedded
-        # The chdb backend already serialises calls on its handle; holding our own lock as well
-        # keeps a multi-statement call (schema, a batch of inserts) from interleaving with
-        # another thread's. A server client has no session, so calls may run side by side.
-        self._lock: contextlib.AbstractContextManager[Any] = (
-            threading.Lock() if embedded else contextlib.nullcontext()
+        self._closed = False
+        self._executor: ThreadPoolExecutor | None = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="restman-analytics")
+            if isinstance(engine, SharedEmbeddedEngine)
+            else None
         )
 
     @property
     def database(self) -> str:
         return self._database
 
+    @property
+    def shared(self) -> bool:
+        """True when the store is an engine directory shared with other processes."""
+        return isinstance(self._engine, SharedEmbeddedEngine)
+
     async def _run(self, work: Callable[[Client], T]) -> T:
-        return await asyncio.to_thread(self._call, work)
+        if self._closed:
+            raise Unavailable("the analytics store is closed")
+        if self._executor is None:
+            return await asyncio.to_thread(self._call, work)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._call, work)
 
     def _call(self, work: Callable[[Client], T]) -> T:
-        with self._lock:
-            try:
-                return work(self._client)
-            except (ClickHouseError, OSError) as exc:
-                logger.warning("analytics store call failed: %s", exc)
-                raise Unavailable("the analytics store is unavailable") from exc
+        if self._closed:
+            raise Unavailable("the analytics store is closed")
+        try:
+            return self._engine.run(work)
+        except (ClickHouseError, OSError) as exc:
+            logger.warning("analytics store call failed: %s", exc)
+            raise Unavailable("the analytics store is unavailable") from exc
 
     async def ensure_schema(self) -> None:
         """Create the database and fact tables if missing; safe to repeat."""
@@ -162,31 +209,52 @@ class ClickHouseAnalyticsStore:
         await self._run(truncate)
 
     async def close(self) -> None:
-        """Close the client; for the embedded engine this frees the engine for another
-        directory. Safe to call twice."""
+        """Close the store; a held client is closed (freeing the in-memory engine), a shared
+        one holds nothing between calls. Safe to call twice; later calls are Unavailable."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._executor is not None:
+            # Calls already queued run first (they see the closed flag and fail fast).
+            await asyncio.to_thread(self._executor.shutdown, wait=True)
         await asyncio.to_thread(self._close)
 
     def _close(self) -> None:
-        with self._lock:
+        if isinstance(self._engine, _HeldClient):
             try:
-                self._client.close()
+                self._engine.close()
             except (ClickHouseError, OSError) as exc:
                 logger.warning("closing the analytics client failed: %s", exc)
 
 
 def open_analytics_store(
-    url: str, database: str = "restman_analytics", *, connect_timeout: int = 10
+    url: str,
+    database: str = "restman_analytics",
+    *,
+    connect_timeout: int = 10,
+    lock_timeout_seconds: float = 60.0,
 ) -> ClickHouseAnalyticsStore:
     """Open the analytics store at ``url`` (``chdb:///abs/path``, ``chdb://relative/path``,
     ``chdb://:memory:``, or ``http(s)://[user:password@]host[:port]``).
 
-    Blocking: a server client connects at once, the embedded engine starts (about a second).
-    Does not create the schema (call :meth:`ClickHouseAnalyticsStore.ensure_schema`). Raises
-    ConfigurationError for a bad URL or database name, or when the embedded engine is already
-    open on another directory in this process; Unavailable when ClickHouse cannot be reached
-    within ``connect_timeout`` seconds.
+    Blocking: a server client connects at once and the in-memory engine starts; an engine
+    directory is opened only per call (shared with every process on the machine, waiting up to
+    ``lock_timeout_seconds`` for another process's call). Does not create the schema (call
+    :meth:`ClickHouseAnalyticsStore.ensure_schema`). Raises ConfigurationError for a bad URL or
+    database name; Unavailable when ClickHouse cannot be reached within ``connect_timeout``.
     """
     target = parse_clickhouse_url(url)
     check_database_name(database)
-    client = connect(target, connect_timeout)
-    return ClickHouseAnalyticsStore(client, database, embedded=target.embedded)
+    if target.path is not None:
+        shared = SharedEmbeddedEngine(
+            target.path,
+            _opener(target, connect_timeout),
+            lock_timeout_seconds=lock_timeout_seconds,
+        )
+        return ClickHouseAnalyticsStore(shared, database, embedded=True)
+    held = _HeldClient(connect(target, connect_timeout), embedded=target.embedded)
+    return ClickHouseAnalyticsStore(held, database, embedded=target.embedded)
+
+
+def _opener(target: ClickHouseTarget, connect_timeout: int) -> Callable[[], Client]:
+    return lambda: connect(target, connect_timeout)

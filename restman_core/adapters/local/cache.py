@@ -2,19 +2,43 @@
 
 Bounded: at most ``max_entries`` values, the least recently used evicted first. Concurrent
 misses of one key share a single build (an asyncio task), so a cold menu is built once however
-many requests ask for it. The cache belongs to one process: with several processes on one
-database each keeps its own copy, and a change made by one process reaches the others' copies
-only when their TTL runs out (keep MENU_CACHE_TTL_SECONDS short, or use Redis, in that setup).
+many requests ask for it.
+
+The cache belongs to one process, but with ``version_of`` it follows changes made by any
+process on the same database: each entry remembers the key's version (a counter in SQL bumped
+in the transaction of every change) read just before its value was built, and a read more than
+``check_seconds`` (0.25) after the last check reads the version again (one primary-key lookup)
+and drops the entry when it moved. So a value is served at most ``check_seconds`` after another
+process committed a change, plus the time of one check; the TTL only bounds memory. Reads during
+a check are served the entry being checked (still within the bound). When the version cannot
+be read (the database is down, so nobody can change anything either) the entry is kept.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from restman_core.errors import RestmanError
 
 DEFAULT_MAX_ENTRIES = 1024
+DEFAULT_CHECK_SECONDS = 0.25
+VersionOf = Callable[[str], Awaitable[int | None]]
+"""The current version of a key (None when it has none); raises a RestmanError on outage."""
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Entry:
+    expires_at: float
+    value: bytes
+    version: int | None
+    checked_at: float
 
 
 class _Flight:
@@ -41,12 +65,16 @@ class LocalCache:
         max_entries: int = DEFAULT_MAX_ENTRIES,
         *,
         clock: Callable[[], float] = time.monotonic,
+        version_of: VersionOf | None = None,
+        check_seconds: float = DEFAULT_CHECK_SECONDS,
     ) -> None:
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
         self._max_entries = max_entries
         self._clock = clock
-        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._version_of = version_of
+        self._check_seconds = check_seconds
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._flights: dict[str, _Flight] = {}
 
     def __len__(self) -> int:
@@ -56,17 +84,40 @@ class LocalCache:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        expires_at, value = entry
-        if expires_at <= self._clock():
+        now = self._clock()
+        if entry.expires_at <= now:
             del self._entries[key]
             return None
         self._entries.move_to_end(key)
-        return value
+        if self._version_of is not None and now - entry.checked_at >= self._check_seconds:
+            # Marked checked before the await: concurrent readers are served this entry
+            # instead of all asking the database at once.
+            entry.checked_at = now
+            if await self._moved(key, entry.version) and self._entries.get(key) is entry:
+                del self._entries[key]
+                return None
+        return entry.value
+
+    async def _version(self, key: str) -> int | None:
+        return None if self._version_of is None else await self._version_of(key)
+
+    async def _moved(self, key: str, version: int | None) -> bool:
+        assert self._version_of is not None
+        try:
+            return await self._version_of(key) != version
+        except RestmanError:
+            log.warning("could not check the cached %s; keeping it", key)
+            return False
 
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
+        """Store ``value`` as current: it is taken to reflect the key's version as of now."""
         if ttl_seconds <= 0:
             return
-        self._entries[key] = (self._clock() + ttl_seconds, value)
+        self._store(key, value, ttl_seconds, await self._version(key))
+
+    def _store(self, key: str, value: bytes, ttl_seconds: float, version: int | None) -> None:
+        now = self._clock()
+        self._entries[key] = _Entry(now + ttl_seconds, value, version, now)
         self._entries.move_to_end(key)
         while len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)
@@ -100,9 +151,12 @@ class LocalCache:
         self, key: str, ttl_seconds: float, build: Callable[[], Awaitable[bytes]], flight: _Flight
     ) -> bytes:
         try:
+            # The version is read before the build: a change committed during the build moves
+            # it, so the next check drops a value that may predate that change.
+            version = await self._version(key)
             value = await build()
             if not flight.invalidated:
-                await self.set(key, value, ttl_seconds)
+                self._store(key, value, ttl_seconds, version)
             return value
         finally:
             if self._flights.get(key) is flight:

@@ -11,7 +11,7 @@ from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restman_core.adapters.sql.rows import limit_of, page_filter, values
-from restman_core.adapters.sql.tables import categories, foods, restaurants
+from restman_core.adapters.sql.tables import categories, foods, menu_versions, restaurants
 from restman_core.domain.menus import Category, Food, Restaurant
 from restman_core.ports.storage import Page
 
@@ -22,6 +22,23 @@ class SqlRestaurantRepository:
 
     async def add(self, restaurant: Restaurant) -> None:
         await self._conn.execute(restaurants.insert().values(**asdict(restaurant)))
+        await self._conn.execute(
+            menu_versions.insert().values(restaurant_id=restaurant.id, version=0)
+        )
+
+    async def menu_changed(self, restaurant_id: uuid.UUID) -> None:
+        await self._conn.execute(
+            update(menu_versions)
+            .where(menu_versions.c.restaurant_id == restaurant_id)
+            .values(version=menu_versions.c.version + 1)
+        )
+
+    async def menu_version(self, restaurant_id: uuid.UUID) -> int | None:
+        query = select(menu_versions.c.version).where(
+            menu_versions.c.restaurant_id == restaurant_id
+        )
+        version = (await self._conn.execute(query)).scalar()
+        return None if version is None else int(version)
 
     async def save(self, restaurant: Restaurant) -> None:
         data = asdict(restaurant)

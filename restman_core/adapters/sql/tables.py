@@ -57,6 +57,16 @@ restaurants = Table(
     Index("ix_restaurants_active_created", "is_active", "created_at"),
 )
 
+# How many times each restaurant's public menu changed: bumped in the transaction of every menu
+# edit, read by the in-process menu caches of every process to notice another process's edit.
+# A table of its own so that the bump never contends with readers of the restaurant row.
+menu_versions = Table(
+    "menu_versions",
+    metadata,
+    Column("restaurant_id", Uuid, ForeignKey("restaurants.id"), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
 restaurant_staff = Table(
     "restaurant_staff",
     metadata,
