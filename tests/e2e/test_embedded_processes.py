@@ -141,3 +141,34 @@ async def test_a_cli_menu_import_reaches_every_worker_within_a_second(
     order = await api.place(customer, rid, fid, quantity=1)
     assert [i["unit_price"] for i in order["items"]] == ["14.50"], order  # as the menu shows
     assert served.answers.failures == [], served.answers.failures
+
+
+async def test_seed_doctor_and_reports_work_beside_a_running_server(served: Served) -> None:
+    """The operator's commands beside a running embedded server that has processed an order:
+    each finishes, says the truth, and the server keeps answering."""
+    api = served.api
+    owner, customer = await api.new_user("rest"), await api.new_user("user")
+    rid, _, fid = await api.restaurant_with_food(owner, price="12.99")
+    await api.place(customer, rid, fid, quantity=2)
+    truth = {"total_orders": 1, "total_revenue": "25.98"}
+
+    async def api_revenue() -> object:
+        r = await api.client.get(
+            "/api/analytics/revenue", params={"restaurant_id": rid}, headers=owner.headers
+        )
+        return r.status_code if r.status_code != 200 else revenue_figures(r.json())
+
+    await wait_for(api_revenue, until=truth.__eq__, what="the order in analytics", timeout=60)
+
+    revenue = cli_json(
+        *await run_cli(["analytics", "revenue", "--restaurant", rid, "-o", "json"], served.env)
+    )
+    assert revenue_figures(revenue) == truth
+    seeded = cli_json(*await run_cli(["seed", "demo", "--orders", "20", "-o", "json"], served.env))
+    assert seeded["orders_created"] == 20
+    checks = cli_json(*await run_cli(["doctor", "-o", "json"], served.env))
+    assert {c["check"]: c["verdict"] for c in checks}["analytics"] == "ok", checks
+    assert all(c["verdict"] != "fail" for c in checks), checks
+    # The server still serves, and its reports still equal SQL for the restaurant it had.
+    assert await api_revenue() == truth
+    assert served.answers.failures == [], served.answers.failures
