@@ -6,8 +6,8 @@ in every worker. With ``--workers N`` each worker is a process: metrics are aggr
 ``PROMETHEUS_MULTIPROC_DIR`` and the embedded event pipeline runs in exactly one of them (see
 :mod:`restman_api.pipeline`).
 
-The server is uvicorn (with uvloop and httptools) unless ``RESTMAN_SERVER=granian``; both were
-measured with ``bench/load.py`` (figures in the README).
+The server is uvicorn (with uvloop and httptools) unless ``RESTMAN_SERVER=granian``;
+``bench/throughput.py`` measures it beside a bare Litestar app (see bench/README.md).
 """
 
 from __future__ import annotations
