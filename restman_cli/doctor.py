@@ -97,6 +97,22 @@ async def _kafka(settings: Settings) -> Check:
     return Check("kafka", Verdict.OK, f"{settings.kafka_brokers}: topics {', '.join(TOPICS)}")
 
 
+# The relay publishes within a second normally; a minute means it is stuck or the broker is down.
+BACKLOG_WARN_SECONDS = 60.0
+
+
+async def _events(platform: Platform) -> Check:
+    """How far behind the relay is (unpublished outbox rows and the oldest one's age)."""
+    if not (await maintenance.schema_state(platform.settings)).at_head:
+        return Check("events", Verdict.OK, "no event log to check until the schema is migrated")
+    rows, age = await maintenance.event_backlog(platform.db, platform.clock.now())
+    detail = f"{rows} events unpublished" + (f", the oldest waiting {age:.0f} s" if rows else "")
+    if rows and age > BACKLOG_WARN_SECONDS:
+        hint = "is the relay running (`restman worker relay`), and is the broker reachable?"
+        return Check("events", Verdict.WARN, detail, hint)
+    return Check("events", Verdict.OK, detail)
+
+
 async def _analytics(platform: Platform) -> Check:
     store = await platform.analytics()
     await store.health()
@@ -130,6 +146,9 @@ async def run_checks(settings: Settings) -> list[Check]:
         checks.append(await _guard("redis", redis_hint, lambda: _redis(settings)))
         kafka_hint = "start the brokers or fix KAFKA_BROKERS (unset it for in-process events)"
         checks.append(await _guard("kafka", kafka_hint, lambda: _kafka(settings)))
+        if platform is not None:
+            events_hint = "is the database reachable and migrated?"
+            checks.append(await _guard("events", events_hint, lambda: _events(platform)))
         if platform is not None:
             ch_hint = "start ClickHouse or fix CLICKHOUSE_URL (unset it for the embedded engine)"
             checks.append(await _guard("analytics", ch_hint, lambda: _analytics(platform)))
