@@ -76,6 +76,8 @@ async def run_checks(settings: Settings) -> list[Check]:
             await guard("kafka", checks_of.KAFKA_HINTS, partial(checks_of.kafka, settings))
         )
         if platform is not None:
+            events = partial(checks_of.events, platform)
+            checks.append(await guard("events", checks_of.EVENTS_HINTS, events))
             ch_hints = checks_of.analytics_hints(settings)
             probe = partial(checks_of.analytics, platform)
             checks.append(await guard("analytics", ch_hints, probe))

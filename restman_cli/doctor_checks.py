@@ -156,6 +156,26 @@ async def kafka(settings: Settings) -> Check:
     return Check("kafka", Verdict.OK, f"{settings.kafka_brokers}: topics {', '.join(TOPICS)}")
 
 
+# The relay publishes within a second normally; a minute means it is stuck or the broker is down.
+BACKLOG_WARN_SECONDS = 60.0
+EVENTS_HINTS = Hints(
+    unavailable="is the database reachable? The event backlog is read from its outbox table",
+    misconfigured="fix DATABASE_URL: the event backlog is read from its outbox table",
+)
+
+
+async def events(platform: Platform) -> Check:
+    """How far behind the relay is (unpublished outbox rows and the oldest one's age)."""
+    if not (await maintenance.schema_state(platform.settings)).at_head:
+        return Check("events", Verdict.OK, "no event log to check until the schema is migrated")
+    rows, age = await maintenance.event_backlog(platform.db, platform.clock.now())
+    detail = f"{rows} events unpublished" + (f", the oldest waiting {age:.0f} s" if rows else "")
+    if rows and age > BACKLOG_WARN_SECONDS:
+        hint = "is the relay running (`restman worker relay`), and is the broker reachable?"
+        return Check("events", Verdict.WARN, detail, hint)
+    return Check("events", Verdict.OK, detail)
+
+
 def analytics_hints(settings: Settings) -> Hints:
     url = analytics_url(settings)
     if not url.startswith("chdb://"):

@@ -18,6 +18,7 @@ from restman_cli import (
     config_show,
     db,
     doctor,
+    events,
     foods,
     launch,
     menu_io,
@@ -54,6 +55,7 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(tickets.app, name="tickets")
 app.add_typer(bills.app, name="bills")
 app.add_typer(analytics.app, name="analytics")
+app.add_typer(events.app, name="events")
 app.add_typer(config_show.app, name="config")
 app.command("doctor", epilog=doctor.EXAMPLES)(doctor.doctor)
 launch.register(app)

@@ -11,6 +11,7 @@ this module, which names what it needs of a platform as the :class:`Platform` pr
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -23,6 +24,8 @@ from restman_core.adapters.kafka.config import KafkaSecurity, parse_bootstrap
 from restman_core.adapters.sql.database import SqlDatabase
 from restman_core.adapters.sql.event_log import EmbeddedLogConsumer
 from restman_core.adapters.sql.housekeeping import Housekeeper
+from restman_core.adapters.sql.leases import SqlLease
+from restman_core.adapters.sql.reconcile_ledger import SqlEffectLedger
 from restman_core.adapters.sql.relay import OutboxRelay
 from restman_core.adapters.sql.tables import consumer_positions, outbox
 from restman_core.config import Settings
@@ -51,6 +54,8 @@ from restman_core.services.pipeline import (
     WorkerSpec,
     group_id,
 )
+from restman_core.services.pipeline.reconcile import Reconciler, ReconcileReport
+from restman_core.services.pipeline.reconcile_worker import ReconcileWorker
 
 
 class Platform(Protocol):
@@ -77,7 +82,8 @@ class Platform(Protocol):
 
 RELAY = "relay"
 SCHEDULER = "scheduler"
-WORKER_KINDS = (RELAY, KITCHEN, BILLING, ORDERS, NOTIFICATIONS, ANALYTICS, SCHEDULER)
+RECONCILER = "reconciler"
+WORKER_KINDS = (RELAY, KITCHEN, BILLING, ORDERS, NOTIFICATIONS, ANALYTICS, SCHEDULER, RECONCILER)
 CONSUMER_KINDS = (KITCHEN, BILLING, ORDERS, NOTIFICATIONS, ANALYTICS)
 
 
@@ -87,7 +93,8 @@ class PipelineOptions:
 
     # Long enough for one publish (half the lease, plus the producer's 5 s report margin) to
     # fail before a standby may take over; short enough that a crashed relay is replaced fast.
-    relay_lease_seconds: float = 20.0
+    # A restarted relay does not wait for it: its holder name is stable (see worker_identity).
+    relay_lease_seconds: float = 12.0
     relay_batch_size: int = 200
     poll_interval_seconds: float = 0.1
     # In-process consumers are woken by the relay; polling only covers other processes' relays.
@@ -102,6 +109,29 @@ class PipelineOptions:
     stop_grace_seconds: float = 5.0
     consumer_overrides: Mapping[str, Any] = field(default_factory=dict)
     topic_prefix: str = ""
+    reconcile_interval_seconds: float | None = None  # None: Settings.reconcile_interval_seconds
+    reconcile_grace_seconds: float | None = None  # None: Settings.reconcile_grace_seconds
+    reconcile_batch_size: int = 500
+
+
+def worker_identity(settings: Settings) -> str:
+    """This worker process's stable name: ``RESTMAN_WORKER_ID``, or the host name. A restarted
+    process has the same one, which lets it take back its relay lease and (static membership)
+    its partitions at once, instead of waiting for the dead process's lease and sessions."""
+    return (settings.worker_id or socket.gethostname())[:60]
+
+
+def group_settings(settings: Settings, kind: str) -> dict[str, Any]:
+    """librdkafka settings for consumer ``kind``'s group membership: the session timeout and
+    heartbeat, and (static membership) ``group.instance.id`` = ``<group>@<worker id>``."""
+    session_ms = settings.kafka_session_timeout_ms
+    config: dict[str, Any] = {
+        "session.timeout.ms": session_ms,
+        "heartbeat.interval.ms": max(500, session_ms // 10),
+    }
+    if settings.kafka_static_membership:
+        config["group.instance.id"] = f"{group_id(kind)}@{worker_identity(settings)}"
+    return config
 
 
 def expand_kinds(kinds: Iterable[str]) -> list[str]:
@@ -174,6 +204,8 @@ class _Pipeline:
             return WorkerSpec(kind, self.relay)
         if kind == SCHEDULER:
             return WorkerSpec(kind, self.housekeeper)
+        if kind == RECONCILER:
+            return WorkerSpec(kind, self.reconcile_worker)
         return WorkerSpec(kind, lambda: self.consumer(kind))
 
     def relay(self) -> Worker:
@@ -188,11 +220,14 @@ class _Pipeline:
                 # slow broker must fail the publish (the rows stay pending and are retried)
                 # well before the lease runs out: at most half of it.
                 delivery_timeout_seconds=min(30.0, self.options.relay_lease_seconds / 2),
+                # A broker that restarted empty lacks the topics (and their dead-letter topics).
+                prepare=lambda: prepare_transport(self.platform, self.options),
             )
         return OutboxRelay(
             self.platform.db,
             self.platform.clock,
             publisher,
+            holder=f"relay@{worker_identity(self.settings)}",
             lease_seconds=self.options.relay_lease_seconds,
             batch_size=self.options.relay_batch_size,
             poll_interval=self.options.poll_interval_seconds,
@@ -210,10 +245,39 @@ class _Pipeline:
             readers=() if self.bootstrap is not None else CONSUMER_KINDS,
         )
 
+    def reconciler(self) -> Reconciler:
+        return Reconciler(
+            SqlEffectLedger(self.platform.db, self.platform.clock),
+            self.platform.clock,
+            [build_handler(self.platform, kind, self.options) for kind in CONSUMER_KINDS],
+            retention_days=self.settings.retention_days,
+            batch_size=self.options.reconcile_batch_size,
+        )
+
+    def reconcile_worker(self) -> Worker:
+        interval = self.options.reconcile_interval_seconds
+        interval = interval or self.settings.reconcile_interval_seconds
+        grace = self.options.reconcile_grace_seconds
+        lease = SqlLease(
+            self.platform.db,
+            self.platform.clock,
+            RECONCILER,
+            f"reconciler@{worker_identity(self.settings)}",
+            max(30.0, 3 * interval),
+        )
+        return ReconcileWorker(
+            self.reconciler(),
+            lease,
+            interval_seconds=interval,
+            grace_seconds=self.settings.reconcile_grace_seconds if grace is None else grace,
+        )
+
     def consumer(self, kind: str) -> Worker:
         handler = build_handler(self.platform, kind, self.options)
         consumer: KafkaEventConsumer | BatchingKafkaEventConsumer | EmbeddedLogConsumer
         topics = [self.options.topic_prefix + topic for topic in handler.topics]
+        # Test options (and operators' overrides) win over the settings' group membership.
+        overrides = {**group_settings(self.settings, kind), **self.options.consumer_overrides}
         if self.bootstrap is not None and isinstance(handler, AnalyticsHandler):
             # Offsets move only after the facts are stored, so inserts can be large.
             consumer = BatchingKafkaEventConsumer(
@@ -225,7 +289,7 @@ class _Pipeline:
                 max_attempts=self.max_attempts,
                 backoff_base_seconds=self.options.backoff_base_seconds,
                 backoff_max_seconds=self.options.backoff_max_seconds,
-                consumer_overrides=self.options.consumer_overrides,
+                consumer_overrides=overrides,
                 stop_grace_seconds=self.options.stop_grace_seconds,
                 security=self.security,
             )
@@ -238,7 +302,7 @@ class _Pipeline:
                 max_attempts=self.max_attempts,
                 backoff_base_seconds=self.options.backoff_base_seconds,
                 backoff_max_seconds=self.options.backoff_max_seconds,
-                consumer_overrides=self.options.consumer_overrides,
+                consumer_overrides=overrides,
                 stop_grace_seconds=self.options.stop_grace_seconds,
                 security=self.security,
             )
@@ -311,6 +375,21 @@ async def build_workers(
         [pipeline.spec(kind) for kind in expand_kinds(kinds)],
         grace_seconds=options.stop_grace_seconds + 5.0,
     )
+
+
+async def reconcile_now(
+    platform: Platform,
+    *,
+    grace_seconds: float | None = None,
+    full: bool = False,
+    options: PipelineOptions | None = None,
+) -> ReconcileReport:
+    """One reconcile run now (``restman events reconcile``), without the lease: running beside
+    the scheduled reconciler is safe, since every re-applied event takes effect once. Analytics
+    facts are stored before it returns."""
+    pipeline = _Pipeline(platform, options or PipelineOptions())
+    grace = platform.settings.reconcile_grace_seconds if grace_seconds is None else grace_seconds
+    return await pipeline.reconciler().run_once(grace_seconds=grace, full=full)
 
 
 async def _settled(platform: Platform) -> bool:

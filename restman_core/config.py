@@ -89,6 +89,29 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("RESTMAN_KAFKA_CONSUMER_MAX_ATTEMPTS"),
         description="Attempts at one message before it goes to <topic>.dlq.",
     )
+    kafka_session_timeout_ms: int = Field(
+        10_000,
+        ge=3_000,
+        le=300_000,
+        validation_alias=AliasChoices("RESTMAN_KAFKA_SESSION_TIMEOUT_MS"),
+        description="How long a silent consumer keeps its partitions before the group moves "
+        "them to another member (heartbeats go every tenth of it).",
+    )
+    kafka_static_membership: bool = Field(
+        True,
+        validation_alias=AliasChoices("RESTMAN_KAFKA_STATIC_MEMBERSHIP"),
+        description="Consumers join their groups with a stable group.instance.id made of the "
+        "worker id, so a restarted worker takes its partitions back without waiting for its "
+        "old session to time out.",
+    )
+    worker_id: str | None = Field(
+        None,
+        max_length=60,
+        validation_alias=AliasChoices("RESTMAN_WORKER_ID"),
+        description="This worker process's stable name (static group membership, the relay's "
+        "lease holder). Unset: the host name. Must differ between worker processes that run "
+        "the same kinds at the same time.",
+    )
     kafka_security_protocol: KafkaSecurityProtocol = Field(
         "PLAINTEXT",
         validation_alias=AliasChoices("RESTMAN_KAFKA_SECURITY_PROTOCOL"),
@@ -261,6 +284,20 @@ class Settings(BaseSettings):
         ge=1,
         validation_alias=AliasChoices("RESTMAN_RETENTION_DAYS"),
         description="Delivered outbox rows and processed-event records are kept this long.",
+    )
+    reconcile_interval_seconds: float = Field(
+        60.0,
+        gt=0,
+        validation_alias=AliasChoices("RESTMAN_RECONCILE_INTERVAL_SECONDS"),
+        description="How often the reconciler looks for committed events whose effect is "
+        "missing in a consumer.",
+    )
+    reconcile_grace_seconds: float = Field(
+        60.0,
+        ge=0,
+        validation_alias=AliasChoices("RESTMAN_RECONCILE_GRACE_SECONDS"),
+        description="Events published less than this long ago are left to their consumers "
+        "(they are probably in flight) and not reconciled yet.",
     )
     idempotency_ttl_hours: int = Field(
         24,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -19,6 +20,8 @@ from alembic.util.exc import CommandError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from restman_core.adapters.sql import migrate
+from restman_core.adapters.sql.database import SqlDatabase
+from restman_core.adapters.sql.relay import outbox_backlog
 from restman_core.adapters.sql.urls import dialect_of
 from restman_core.bootstrap import database_url
 from restman_core.config import Settings
@@ -187,3 +190,10 @@ __all__ = [
     "schema_state",
     "upgrade",
 ]
+
+
+async def event_backlog(db: SqlDatabase, now: datetime) -> tuple[int, float]:
+    """How far behind the relay is: unpublished outbox rows, and how many seconds the oldest has
+    waited (0 when none). Raises Unavailable when the database cannot be reached."""
+    backlog = await outbox_backlog(db)
+    return backlog.rows, backlog.age_seconds(now)

@@ -136,6 +136,12 @@ class TicketFeed:
                 continue
             if event.id is not None:
                 self.last_event_id = event.id
+            if event.event == "reset":
+                # The API could not resume from our id (it is past the log's end, e.g. after a
+                # restore): it restarts from its end, and the board must be reloaded whole.
+                self._on_connection(True, "the event stream restarted; reloading the board")
+                await self._resync()
+                continue
             if event.event.startswith("ticket."):
                 ticket = _ticket_of(event)
                 if ticket is not None:

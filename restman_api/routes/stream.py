@@ -4,6 +4,13 @@ Each event is ``ticket.created`` or ``ticket.updated`` with the full ticket as d
 event-log sequence as its id. A client that reconnects with ``Last-Event-ID`` first receives
 every change it missed (from the shared event log), then live ones; comments are sent as
 heartbeats so proxies keep the connection open and clients notice a dead one.
+
+A ``Last-Event-ID`` beyond the log's end (the database was restored from a backup, or the
+client talked to another installation) cannot be resumed from: the stream says so with one
+``reset`` event whose id is the log's end and whose data is ``{"reason", "last_event_id"}``,
+then delivers every change after that end. The client must reload its board, since changes it
+has not seen may lie before that point; without the reset it would wait, deaf, for ids that the
+log will not reach for a long time.
 """
 
 from __future__ import annotations
@@ -44,6 +51,11 @@ def _message(change: TicketChange) -> ServerSentEventMessage:
         event=change.event_type,
         id=change.seq,
     )
+
+
+def _reset(end: int) -> ServerSentEventMessage:
+    data = {"reason": "Last-Event-ID is beyond the end of the event log", "last_event_id": end}
+    return ServerSentEventMessage(data=json.dumps(data), event="reset", id=str(end))
 
 
 def _resume_point(last_event_id: str | None) -> int | None:
@@ -103,7 +115,10 @@ async def _events(
     guard = _Guard(sub, recheck, api.recheck_seconds)
     try:
         yield ServerSentEventMessage(data=None, comment="connected", retry=RETRY_MILLISECONDS)
-        last = sub.start if after is None else max(after, sub.start)
+        if after is not None and after > sub.start:
+            yield _reset(sub.start)
+            after = None
+        last = sub.start if after is None else after
         if after is not None:
             async for missed in _missed(api, sub, after):
                 api.metrics.stream_events.inc()

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from restman_tui.client import KitchenClient
+from restman_tui.stream import TicketFeed
 from tests.api.harness import Harness, User
 from tests.api.live import live_api
 from tests.support.services import wait_for
@@ -55,7 +57,7 @@ class Listener:
         return [
             (e["event"], e["data"]["status"])
             for e in self.events
-            if e["data"]["order_id"] == order_id
+            if e["event"].startswith("ticket.") and e["data"]["order_id"] == order_id
         ]
 
 
@@ -166,6 +168,72 @@ async def test_stream_delivers_changes_and_resumes(live: Harness) -> None:
         await _arrives(
             again, order["id"], [("ticket.updated", "ACCEPTED"), ("ticket.updated", "IN_PROGRESS")]
         )
+
+
+async def test_resuming_past_the_end_of_the_log_resets_and_keeps_listening(
+    live: Harness,
+) -> None:
+    owner, customer = await live.new_user("rest"), await live.new_user("user")
+    rid, _, fid = await live.restaurant_with_food(owner)
+    first = await live.place(customer, rid, fid)
+    async with listening(live, owner.headers) as before:
+        await _arrives(before, first["id"], [("ticket.created", "NEW")])
+    end = max(e["id"] for e in before.events)
+    beyond = {**owner.headers, "Last-Event-ID": str(end + 1_000_000)}  # e.g. after a restore
+    async with listening(live, beyond) as restored:
+
+        async def resets() -> list[dict[str, Any]]:
+            return [e for e in restored.events if e["event"] == "reset"]
+
+        [reset] = await wait_for(resets, what="a reset event", timeout=30)
+        assert reset["id"] >= end
+        assert reset["data"]["last_event_id"] == reset["id"]
+        order = await live.place(customer, rid, fid)
+        await _arrives(restored, order["id"], [("ticket.created", "NEW")])
+        assert restored.events[0]["event"] == "reset"
+
+
+async def test_the_kitchen_display_reloads_its_board_on_a_reset(live: Harness) -> None:
+    owner, customer = await live.new_user("rest"), await live.new_user("user")
+    rid, _, fid = await live.restaurant_with_food(owner)
+    token = owner.headers["Authorization"].removeprefix("Bearer ")
+    client = KitchenClient(str(live.client.base_url), token)
+    reloads: list[str | None] = []
+    tickets: list[str] = []
+    feed: TicketFeed
+
+    async def resync() -> None:
+        reloads.append(feed.last_event_id)
+
+    feed = TicketFeed(
+        client,
+        rid,
+        on_ticket=lambda _kind, ticket: tickets.append(ticket.order_id),
+        on_connection=lambda _online, _reason: None,
+        resync=resync,
+    )
+    feed.last_event_id = "99999999"  # from before a restore: far beyond the log's end
+    task = asyncio.create_task(feed.run())
+    try:
+
+        async def reloaded() -> list[str | None]:
+            return list(reloads)
+
+        # Once on connecting, once more on the reset, which also rewinds the resume point.
+        seen = await wait_for(reloaded, until=lambda r: len(r) >= 2, what="two reloads")
+        assert seen[1] is not None
+        assert int(seen[1]) < 99999999
+        order = await live.place(customer, rid, fid)
+
+        async def arrived() -> list[str]:
+            return list(tickets)
+
+        await wait_for(arrived, until=lambda t: order["id"] in t, what="the new ticket")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await client.aclose()
 
 
 def _has_heartbeat(listener: Listener) -> Any:

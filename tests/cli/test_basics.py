@@ -136,6 +136,7 @@ def test_doctor_passes_on_embedded_backends(cli: Cli) -> None:
         "database",
         "redis",
         "kafka",
+        "events",
         "analytics",
         "mail",
     ]

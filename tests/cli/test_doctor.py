@@ -44,6 +44,7 @@ def test_every_check_passes_on_a_fresh_embedded_installation(cli: Cli) -> None:
         "database",
         "redis",
         "kafka",
+        "events",
         "analytics",
         "mail",
     ]
@@ -64,7 +65,7 @@ def test_distributed_mode_without_a_secret_key_fails_that_check_only(cli: Cli) -
     assert "every host" in key["hint"]
     # The backends are still checked, so one run shows everything that is wrong.
     assert {n: c["verdict"] for n, c in checks.items() if n != "secret_key"} == dict.fromkeys(
-        ["configuration", "database", "redis", "kafka", "analytics", "mail"], "ok"
+        ["configuration", "database", "redis", "kafka", "events", "analytics", "mail"], "ok"
     )
 
 

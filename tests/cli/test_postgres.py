@@ -65,6 +65,7 @@ def test_migrate_then_doctor(pg: Cli) -> None:
         "database": "ok",
         "redis": "ok",
         "kafka": "ok",
+        "events": "ok",
         "analytics": "ok",
         "mail": "ok",
     }

@@ -208,6 +208,9 @@ def client_config(
         "logger": logging.getLogger(_CLIENT_LOG),
         # Brokers close idle connections routinely; that is not worth an error line.
         "log.connection.close": False,
+        # librdkafka backs off reconnecting up to 10 s by default; a broker that is back should
+        # be used within a second or two, and a failed connect attempt costs nothing.
+        "reconnect.backoff.max.ms": 1000,
     }
     config.update(security.librdkafka_config())
     config.update(overrides or {})

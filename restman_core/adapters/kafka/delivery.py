@@ -41,8 +41,15 @@ class OutgoingRecord:
 class DeliveringProducer:
     """Appends records and waits until the broker acknowledged each (or one failed).
 
-    The client and its poll thread start on first use and are rebuilt after a fatal error (an
-    idempotent producer that hit one refuses all further work).
+    The client and its poll thread start on first use. After ANY failed delivery (a refused
+    record, a report with an error such as ``_MSG_TIMED_OUT``, no report in time, a fatal
+    error) the next :meth:`deliver` first throws the client away and builds a fresh one: an
+    idempotent producer whose broker restarted or lost its state keeps failing with
+    ``UnknownProducerId`` and timeouts and never heals by itself, while a new client gets a new
+    producer id and sequence numbers from zero. Throwing away purges what the old client still
+    held, so records are never sent twice by two clients at once, and the caller (the relay)
+    resends the whole batch in order: per-key order holds, and the duplicates it may create are
+    dropped by the consumers by event id. :attr:`rebuilds` counts the fresh clients.
     """
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -55,6 +62,8 @@ class DeliveringProducer:
         self._poller: threading.Thread | None = None
         self._stop_polling = threading.Event()
         self._fatal = False
+        self._broken: str | None = None
+        self.rebuilds = 0
 
     async def deliver(self, records: Sequence[OutgoingRecord]) -> None:
         """Append ``records`` in order; return when all are acknowledged.
@@ -65,9 +74,12 @@ class DeliveringProducer:
         if not records:
             return
         loop = asyncio.get_running_loop()
-        if self._fatal and self._producer is not None:
-            logger.warning("Rebuilding the Kafka producer after a fatal error")
+        reason = "a fatal error" if self._fatal else self._broken
+        if reason is not None and self._producer is not None:
+            logger.warning("Rebuilding the Kafka producer after %s", reason)
             await asyncio.to_thread(self._dispose, flush_seconds=0.0)
+            self.rebuilds += 1
+        self._broken = None
         producer = self._started()
         reports: list[asyncio.Future[KafkaError | None]] = []
         try:
@@ -83,8 +95,13 @@ class DeliveringProducer:
                 reports.append(report)
         except (KafkaException, BufferError) as exc:
             logger.warning("Kafka producer refused a record: %s", exc)
+            self._broken = "a refused record"
             raise Unavailable("The event broker refused the events.") from exc
-        await self._await_reports(reports)
+        try:
+            await self._await_reports(reports)
+        except Unavailable:
+            self._broken = self._broken or "a failed delivery"
+            raise
 
     async def _await_reports(self, reports: list[asyncio.Future[KafkaError | None]]) -> None:
         try:
@@ -92,12 +109,14 @@ class DeliveringProducer:
                 errors = await asyncio.gather(*reports)
         except TimeoutError:
             logger.warning("Kafka gave no delivery report within %.1f s", self._wait_seconds)
+            self._broken = "missing delivery reports"
             raise Unavailable("The event broker did not acknowledge the events in time.") from None
         failed = [error for error in errors if error is not None]
         if failed:
             first = failed[0]
             if first.fatal():
                 self._fatal = True
+            self._broken = f"a delivery failure ({first.name()})"
             logger.warning("Kafka rejected %d of %d records: %s", len(failed), len(errors), first)
             raise Unavailable(
                 "The event broker did not acknowledge the events.",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from restman_core.adapters.kafka.config import (
@@ -14,6 +14,7 @@ from restman_core.adapters.kafka.config import (
 from restman_core.adapters.kafka.delivery import DeliveringProducer, OutgoingRecord
 from restman_core.adapters.kafka.headers import event_headers
 from restman_core.domain.events import DomainEvent
+from restman_core.errors import Unavailable
 
 
 class KafkaEventPublisher:
@@ -26,6 +27,10 @@ class KafkaEventPublisher:
     ``delivery_timeout_seconds``. ``topic_prefix`` namespaces every topic (for clusters shared
     between environments): an event for ``order.events`` goes to ``<prefix>order.events``.
     ``security`` is how the client logs in and encrypts (plaintext by default).
+
+    After a failed publish the client is rebuilt (see :class:`DeliveringProducer`) and, before
+    the next attempt, ``prepare`` runs if given: the relay passes topic creation, because a
+    broker that restarted empty (or a new cluster behind the same address) may lack the topics.
     """
 
     def __init__(
@@ -38,6 +43,7 @@ class KafkaEventPublisher:
         producer_overrides: Mapping[str, Any] | None = None,
         topic_prefix: str = "",
         security: KafkaSecurity = PLAINTEXT,
+        prepare: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         config = producer_config(
             bootstrap,
@@ -49,6 +55,13 @@ class KafkaEventPublisher:
         )
         self._producer = DeliveringProducer(config)
         self._topic_prefix = topic_prefix
+        self._prepare = prepare
+        self._failed = False
+
+    @property
+    def rebuilds(self) -> int:
+        """How many times the client was rebuilt after a failed delivery."""
+        return self._producer.rebuilds
 
     async def publish(self, events: Sequence[DomainEvent]) -> None:
         """See :meth:`restman_core.ports.events.EventPublisher.publish`."""
@@ -61,7 +74,14 @@ class KafkaEventPublisher:
             )
             for event in events
         ]
-        await self._producer.deliver(records)
+        if self._failed and self._prepare is not None:
+            await self._prepare()
+        try:
+            await self._producer.deliver(records)
+        except Unavailable:
+            self._failed = True
+            raise
+        self._failed = False
 
     async def close(self) -> None:
         """Deliver what is in flight (up to 5 s) and release the client."""

@@ -14,6 +14,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from restman_core.errors import ConfigurationError, Unavailable
@@ -25,13 +28,21 @@ _MICROSECOND = timedelta(microseconds=1)
 
 def open_redis(url: str, *, socket_timeout: float = 5.0, connect_timeout: float = 2.0) -> Redis:
     """A client for ``url`` (``redis://``, ``rediss://`` or ``unix://``); nothing connects until
-    first use. Replies are bytes: the stores decode what they read."""
+    first use. Replies are bytes: the stores decode what they read.
+
+    After Redis restarts, every pooled connection is dead, and the first command on each would
+    fail. A command that fails with a connection error is therefore retried on a fresh
+    connection (twice at most, 50 ms then 100 ms later): a refused or reset connection means
+    the command never ran, so the retry cannot apply it twice. Timeouts are not retried (the
+    command may have run). Idle connections are also checked before use every 10 s."""
     try:
         return Redis.from_url(
             url,
             socket_timeout=socket_timeout,
             socket_connect_timeout=connect_timeout,
-            health_check_interval=30,
+            health_check_interval=10,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
+            retry_on_error=[RedisConnectionError],
             decode_responses=False,
         )
     except ValueError as exc:

@@ -4,6 +4,12 @@ PostgreSQL and CockroachDB run every unit at SERIALIZABLE (CockroachDB's only is
 failure with SQLSTATE 40001 (or a deadlock, 40P01) retries the whole unit with capped, jittered
 exponential backoff. SQLite runs each unit as ``BEGIN IMMEDIATE`` so writers queue on the file
 lock instead of failing half-way; a still-locked database is retried the same way.
+
+The retry budget is bounded twice: at most :data:`MAX_ATTEMPTS` attempts and at most
+:data:`RETRY_BUDGET_SECONDS` since the first. Eight or more units contending for one row (one
+customer's concurrent orders, one food's stock) each lose a few rounds before winning; the
+budget lets every one of them finish, so contention ends in success or a business refusal
+(409), and "busy" (503) only when the database is genuinely overloaded for seconds on end.
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ from restman_core.ports.storage import Transaction
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 40
+RETRY_BUDGET_SECONDS = 20.0
 BACKOFF_BASE = 0.01
 BACKOFF_CAP = 0.5
 _RETRY_SQLSTATES = {"40001", "40P01"}
@@ -57,8 +64,10 @@ def is_retryable(exc: BaseException) -> bool:
 
 
 def backoff_delay(attempt: int) -> float:
-    """Full-jitter exponential backoff, capped."""
-    return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * (2**attempt)))
+    """Jittered exponential backoff, capped: between half and all of ``base * 2**attempt``, so
+    contenders spread out (the jitter) yet never spin back at once (the floor)."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** min(attempt, 20)))
+    return random.uniform(ceiling / 2, ceiling)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -133,6 +142,8 @@ class SqlDatabase:
         referenced row, value out of range) is Conflict or InvalidInput (see
         :func:`refusal_of`); an unreachable, exhausted or persistently busy database is
         Unavailable. Other errors, including the core's own, propagate unchanged."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + RETRY_BUDGET_SECONDS
         for attempt in range(MAX_ATTEMPTS):
             try:
                 async with self.engine.begin() as conn:
@@ -149,6 +160,8 @@ class SqlDatabase:
                         raise Unavailable("The database is unavailable; try again") from exc
                     raise
                 delay = backoff_delay(attempt)
+                if loop.time() + delay > deadline:
+                    break
                 log.debug("retrying unit of work after %s (attempt %d)", exc, attempt + 1)
                 await asyncio.sleep(delay)
             except PoolTimeout as exc:
@@ -156,6 +169,7 @@ class SqlDatabase:
                 raise Unavailable("The database is busy; try again shortly") from exc
             except OSError as exc:
                 raise Unavailable("The database is unreachable") from exc
+        log.warning("a unit of work gave up after %d attempts of contention", attempt + 1)
         raise Unavailable("The database is busy; try again shortly")
 
     async def connect(self) -> AsyncConnection:

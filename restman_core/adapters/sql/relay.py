@@ -24,6 +24,7 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
@@ -45,18 +46,50 @@ RELAY_LEASE = "outbox-relay"
 
 @dataclass(slots=True)
 class RelayStats:
-    """Running totals of one relay: rows published, batches, failed publish attempts, and the
-    unpublished backlog seen at the last read (the relay's lag)."""
+    """Running totals of one relay: rows published, batches, failed publish attempts, how many
+    times the broker client was rebuilt after a failure, and how far behind the relay was at
+    its last read: the unpublished backlog and the age in whole seconds of the oldest
+    unpublished row (0 when nothing waits). A standby relay reads nothing and reports 0."""
 
     published: int = 0
     batches: int = 0
     failures: int = 0
     backlog: int = 0
+    oldest_unpublished_seconds: int = 0
+    producer_rebuilds: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """What the relay has not published yet: how many rows, and when the oldest committed."""
+
+    rows: int
+    oldest_at: datetime | None
+
+    def age_seconds(self, now: datetime) -> float:
+        """How long the oldest unpublished row has waited (0 when none waits)."""
+        return 0.0 if self.oldest_at is None else max(0.0, (now - self.oldest_at).total_seconds())
+
+
+async def outbox_backlog(db: SqlDatabase) -> Backlog:
+    """The unpublished outbox rows, counted in one query (for ``doctor`` and operators)."""
+
+    async def read(conn: AsyncConnection) -> Backlog:
+        result = await conn.execute(
+            select(func.count(), func.min(outbox.c.occurred_at)).where(
+                outbox.c.published_at.is_(None)
+            )
+        )
+        count, oldest = result.one()
+        return Backlog(int(count or 0), oldest)
+
+    return await run_sql(db, read)
 
 
 @dataclass(frozen=True, slots=True)
 class _Row:
     position: int
+    occurred_at: datetime
     event: DomainEvent
 
 
@@ -148,7 +181,10 @@ class OutboxRelay:
         if not rows:
             return 0
         if self._publisher is not None:
-            await self._publisher.publish([row.event for row in rows])
+            try:
+                await self._publisher.publish([row.event for row in rows])
+            finally:
+                self.stats.producer_rebuilds = int(getattr(self._publisher, "rebuilds", 0))
         await run_sql(self._db, lambda conn: self._mark(conn, rows))
         self.stats.published += len(rows)
         self.stats.batches += 1
@@ -158,12 +194,18 @@ class OutboxRelay:
 
     async def _read_batch(self, conn: AsyncConnection) -> list[_Row]:
         result = await conn.execute(
-            select(outbox.c.position, outbox.c.payload)
+            select(outbox.c.position, outbox.c.occurred_at, outbox.c.payload)
             .where(outbox.c.published_at.is_(None))
             .order_by(outbox.c.position)
             .limit(self._batch_size)
         )
-        rows = [_Row(r.position, DomainEvent.from_envelope(json.loads(r.payload))) for r in result]
+        rows = [
+            _Row(r.position, r.occurred_at, DomainEvent.from_envelope(json.loads(r.payload)))
+            for r in result
+        ]
+        # Rows commit in roughly position order, so the first one is (about) the oldest.
+        waited = (self._clock.now() - rows[0].occurred_at).total_seconds() if rows else 0.0
+        self.stats.oldest_unpublished_seconds = max(0, int(waited))
         if len(rows) == self._batch_size:
             backlog = await conn.scalar(
                 select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from restman_core.domain.analytics import AnalyticsFact
 from restman_core.domain.clock import Clock
-from restman_core.domain.events import TOPIC_BILL, TOPIC_ORDER
+from restman_core.domain.events import TOPIC_BILL, TOPIC_ORDER, DomainEvent
 from restman_core.domain.orders import Order
 from restman_core.ports.analytics import AnalyticsStore
 from restman_core.ports.events import ReceivedEvent
@@ -63,6 +63,15 @@ class AnalyticsHandler:
         self._first_at = 0.0
         self.recorded_events = 0
         self.recorded_facts = 0
+
+    @property
+    def event_types(self) -> frozenset[str]:
+        """The event types that become facts (and are recorded as processed once stored)."""
+        return FACT_EVENTS
+
+    def applies_to(self, event: DomainEvent) -> bool:
+        """Whether ``event`` becomes facts and a processed record."""
+        return event.event_type in FACT_EVENTS
 
     @property
     def buffered(self) -> int:

@@ -38,10 +38,17 @@ def group_id(consumer: str) -> str:
 
 
 class PipelineHandler(Protocol):
-    """A handler plus what a consumer needs to know to feed it."""
+    """A handler plus what a consumer needs to know to feed it, and what the reconciler needs
+    to know to check it: an event ``applies_to`` the handler exactly when handling it records
+    ``(name, event_id)`` in ``processed_events``; ``event_types`` holds every type that may."""
 
     name: str
     topics: tuple[str, ...]
+
+    @property
+    def event_types(self) -> frozenset[str]: ...
+
+    def applies_to(self, event: DomainEvent) -> bool: ...
 
     async def __call__(self, received: ReceivedEvent) -> None: ...
 
@@ -61,6 +68,15 @@ class TransactionalHandler:
         self._effects = effects
         self.applied = 0
         self.duplicates = 0
+
+    @property
+    def event_types(self) -> frozenset[str]:
+        """The event types this handler applies (and records as processed)."""
+        return frozenset(self._effects)
+
+    def applies_to(self, event: DomainEvent) -> bool:
+        """Whether handling ``event`` records it as processed."""
+        return event.event_type in self._effects
 
     async def __call__(self, received: ReceivedEvent) -> None:
         event = received.event

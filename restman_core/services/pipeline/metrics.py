@@ -26,6 +26,19 @@ _FIELDS = (
     ("failures", "restman_pipeline_failures", "Relay or housekeeping rounds that failed.", True),
     ("removed", "restman_pipeline_pruned_rows", "Rows pruned by housekeeping.", True),
     ("backlog", "restman_pipeline_backlog", "Outbox rows not yet published.", False),
+    (
+        "oldest_unpublished_seconds",
+        "restman_pipeline_oldest_unpublished_seconds",
+        "Age of the oldest outbox row not yet published (how far behind the relay is).",
+        False,
+    ),
+    (
+        "producer_rebuilds",
+        "restman_pipeline_producer_rebuilds",
+        "Broker clients the relay rebuilt after a failed delivery.",
+        True,
+    ),
+    ("repaired", "restman_pipeline_repaired", "Missing effects the reconciler re-applied.", True),
     ("lag", "restman_pipeline_lag", "Events after the consumer's position.", False),
 )
 

@@ -48,11 +48,20 @@ class NotificationsHandler:
         self._mailer = mailer
         self.sent = 0
 
+    @property
+    def event_types(self) -> frozenset[str]:
+        """The only event type that may send a mail (and be recorded as processed)."""
+        return frozenset({ORDER_STATUS_UPDATED})
+
+    def applies_to(self, event: DomainEvent) -> bool:
+        """An order turning READY: the one event this handler mails about and records."""
+        return event.event_type == ORDER_STATUS_UPDATED and event.payload.get("new_status") == str(
+            OrderStatus.READY
+        )
+
     async def __call__(self, received: ReceivedEvent) -> None:
         event = received.event
-        if event.event_type != ORDER_STATUS_UPDATED:
-            return
-        if event.payload.get("new_status") != str(OrderStatus.READY):
+        if not self.applies_to(event):
             return
         unit = asyncio.ensure_future(self._notify(event))
         try:
