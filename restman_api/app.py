@@ -22,7 +22,9 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from restman_api.errors import EXCEPTION_HANDLERS
+from restman_api.logs import access_log_every
 from restman_api.observability import (
+    AccessLog,
     Metrics,
     configure_json_logging,
     observing_middleware,
@@ -197,7 +199,9 @@ def create_app(
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[_lifespan(platform, settings, metrics, options)],
-        middleware=[observing_middleware(metrics_of)],
+        middleware=[
+            observing_middleware(metrics_of, AccessLog(access_log_every(settings.access_log)))
+        ],
         before_send=[stamp_request_id(metrics_of)],
         before_request=require_json,
         cors_config=_cors(settings),
