@@ -30,6 +30,7 @@ from restman_core.adapters.sql import migrate
 from restman_core.adapters.sql.auth_sessions import SqlSessionStore
 from restman_core.adapters.sql.auth_state import SqlCodeStore, SqlRateLimiter
 from restman_core.adapters.sql.database import SqlDatabase, open_database
+from restman_core.adapters.sql.readers import open_reader_engine, owns_reader
 from restman_core.adapters.sql.ticket_feed import open_ticket_feed
 from restman_core.adapters.sql.urls import sqlite_url
 from restman_core.bootstrap_events import drain
@@ -180,11 +181,16 @@ class SignInState:
     limiter: RateLimiter
     cache: Cache
     redis: Any = None
+    engines: list[Any] = field(default_factory=list)
+    """Engines of its own (the SQL session store's reader), disposed of on close."""
 
     async def close(self) -> None:
         if self.redis is not None:
             await self.redis.aclose()
             self.redis = None
+        engines, self.engines = self.engines, []
+        for engine in engines:
+            await engine.dispose()
 
 
 def build_sign_in_state(settings: Settings, db: SqlDatabase) -> SignInState:
@@ -197,11 +203,13 @@ def build_sign_in_state(settings: Settings, db: SqlDatabase) -> SignInState:
             cache=RedisCache(client),
             redis=client,
         )
+    reader = open_reader_engine(db.engine)
     return SignInState(
         codes=SqlCodeStore(db.engine),
-        sessions=SqlSessionStore(db.engine),
+        sessions=SqlSessionStore(db.engine, reader=reader),
         limiter=SqlRateLimiter(db.engine),
         cache=LocalCache(version_of=menu_version_reader(db)),
+        engines=[reader] if owns_reader(db.engine, reader) else [],
     )
 
 
