@@ -40,7 +40,7 @@ from restman_api.routes.menus import MENU_ROUTES
 from restman_api.routes.orders import ORDER_ROUTES
 from restman_api.routes.restaurants import RESTAURANT_ROUTES
 from restman_api.routes.stream import STREAM_ROUTES
-from restman_api.security import document_public, session_guard
+from restman_api.security import document_public, with_guards
 from restman_api.state import DEPENDENCIES, STATE_KEY, ApiState
 from restman_api.stream_hub import TicketHub
 from restman_core.bootstrap import Platform, bootstrap, build_ticket_feed
@@ -129,7 +129,7 @@ def _openapi() -> OpenAPIConfig:
 
 
 def _api_router() -> Router:
-    """Every contract route, behind the session guard (public ones are let through by it)."""
+    """Every contract route, each with the guard it needs (public ones with none)."""
     handlers = [
         *HEALTH_ROUTES,
         *AUTH_ROUTES,
@@ -142,7 +142,7 @@ def _api_router() -> Router:
         *ANALYTICS_ROUTES,
     ]
     document_public(handlers)
-    return Router(path="/", route_handlers=handlers, guards=[session_guard])
+    return Router(path="/", route_handlers=with_guards(handlers))
 
 
 def _cors(settings: Settings) -> CORSConfig | None:
