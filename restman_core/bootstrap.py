@@ -18,6 +18,7 @@ from typing import Any
 from restman_core.adapters.clickhouse.store import open_analytics_store
 from restman_core.adapters.local.cache import LocalCache, VersionOf
 from restman_core.adapters.local.mail import OutboxMailer
+from restman_core.adapters.local.near_cache import NearCache
 from restman_core.adapters.redis import (
     RedisCache,
     RedisCodeStore,
@@ -172,9 +173,10 @@ def auth_policy(settings: Settings) -> AuthPolicy:
 
 @dataclass
 class SignInState:
-    """Where codes, sessions, rate limits and the menu cache live: Redis when REDIS_URL is set,
-    otherwise SQL tables plus an in-process cache that checks the menu versions in SQL at most
-    every half second, so an edit by any process is served everywhere within about a second."""
+    """Where codes, sessions, rate limits and the menu cache live: Redis when REDIS_URL is set
+    (the menu cache with a copy of each hot menu kept in-process for up to a second), otherwise
+    SQL tables plus an in-process cache that checks the menu versions in SQL at most every
+    quarter second. Either way an edit by any process is served everywhere within a second."""
 
     codes: CodeStore
     sessions: SessionStore
@@ -200,7 +202,9 @@ def build_sign_in_state(settings: Settings, db: SqlDatabase) -> SignInState:
             codes=RedisCodeStore(client),
             sessions=RedisSessionStore(client),
             limiter=RedisRateLimiter(client),
-            cache=RedisCache(client),
+            # Hot menus are read from this process's memory for up to a second before Redis is
+            # asked again: that second is the documented staleness bound across processes.
+            cache=NearCache(RedisCache(client)),
             redis=client,
         )
     reader = open_reader_engine(db.engine)
