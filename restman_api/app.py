@@ -22,7 +22,9 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from restman_api.errors import EXCEPTION_HANDLERS
+from restman_api.logs import access_log_every
 from restman_api.observability import (
+    AccessLog,
     Metrics,
     configure_json_logging,
     observing_middleware,
@@ -38,7 +40,7 @@ from restman_api.routes.menus import MENU_ROUTES
 from restman_api.routes.orders import ORDER_ROUTES
 from restman_api.routes.restaurants import RESTAURANT_ROUTES
 from restman_api.routes.stream import STREAM_ROUTES
-from restman_api.security import document_public, session_guard
+from restman_api.security import document_public, with_guards
 from restman_api.state import DEPENDENCIES, STATE_KEY, ApiState
 from restman_api.stream_hub import TicketHub
 from restman_core.bootstrap import Platform, bootstrap, build_ticket_feed
@@ -127,7 +129,7 @@ def _openapi() -> OpenAPIConfig:
 
 
 def _api_router() -> Router:
-    """Every contract route, behind the session guard (public ones are let through by it)."""
+    """Every contract route, each with the guard it needs (public ones with none)."""
     handlers = [
         *HEALTH_ROUTES,
         *AUTH_ROUTES,
@@ -140,7 +142,7 @@ def _api_router() -> Router:
         *ANALYTICS_ROUTES,
     ]
     document_public(handlers)
-    return Router(path="/", route_handlers=handlers, guards=[session_guard])
+    return Router(path="/", route_handlers=with_guards(handlers))
 
 
 def _cors(settings: Settings) -> CORSConfig | None:
@@ -197,7 +199,9 @@ def create_app(
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[_lifespan(platform, settings, metrics, options)],
-        middleware=[observing_middleware(metrics_of)],
+        middleware=[
+            observing_middleware(metrics_of, AccessLog(access_log_every(settings.access_log)))
+        ],
         before_send=[stamp_request_id(metrics_of)],
         before_request=require_json,
         cors_config=_cors(settings),

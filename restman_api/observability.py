@@ -7,14 +7,10 @@ latency by route template and status, and show the event pipeline's position and
 
 from __future__ import annotations
 
-import contextvars
-import json
-import logging
 import os
 import re
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from litestar.datastructures import MutableScopeHeaders
@@ -22,14 +18,22 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from restman_api.logs import AccessLog, JsonFormatter, configure_json_logging, request_id_var
+
+__all__ = [
+    "AccessLog",
+    "JsonFormatter",
+    "Metrics",
+    "configure_json_logging",
+    "observing_middleware",
+    "request_id_for",
+    "request_id_var",
+    "stamp_request_id",
+]
 REQUEST_ID_HEADER = "x-request-id"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 _START = "restman.started_at"
 _ID = "restman.request_id"
-request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "restman_request_id", default=None
-)
-access_log = logging.getLogger("restman_api.access")
 
 
 def request_id_for(scope: Scope) -> str:
@@ -127,24 +131,11 @@ class Metrics:
             self.latency.labels(method, route).observe(seconds)
 
 
-def _log_access(method: str, path: str, status: int, started: float) -> None:
-    access_log.info(
-        "%s %s %s",
-        method,
-        path,
-        status,
-        extra={
-            "method": method,
-            "path": path,
-            "status": status,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-        },
-    )
-
-
-def observing_middleware(metrics_of: Any) -> Any:
+def observing_middleware(metrics_of: Any, access: AccessLog | None = None) -> Any:
     """An ASGI middleware factory (runs for matched routes): binds the request id to the log
-    context, times the request, counts it and writes one access-log record."""
+    context, times the request, counts it and hands it to ``access`` (default: an
+    :class:`AccessLog` of every request), which writes its one access line."""
+    writer = access if access is not None else AccessLog()
 
     def factory(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
@@ -172,7 +163,7 @@ def observing_middleware(metrics_of: Any) -> Any:
             try:
                 await app(scope, receive, sending)
             finally:
-                _log_access(method, path, status, started)
+                writer.write(method, path, status, started)
                 request_id_var.reset(token)
 
         return middleware
@@ -196,42 +187,3 @@ def stamp_request_id(metrics_of: Any) -> Any:
                 metrics.observe(raw.get("method", "?"), "unmatched", message["status"], None)
 
     return hook
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request id, extras, error."""
-
-    _SKIP = frozenset(vars(logging.makeLogRecord({}))) | {
-        "message",
-        "asctime",
-        "taskName",
-        "color_message",
-    }
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat().replace("+00:00", "Z"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        request_id = request_id_var.get()
-        if request_id:
-            entry["request_id"] = request_id
-        entry.update({k: v for k, v in vars(record).items() if k not in self._SKIP})
-        if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
-
-
-def configure_json_logging(level: str = "INFO") -> None:
-    """Send every log record to stderr as JSON (the API server's processes call this)."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "granian", "granian.access"):
-        logger = logging.getLogger(name)
-        logger.handlers[:] = []
-        logger.propagate = True

@@ -3,15 +3,23 @@ service's session store, once per request, before the handler runs.
 
 Public routes are listed here, once, by operation id; every other route of the API router needs
 a live session. Identity never comes from client-supplied headers such as ``X-User-Id``.
+
+Guards are attached per route by :func:`with_guards`, not router-wide: a public route runs no
+guard at all (no header parsing, no session-store call), a route in ``OPTIONAL_SESSION`` runs
+:func:`optional_session_guard`, every other one :func:`session_guard`. The framework's own
+OPTIONS answers (and CORS preflights, which browsers send without credentials) are not routes
+of ours, so they run none either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from copy import copy
 from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
+from litestar.types import Guard
 
 from restman_api.state import api_state
 from restman_core.errors import Unauthorized
@@ -56,31 +64,54 @@ def bearer_token(header: str | None) -> str | None:
 
 
 async def session_guard(
-    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+    connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
 ) -> None:
-    """Put the caller's actor and session on ``connection.state``, or raise Unauthorized.
-
-    OPTIONS (the framework's own answer listing the allowed methods, and a browser's CORS
-    preflight) never needs a session: browsers send preflights without credentials."""
-    if getattr(handler, "http_methods", None) == {"OPTIONS"}:
-        return  # only the framework's generated handler answers OPTIONS (no route defines one)
-    operation = getattr(handler, "operation_id", None)
+    """Put the caller's actor, session and token on ``connection.state``, or raise
+    Unauthorized."""
     token = bearer_token(connection.headers.get("authorization"))
-    auth = api_state(connection.app).auth
-    if operation in PUBLIC_OPERATIONS:
-        if operation in OPTIONAL_SESSION and token is not None:
-            try:
-                session = await auth.authenticate(token)
-            except Unauthorized:
-                return
-            connection.state.actor = session.actor
-        return
     if token is None:
         raise Unauthorized(MISSING)
-    session = await auth.authenticate(token)
+    session = await api_state(connection.app).auth.authenticate(token)
     connection.state.actor = session.actor
     connection.state.session = session
     connection.state.token = token
+
+
+async def optional_session_guard(
+    connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
+) -> None:
+    """Put the caller's actor on ``connection.state`` when a live session is sent; no token
+    or an invalid one is an anonymous caller, never an error."""
+    token = bearer_token(connection.headers.get("authorization"))
+    if token is None:
+        return
+    try:
+        session = await api_state(connection.app).auth.authenticate(token)
+    except Unauthorized:
+        return
+    connection.state.actor = session.actor
+
+
+def guard_of(operation_id: str | None) -> Guard | None:
+    """The guard a route needs: none for a public one."""
+    if operation_id in OPTIONAL_SESSION:
+        return optional_session_guard
+    if operation_id in PUBLIC_OPERATIONS:
+        return None
+    return session_guard
+
+
+def with_guards(handlers: Iterable[Any]) -> list[Any]:
+    """Copies of ``handlers``, each with the guard its operation needs added to its own
+    (the originals are module-level objects shared by every app built, so left alone)."""
+    guarded = []
+    for handler in handlers:
+        own = copy(handler)
+        guard = guard_of(getattr(handler, "operation_id", None))
+        if guard is not None:
+            own.guards = [*(handler.guards or []), guard]
+        guarded.append(own)
+    return guarded
 
 
 def document_public(handlers: Iterable[Any]) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from restman_core.adapters.clickhouse.store import open_analytics_store
 from restman_core.adapters.local.cache import LocalCache, VersionOf
 from restman_core.adapters.local.mail import OutboxMailer
+from restman_core.adapters.local.near_cache import NearCache
 from restman_core.adapters.redis import (
     RedisCache,
     RedisCodeStore,
@@ -30,6 +31,7 @@ from restman_core.adapters.sql import migrate
 from restman_core.adapters.sql.auth_sessions import SqlSessionStore
 from restman_core.adapters.sql.auth_state import SqlCodeStore, SqlRateLimiter
 from restman_core.adapters.sql.database import SqlDatabase, open_database
+from restman_core.adapters.sql.readers import open_reader_engine, owns_reader
 from restman_core.adapters.sql.ticket_feed import open_ticket_feed
 from restman_core.adapters.sql.urls import sqlite_url
 from restman_core.bootstrap_events import drain
@@ -171,20 +173,26 @@ def auth_policy(settings: Settings) -> AuthPolicy:
 
 @dataclass
 class SignInState:
-    """Where codes, sessions, rate limits and the menu cache live: Redis when REDIS_URL is set,
-    otherwise SQL tables plus an in-process cache that checks the menu versions in SQL at most
-    every half second, so an edit by any process is served everywhere within about a second."""
+    """Where codes, sessions, rate limits and the menu cache live: Redis when REDIS_URL is set
+    (the menu cache with a copy of each hot menu kept in-process for up to a second), otherwise
+    SQL tables plus an in-process cache that checks the menu versions in SQL at most every
+    quarter second. Either way an edit by any process is served everywhere within a second."""
 
     codes: CodeStore
     sessions: SessionStore
     limiter: RateLimiter
     cache: Cache
     redis: Any = None
+    engines: list[Any] = field(default_factory=list)
+    """Engines of its own (the SQL session store's reader), disposed of on close."""
 
     async def close(self) -> None:
         if self.redis is not None:
             await self.redis.aclose()
             self.redis = None
+        engines, self.engines = self.engines, []
+        for engine in engines:
+            await engine.dispose()
 
 
 def build_sign_in_state(settings: Settings, db: SqlDatabase) -> SignInState:
@@ -194,14 +202,18 @@ def build_sign_in_state(settings: Settings, db: SqlDatabase) -> SignInState:
             codes=RedisCodeStore(client),
             sessions=RedisSessionStore(client),
             limiter=RedisRateLimiter(client),
-            cache=RedisCache(client),
+            # Hot menus are read from this process's memory for up to a second before Redis is
+            # asked again: that second is the documented staleness bound across processes.
+            cache=NearCache(RedisCache(client)),
             redis=client,
         )
+    reader = open_reader_engine(db.engine)
     return SignInState(
         codes=SqlCodeStore(db.engine),
-        sessions=SqlSessionStore(db.engine),
+        sessions=SqlSessionStore(db.engine, reader=reader),
         limiter=SqlRateLimiter(db.engine),
         cache=LocalCache(version_of=menu_version_reader(db)),
+        engines=[reader] if owns_reader(db.engine, reader) else [],
     )
 
 

@@ -315,6 +315,13 @@ class Settings(BaseSettings):
     log_level: str = Field(
         "INFO", validation_alias=AliasChoices("RESTMAN_LOG_LEVEL"), description="Log level."
     )
+    access_log: str = Field(
+        "on",
+        validation_alias=AliasChoices("RESTMAN_ACCESS_LOG"),
+        pattern=r"^(on|off|sample:[1-9][0-9]*)$",
+        description="The API's access log (one JSON line per request, at INFO): `on`, `off`, "
+        "or `sample:N` (one request in N, and every 5xx).",
+    )
 
     @field_validator("database_url", "redis_url", "kafka_brokers", "clickhouse_url", "smtp_host")
     @classmethod

@@ -269,7 +269,9 @@ class OrderService:
         (logged, not an error): kitchen events may arrive after a manual change."""
         order = await tx.orders.get(order_id)
         if order is None or order.status in TERMINAL_ORDER_STATUSES:
-            log.info(
+            # Debug, not info: under load every late ticket event of a finished order lands
+            # here, and it is expected, not news.
+            log.debug(
                 "kitchen progress for order %s ignored (order %s)",
                 order_id,
                 order.status if order else "missing",

@@ -1,8 +1,11 @@
 """Embedded sessions on the ``auth_sessions`` table (implements
 ``restman_core.ports.sessions.SessionStore``).
 
-A lookup is one primary-key SELECT by token hash. Each new session also deletes its user's dead
-sessions, so the table stays bounded per user between purges.
+A lookup is one primary-key SELECT by token hash on the reader engine: a plain read that never
+takes SQLite's write lock, so checking a session on every request neither waits for writers nor
+makes them wait (``touch``, at most once per ``session_touch_seconds``, is the one write on the
+request path). Each new session also deletes its user's dead sessions, so the table stays
+bounded per user between purges.
 """
 
 from __future__ import annotations
@@ -21,8 +24,13 @@ from restman_core.domain.auth import Session
 
 
 class SqlSessionStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    """Sessions on ``engine``; lookups on ``reader`` (default: ``engine`` itself; give it one
+    from :func:`restman_core.adapters.sql.readers.open_reader_engine`, which the caller
+    disposes of)."""
+
+    def __init__(self, engine: AsyncEngine, *, reader: AsyncEngine | None = None) -> None:
         self._engine = engine
+        self._reader = reader or engine
 
     async def create(self, session: Session, *, now: datetime) -> None:
         async def work(conn: AsyncConnection) -> None:
@@ -44,7 +52,7 @@ class SqlSessionStore:
             ).first()
             return _session(row._mapping) if row else None
 
-        return await run_short(self._engine, work)
+        return await run_short(self._reader, work, read=True)
 
     async def touch(self, session: Session, *, now: datetime) -> None:
         touched = session.touched(now)

@@ -42,12 +42,20 @@ from restman_core.errors import Unavailable
 T = TypeVar("T")
 
 
-async def run_short(engine: AsyncEngine, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+async def run_short(
+    engine: AsyncEngine, work: Callable[[AsyncConnection], Awaitable[T]], *, read: bool = False
+) -> T:
     """Run ``work`` in its own transaction, retrying serialization failures and a locked SQLite
     file with jittered backoff; an unreachable or persistently busy database is Unavailable.
-    Other database errors are programming errors and propagate unchanged."""
+    Other database errors are programming errors and propagate unchanged.
+
+    ``read=True``: ``work`` only reads, on a connection of ``engine`` that commits nothing
+    (with a reader engine from :mod:`restman_core.adapters.sql.readers`, never a write lock)."""
     for attempt in range(MAX_ATTEMPTS):
         try:
+            if read:
+                async with engine.connect() as conn:
+                    return await work(conn)
             async with engine.begin() as conn:
                 return await work(conn)
         except DBAPIError as exc:
