@@ -13,7 +13,6 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 from alembic.util.exc import CommandError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -23,6 +22,7 @@ from restman_core.adapters.sql.urls import dialect_of
 from restman_core.bootstrap import database_url
 from restman_core.config import Settings
 from restman_core.errors import InvalidInput, Unavailable
+from restman_core.redaction import mask_url
 
 T = TypeVar("T")
 
@@ -49,14 +49,9 @@ class SchemaState:
 
 
 def masked_url(url: str) -> str:
-    """``url`` with any password replaced by ``***`` (safe to print)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
+    """``url`` with its password and secret query parameters replaced by ``***`` (safe to
+    print; see :func:`restman_core.redaction.mask_url`)."""
+    return mask_url(url)
 
 
 def database_dialect(settings: Settings) -> str:
