@@ -19,6 +19,7 @@ import sys
 from restman_cli.errors import EXIT_ADDRESS_IN_USE, fail
 from restman_cli.serve_preflight import AddressUnavailable, preflight
 from restman_core.config import Settings, load_settings
+from restman_core.private_files import private_directory
 from restman_core.redaction import mask_url
 
 APP_FACTORY = "restman_api.app:app_from_environment"
@@ -71,7 +72,7 @@ def _prepare_metrics_dir(settings: Settings, workers: int) -> None:
         return
     directory = settings.data_dir.resolve() / "metrics"
     shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True, exist_ok=True)
+    private_directory(directory)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from restman_core.adapters.sql import migrate
 from restman_core.adapters.sql.urls import dialect_of
-from restman_core.bootstrap import database_url
+from restman_core.bootstrap import database_url, private_embedded_files
 from restman_core.config import Settings
 from restman_core.errors import InvalidInput, Unavailable
 from restman_core.redaction import mask_url
@@ -62,9 +62,10 @@ def database_dialect(settings: Settings) -> str:
 def _url(settings: Settings) -> str:
     """The database URL; for the embedded file, its directory is created first (as bootstrap
     does) so a fresh installation can be inspected and migrated."""
+    url = database_url(settings)
     if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return database_url(settings)
+        private_embedded_files(settings, url)
+    return url
 
 
 def _migrating(work: Callable[[], T]) -> T:
