@@ -21,6 +21,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from restman_api.allow import allow_every_method
 from restman_api.body_deadline import body_deadline
 from restman_api.errors import EXCEPTION_HANDLERS
 from restman_api.observability import (
@@ -199,7 +200,7 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[_lifespan(platform, settings, metrics, options)],
         middleware=[body_deadline(settings.body_timeout_seconds), observing_middleware(metrics_of)],
-        before_send=[stamp_request_id(metrics_of)],
+        before_send=[stamp_request_id(metrics_of), allow_every_method],
         before_request=require_json,
         cors_config=_cors(settings),
         openapi_config=_openapi(),
