@@ -21,6 +21,8 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from restman_api.allow import allow_every_method
+from restman_api.body_deadline import body_deadline
 from restman_api.errors import EXCEPTION_HANDLERS
 from restman_api.logs import access_log_every
 from restman_api.observability import (
@@ -200,9 +202,10 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[_lifespan(platform, settings, metrics, options)],
         middleware=[
-            observing_middleware(metrics_of, AccessLog(access_log_every(settings.access_log)))
+            body_deadline(settings.body_timeout_seconds),
+            observing_middleware(metrics_of, AccessLog(access_log_every(settings.access_log))),
         ],
-        before_send=[stamp_request_id(metrics_of)],
+        before_send=[stamp_request_id(metrics_of), allow_every_method],
         before_request=require_json,
         cors_config=_cors(settings),
         openapi_config=_openapi(),
@@ -218,3 +221,18 @@ def app_from_environment() -> Litestar:
     settings = load_settings()
     configure_json_logging(settings.log_level)
     return create_app(settings=settings)
+
+
+def granian_app_from_environment() -> Any:
+    """:func:`app_from_environment` for granian, which has no proxy-header option of its own:
+    behind ``RESTMAN_TRUSTED_PROXIES`` the app is wrapped in granian's X-Forwarded-For
+    middleware trusting exactly those; with none configured, the peer address is the client's."""
+    settings = load_settings()
+    configure_json_logging(settings.log_level)
+    app = create_app(settings=settings)
+    trusted = list(settings.trusted_proxies)
+    if not trusted:
+        return app
+    from granian.utils.proxies import wrap_asgi_with_proxy_headers
+
+    return wrap_asgi_with_proxy_headers(app, trusted_hosts=trusted)

@@ -74,6 +74,7 @@ FRAMEWORK_ERRORS: Mapping[int, tuple[str, str]] = {
     403: ("FORBIDDEN", "Your role may not do this"),
     404: ("NOT_FOUND", "No such resource"),
     405: ("METHOD_NOT_ALLOWED", "This method is not allowed on this resource"),
+    408: ("REQUEST_TIMEOUT", "The request body did not arrive in time"),
     413: ("PAYLOAD_TOO_LARGE", "The request body is too large"),
     415: ("UNSUPPORTED_MEDIA_TYPE", "Send the request body as application/json"),
     429: ("RATE_LIMITED", "Too many requests"),
@@ -163,7 +164,7 @@ def framework_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[E
     code, message = FRAMEWORK_ERRORS.get(status, ("INTERNAL_ERROR", "Internal server error"))
     if status >= 500 and status != 503:
         status, code, message = 500, "INTERNAL_ERROR", "Internal server error"
-    headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() in {"allow"}}
+    headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() in {"allow", "connection"}}
     return error_response(status, code, message, None, headers)
 
 

@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from restman_core.bootstrap import Platform
 from restman_core.bootstrap_events import PipelineOptions, build_workers, is_distributed
+from restman_core.private_files import open_private, private_directory
 from restman_core.services.pipeline import Workers
 
 log = logging.getLogger(__name__)
@@ -28,8 +29,8 @@ RETRY_SECONDS = 5.0
 
 
 def _take_lock(path: Path) -> IO[str] | None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a")
+    private_directory(path.parent)
+    handle = os.fdopen(open_private(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND), "a")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

@@ -99,7 +99,7 @@ def top_foods(
         Column("food_name", "food"),
         Column("total_quantity", "sold", justify="right"),
         Column("total_revenue", "revenue", justify="right"),
-        Column("total_quantity", "", render=lambda q: f"[cyan]{bar(q, most)}[/]"),
+        Column("total_quantity", "", render=lambda q: f"[cyan]{bar(q, most)}[/]", markup=True),
     )
     if output is not OutputFormat.TABLE:
         columns = (Column("food_id", "food_id"), *columns[:3])
@@ -162,7 +162,7 @@ def orders_by_status(
     columns = (
         Column("status", "status"),
         Column("count", "orders", justify="right"),
-        Column("count", "", render=lambda n: f"[magenta]{bar(n, most)}[/]"),
+        Column("count", "", render=lambda n: f"[magenta]{bar(n, most)}[/]", markup=True),
     )
     emit_rows(
         rows,

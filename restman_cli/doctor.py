@@ -17,6 +17,7 @@ from functools import partial
 
 import typer
 from pydantic import SecretStr, ValidationError
+from rich.markup import escape
 
 from restman_cli import doctor_checks as checks_of
 from restman_cli.doctor_checks import Check, Verdict, guard
@@ -93,8 +94,11 @@ def _print_lines(checks: list[Check]) -> None:
     console = stdout()
     width = max(len(c.check) for c in checks)
     for c in checks:
-        hint = f" [dim]— hint: {c.hint}[/]" if c.hint and c.verdict is not Verdict.OK else ""
-        line = f"{_MARKS[c.verdict]} {c.check:<{width}}  {c.detail}{hint}"
+        # Details and hints quote backends' own messages and URLs: text, never markup.
+        hint = (
+            f" [dim]— hint: {escape(c.hint)}[/]" if c.hint and c.verdict is not Verdict.OK else ""
+        )
+        line = f"{_MARKS[c.verdict]} {c.check:<{width}}  {escape(c.detail)}{hint}"
         console.print(line, highlight=False, soft_wrap=True)
 
 

@@ -76,6 +76,17 @@ def _blank(value: Any) -> bool:
 
 def _csv_rows(text: str) -> list[RawRow]:
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _read_csv(reader)
+    except csv.Error as error:
+        # Python's csv module refuses fields over its limit (131072 characters) and stray
+        # bytes; either way the file is bad input, named by line.
+        # line_num counts the lines read before the one being parsed.
+        line = reader.line_num + 1
+        raise InvalidInput(f"line {line}: not readable as CSV ({error})") from None
+
+
+def _read_csv(reader: csv.DictReader[str]) -> list[RawRow]:
     header = reader.fieldnames or []
     unknown = [h for h in header if h not in FIELDS]
     if unknown or not header:
@@ -96,6 +107,10 @@ def _document_rows(text: str, kind: str) -> list[RawRow]:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        # A menu is a list of flat objects; thousands of levels of nesting is no menu, and the
+        # parsers give up by overflowing their recursion.
+        raise InvalidInput(f"not a menu: the {kind.upper()} is nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""

@@ -20,9 +20,11 @@ from rich.progress import Progress
 
 from restman_cli import menu_format
 from restman_cli.errors import EXIT_INVALID_INPUT, fail
+from restman_cli.menu_text import DEFAULT_ENCODING, decode_menu
 from restman_cli.output import OutputFormat, OutputOption, emit_record, examples, note, stderr
 from restman_cli.runtime import OPERATOR, execute, guarded, parse_uuid
 from restman_core.bootstrap import Platform
+from restman_core.errors import InvalidInput
 from restman_core.services.menu_import import (
     ImportProgress,
     MenuEntry,
@@ -44,7 +46,7 @@ def _report(path: Path, problems: Sequence[RowProblem]) -> None:
     fail(f"{len(problems)} bad row(s) in {path.name}; nothing was imported", EXIT_INVALID_INPUT)
 
 
-def _read_checked(path: Path, kind: str | None) -> list[MenuImportRow]:
+def _read_checked(path: Path, kind: str | None, encoding: str) -> list[MenuImportRow]:
     """The file's rows, or an exit with every problem listed on stderr (exit 6).
 
     The rows are checked by the core's own rules here as well, before any database is opened,
@@ -52,12 +54,20 @@ def _read_checked(path: Path, kind: str | None) -> list[MenuImportRow]:
     if not path.is_file():
         fail(f"{path} does not exist", EXIT_INVALID_INPUT)
     chosen = guarded(lambda: menu_format.format_of(path, kind))
-    text = path.read_text(encoding="utf-8-sig")
+    data = guarded(lambda: _read_bytes(path))
+    text = guarded(lambda: decode_menu(data, encoding, path.name))
     rows, problems = guarded(lambda: menu_format.read_menu(text, chosen))
     problems += inspect_rows(rows)[1]
     if problems:
         _report(path, problems)
     return rows
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InvalidInput(f"{path} cannot be read: {error.strerror or error}") from None
 
 
 @contextmanager
@@ -81,6 +91,7 @@ def _summary_record(summary: MenuImportSummary) -> dict[str, Any]:
     epilog=examples(
         "restman menu import examples/menu.csv --restaurant <id> --dry-run",
         "restman menu import examples/menu.yaml --restaurant <id>",
+        "restman menu import export.csv --restaurant <id> --encoding latin-1",
     ),
 )
 def import_menu(
@@ -90,6 +101,10 @@ def import_menu(
     file_format: Annotated[
         str | None, typer.Option("--format", help="csv, json or yaml (default: by extension).")
     ] = None,
+    encoding: Annotated[
+        str,
+        typer.Option(help="The file's text encoding (utf-8 drops a byte-order mark)."),
+    ] = DEFAULT_ENCODING,
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Import foods (and their categories) into a restaurant's menu: all rows or none.
@@ -99,7 +114,7 @@ def import_menu(
     created; categories are matched by name and created when missing.
     """
     restaurant_id = parse_uuid(restaurant, "restaurant id")
-    rows = _read_checked(file, file_format)
+    rows = _read_checked(file, file_format, encoding)
 
     async def work(platform: Platform) -> MenuImportSummary:
         with _progress_bar(len(rows)) as progress:

@@ -3,6 +3,12 @@
 JSON output is the core's views (restman_core.views) unchanged, so it is stable and matches the
 HTTP API's shapes; a listing is a JSON array, a single object is a JSON object. CSV has one
 header row with the listed columns. Tables are for people and may change between releases.
+
+Values come from users (restaurant and food names, instructions), so they are never read as
+Rich markup (``[bold]x[/bold]`` prints as typed), control characters left in old data print as
+``\x1b``-style escapes instead of reaching the terminal, and CSV cells that a spreadsheet would
+run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or CR) get a leading ``'``, as
+OWASP recommends against CSV injection.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import csv
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,6 +26,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 
 class OutputFormat(StrEnum):
@@ -46,12 +54,15 @@ PIPED_WIDTH = 160
 @dataclass(frozen=True, slots=True)
 class Column:
     """One column of a listing: the view's key, its header, and how a cell is shown in a table
-    (``render`` turns the raw value into rich text; JSON and CSV always get the raw value)."""
+    (``render`` turns the raw value into text; JSON and CSV always get the raw value). A
+    render's text is shown literally unless ``markup`` says it is our own Rich markup (charts);
+    such a render must never embed user text."""
 
     key: str
     header: str
     justify: str = "left"
     render: Callable[[Any], str] | None = None
+    markup: bool = False
 
 
 def stdout() -> Console:
@@ -71,22 +82,44 @@ def note(message: str) -> None:
     stderr().print(message, highlight=False)
 
 
-def _cell(column: Column, row: Row) -> str:
+def printable(text: str) -> str:
+    """``text`` with every control character but the line break shown as an escape (``\x1b``),
+    so text stored before the core refused them cannot drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c == "\n" or unicodedata.category(c) != "Cc" else repr(c)[1:-1] for c in text
+    )
+
+
+def _cell(column: Column, row: Row) -> Text:
     value = row.get(column.key)
     if column.render is not None:
-        return column.render(value)
+        shown = column.render(value)
+        return Text.from_markup(shown) if column.markup else Text(printable(shown))
     if value is None:
-        return "-"
+        return Text("-")
     if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+        return Text("yes" if value else "no")
+    return Text(printable(str(value)))
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a leading
+    ``'`` (OWASP's advice against CSV injection); anything else is unchanged."""
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"))
+        return csv_safe(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+    if isinstance(value, str):
+        return csv_safe(value)
     return value
 
 
@@ -132,7 +165,7 @@ def emit_record(record: Row, output: OutputFormat, *, title: str = "") -> None:
     table.add_column("field", style="bold")
     table.add_column("value")
     for key in scalar:
-        table.add_row(key, _cell(Column(key, key), scalar))
+        table.add_row(Text(key), _cell(Column(key, key), scalar))
     stdout().print(table)
 
 

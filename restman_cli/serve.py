@@ -15,31 +15,24 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from urllib.parse import urlsplit, urlunsplit
 
 from restman_cli.errors import EXIT_ADDRESS_IN_USE, fail
 from restman_cli.serve_preflight import AddressUnavailable, preflight
 from restman_core.config import Settings, load_settings
+from restman_core.private_files import private_directory
+from restman_core.redaction import mask_url
 
 APP_FACTORY = "restman_api.app:app_from_environment"
+GRANIAN_APP_FACTORY = "restman_api.app:granian_app_from_environment"
 SERVER_ENV = "RESTMAN_SERVER"
 SERVERS = ("uvicorn", "granian")
-
-
-def _redact(url: str) -> str:
-    """A URL without its password, for printing."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def describe(settings: Settings) -> list[str]:
     """Where data, events, sign-in state, analytics and mail go, one line each."""
     data = settings.data_dir.resolve()
     database = (
-        _redact(settings.database_url)
+        mask_url(settings.database_url)
         if settings.database_url
         else (f"SQLite file {settings.sqlite_path.resolve()}")
     )
@@ -54,13 +47,13 @@ def describe(settings: Settings) -> list[str]:
         ),
         "sessions/cache: "
         + (
-            _redact(settings.redis_url)
+            mask_url(settings.redis_url)
             if settings.redis_url
             else "database tables + in-process cache"
         ),
         "analytics:      "
         + (
-            _redact(settings.clickhouse_url)
+            mask_url(settings.clickhouse_url)
             if settings.clickhouse_url
             else f"in-process ClickHouse under {settings.analytics_dir.resolve()}"
         ),
@@ -79,7 +72,7 @@ def _prepare_metrics_dir(settings: Settings, workers: int) -> None:
         return
     directory = settings.data_dir.resolve() / "metrics"
     shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True, exist_ok=True)
+    private_directory(directory)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
 
@@ -90,9 +83,12 @@ def _server_name() -> str:
     return name
 
 
-def _run_uvicorn(host: str, port: int, workers: int, reload: bool, level: str) -> None:
+def _run_uvicorn(
+    settings: Settings, host: str, port: int, workers: int, reload: bool, level: str
+) -> None:
     import uvicorn
 
+    trusted = list(settings.trusted_proxies)
     uvicorn.run(
         APP_FACTORY,
         factory=True,
@@ -104,16 +100,27 @@ def _run_uvicorn(host: str, port: int, workers: int, reload: bool, level: str) -
         log_level=level.lower(),
         access_log=False,  # the app writes its own JSON access log with the request id
         timeout_graceful_shutdown=5,
-        proxy_headers=True,
+        # X-Forwarded-For is believed only from the configured proxies: uvicorn's default
+        # (loopback) would let anything on this machine, or behind a sidecar, pick its address
+        # and dodge the per-address sign-in limit.
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted,
+        # Slow clients hold connections: past this many, new ones get 503 instead of starving
+        # the rest (the body deadline, restman_api.body_deadline, frees stalled ones).
+        limit_concurrency=settings.max_connections,
     )
 
 
-def _run_granian(host: str, port: int, workers: int, reload: bool, level: str) -> None:
+def _run_granian(
+    settings: Settings, host: str, port: int, workers: int, reload: bool, level: str
+) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
     Granian(
-        APP_FACTORY,
+        # granian has no proxy-header option; this factory wraps the app in granian's own
+        # X-Forwarded-For middleware with RESTMAN_TRUSTED_PROXIES (and nothing when empty).
+        GRANIAN_APP_FACTORY,
         factory=True,
         address=host,
         port=port,
@@ -122,6 +129,7 @@ def _run_granian(host: str, port: int, workers: int, reload: bool, level: str) -
         reload=reload,
         log_enabled=True,
         log_access=False,
+        backpressure=settings.max_connections,
     ).serve()
 
 
@@ -146,4 +154,4 @@ def serve(
         print(f"  {line}", file=sys.stderr)
     print(f"  API docs:       http://{host}:{port}/schema", file=sys.stderr)
     runner = _run_granian if server == "granian" else _run_uvicorn
-    runner(host, port, workers, reload, settings.log_level)
+    runner(settings, host, port, workers, reload, settings.log_level)

@@ -15,6 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from restman_core.adapters.clickhouse.store import open_analytics_store
 from restman_core.adapters.local.cache import LocalCache, VersionOf
 from restman_core.adapters.local.mail import OutboxMailer
@@ -44,6 +46,7 @@ from restman_core.ports.analytics import AnalyticsStore
 from restman_core.ports.cache import Cache
 from restman_core.ports.mail import Mailer
 from restman_core.ports.sessions import CodeStore, RateLimiter, SessionStore
+from restman_core.private_files import private_directory, private_sqlite
 from restman_core.services.accounts import AccountService
 from restman_core.services.analytics import AnalyticsService
 from restman_core.services.auth import AuthService
@@ -63,6 +66,15 @@ log = logging.getLogger(__name__)
 def database_url(settings: Settings) -> str:
     """The configured database, or the embedded SQLite file under the data directory."""
     return settings.database_url or sqlite_url(settings.sqlite_path.resolve())
+
+
+def private_embedded_files(settings: Settings, url: str) -> None:
+    """The data directory 0700 and an embedded SQLite file 0600 (with its -wal and -shm),
+    before anything writes to them (see :mod:`restman_core.private_files`)."""
+    private_directory(settings.data_dir)
+    target = make_url(url)
+    if target.get_backend_name() == "sqlite" and target.database:
+        private_sqlite(Path(target.database))
 
 
 def analytics_url(settings: Settings) -> str:
@@ -246,7 +258,7 @@ async def bootstrap(
     url = database_url(settings)
     db = open_database(url, pool_size=settings.database_pool_size, echo=settings.database_echo)
     if db.dialect == "sqlite":
-        await asyncio.to_thread(Path(settings.data_dir).mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(private_embedded_files, settings, url)
         if migrate_embedded:
             await asyncio.to_thread(migrate.upgrade, url)
     state = build_sign_in_state(settings, db)

@@ -20,6 +20,7 @@ from restman_core.config import Settings
 from restman_core.domain.auth import MIN_SECRET_KEY_BYTES
 from restman_core.domain.auth_keys import SecretKeys
 from restman_core.errors import ConfigurationError
+from restman_core.private_files import private_directory
 
 KEY_SETTING = "RESTMAN_SECRET_KEY"
 PREVIOUS_KEY_SETTING = "RESTMAN_SECRET_KEY_PREVIOUS"
@@ -65,7 +66,7 @@ def _embedded_key(data_dir: Path) -> bytes:
     the race: every process then reads the winner's complete file, never a half-written one."""
     path = data_dir / KEY_FILE
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_directory(data_dir)
         fd, temporary = tempfile.mkstemp(dir=data_dir, prefix=f".{KEY_FILE}.")  # mode 0600
         try:
             with os.fdopen(fd, "w") as handle:

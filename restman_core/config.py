@@ -10,11 +10,12 @@ printed. Nothing here is built at import time: call :func:`load_settings`.
 from __future__ import annotations
 
 from decimal import Decimal
+from ipaddress import ip_network
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 KafkaSaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
@@ -312,6 +313,27 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("RESTMAN_CORS_ORIGINS"),
         description="Origins allowed to call the API from a browser (JSON list).",
     )
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        validation_alias=AliasChoices("RESTMAN_TRUSTED_PROXIES"),
+        description="Comma-separated IPs or CIDRs of the reverse proxies whose X-Forwarded-For "
+        "and X-Forwarded-Proto are believed (the client address feeds the per-address sign-in "
+        "limit). Empty: no proxy is trusted, not even loopback, and the peer address counts.",
+    )
+    body_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        validation_alias=AliasChoices("RESTMAN_BODY_TIMEOUT_SECONDS"),
+        description="A request body not fully received this long after the request started is "
+        "answered 408 and its connection closed.",
+    )
+    max_connections: int = Field(
+        1000,
+        ge=1,
+        validation_alias=AliasChoices("RESTMAN_MAX_CONNECTIONS"),
+        description="Concurrent connections (slow clients included) one server process "
+        "accepts; beyond it new requests get 503 at once.",
+    )
     log_level: str = Field(
         "INFO", validation_alias=AliasChoices("RESTMAN_LOG_LEVEL"), description="Log level."
     )
@@ -322,6 +344,19 @@ class Settings(BaseSettings):
         description="The API's access log (one JSON line per request, at INFO): `on`, `off`, "
         "or `sample:N` (one request in N, and every 5xx).",
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value: Any) -> Any:
+        # One comma-separated variable, as uvicorn's FORWARDED_ALLOW_IPS; each entry must be an
+        # address or a network, so a typo is refused instead of trusting nothing silently.
+        if isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        if isinstance(value, list | tuple):
+            for item in value:
+                ip_network(str(item), strict=False)
+            return tuple(str(item) for item in value)
+        return value
 
     @field_validator("database_url", "redis_url", "kafka_brokers", "clickhouse_url", "smtp_host")
     @classmethod

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 from alembic.util.exc import CommandError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -23,9 +22,10 @@ from restman_core.adapters.sql import migrate
 from restman_core.adapters.sql.database import SqlDatabase
 from restman_core.adapters.sql.relay import outbox_backlog
 from restman_core.adapters.sql.urls import dialect_of
-from restman_core.bootstrap import database_url
+from restman_core.bootstrap import database_url, private_embedded_files
 from restman_core.config import Settings
 from restman_core.errors import InvalidInput, Unavailable
+from restman_core.redaction import mask_url
 
 T = TypeVar("T")
 
@@ -52,14 +52,9 @@ class SchemaState:
 
 
 def masked_url(url: str) -> str:
-    """``url`` with any password replaced by ``***`` (safe to print)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
+    """``url`` with its password and secret query parameters replaced by ``***`` (safe to
+    print; see :func:`restman_core.redaction.mask_url`)."""
+    return mask_url(url)
 
 
 def database_dialect(settings: Settings) -> str:
@@ -70,9 +65,10 @@ def database_dialect(settings: Settings) -> str:
 def _url(settings: Settings) -> str:
     """The database URL; for the embedded file, its directory is created first (as bootstrap
     does) so a fresh installation can be inspected and migrated."""
+    url = database_url(settings)
     if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return database_url(settings)
+        private_embedded_files(settings, url)
+    return url
 
 
 def _migrating(work: Callable[[], T]) -> T:

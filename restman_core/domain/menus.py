@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from restman_core.domain.text import plain_text
 from restman_core.errors import InvalidInput
 
 DEFAULT_STATION = "kitchen"
@@ -90,7 +91,8 @@ def is_orderable(restaurant: Restaurant, category: Category | None, food: Food) 
 
 
 def clean_name(value: object, *, field: str = "name") -> str:
-    """A required display name: a string of 1..255 characters after trimming."""
+    """A required display name: one line of 1..255 characters after trimming, without control
+    characters (see :mod:`restman_core.domain.text`)."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(f"{field} is required", details={"field": field})
     text = value.strip()
@@ -98,11 +100,14 @@ def clean_name(value: object, *, field: str = "name") -> str:
         raise InvalidInput(
             f"{field} must be at most {MAX_NAME} characters", details={"field": field}
         )
-    return text
+    return plain_text(text, field=field)
 
 
-def clean_text(value: object, *, field: str, limit: int = MAX_TEXT) -> str | None:
-    """An optional free text; empty becomes None."""
+def clean_text(
+    value: object, *, field: str, limit: int = MAX_TEXT, multiline: bool = False
+) -> str | None:
+    """An optional free text without control characters; empty becomes None. ``multiline``
+    fields (descriptions, addresses, instructions, notes) may also hold line breaks and tabs."""
     if value is None:
         return None
     if not isinstance(value, str):
@@ -110,7 +115,7 @@ def clean_text(value: object, *, field: str, limit: int = MAX_TEXT) -> str | Non
     text = value.strip()
     if len(text) > limit:
         raise InvalidInput(f"{field} must be at most {limit} characters", details={"field": field})
-    return text or None
+    return plain_text(text, field=field, multiline=multiline) or None
 
 
 def clean_station(value: object, *, field: str = "station") -> str | None:

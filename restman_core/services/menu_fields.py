@@ -52,6 +52,7 @@ def category_from(
                 replace_all=replace_all,
             ),
             field="description",
+            multiline=True,
         ),
         display_order=order,
         station=clean_station(
@@ -109,6 +110,7 @@ async def food_from(
                 replace_all=replace_all,
             ),
             field="description",
+            multiline=True,
         ),
         price=parse_money(fields.get("price", base.price if base else None), field="price"),
         is_available=available,

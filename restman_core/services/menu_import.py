@@ -144,7 +144,7 @@ def check_row(row: MenuImportRow) -> MenuEntry:
         category=clean_name(row.category, field="category"),
         name=clean_name(row.name),
         price=parse_money(row.price, field="price"),
-        description=clean_text(row.description, field="description"),
+        description=clean_text(row.description, field="description", multiline=True),
         station=clean_station(row.station),
         category_station=clean_station(row.category_station, field="category_station"),
         available=_flag(row.available),

@@ -77,8 +77,8 @@ class MenuService:
             id=new_id(),
             owner_id=actor.user_id,
             name=clean_name(fields.get("name")),
-            description=clean_text(fields.get("description"), field="description"),
-            address=clean_text(fields.get("address"), field="address"),
+            description=clean_text(fields.get("description"), field="description", multiline=True),
+            address=clean_text(fields.get("address"), field="address", multiline=True),
             phone=clean_text(fields.get("phone"), field="phone", limit=20),
             tax_rate=clean_tax_rate(fields.get("tax_rate", self._default_tax_rate)),
             is_active=True,
@@ -110,10 +110,12 @@ class MenuService:
                 description=clean_text(
                     pick(fields, "description", current.description, replace_all=replace_all),
                     field="description",
+                    multiline=True,
                 ),
                 address=clean_text(
                     pick(fields, "address", current.address, replace_all=replace_all),
                     field="address",
+                    multiline=True,
                 ),
                 phone=clean_text(
                     pick(fields, "phone", current.phone, replace_all=replace_all),

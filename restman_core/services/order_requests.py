@@ -56,7 +56,9 @@ def _parse_line(raw: object, position: int) -> OrderLine:
     return OrderLine(
         food_id=parse_id(raw["food_id"], what=f"items[{position}].food_id"),
         quantity=check_quantity(raw.get("quantity"), line=position),
-        notes=clean_text(raw.get("notes"), field=f"items[{position}].notes", limit=500),
+        notes=clean_text(
+            raw.get("notes"), field=f"items[{position}].notes", limit=500, multiline=True
+        ),
     )
 
 
@@ -79,9 +81,11 @@ def parse_order_request(fields: Mapping[str, Any]) -> OrderRequest:
         lines=tuple(_parse_line(raw, i) for i, raw in enumerate(raw_items)),
         order_type=order_type,
         table=table if order_type is OrderType.DINE_IN else None,
-        delivery_address=clean_text(fields.get("delivery_address"), field="delivery_address"),
+        delivery_address=clean_text(
+            fields.get("delivery_address"), field="delivery_address", multiline=True
+        ),
         special_instructions=clean_text(
-            fields.get("special_instructions"), field="special_instructions"
+            fields.get("special_instructions"), field="special_instructions", multiline=True
         ),
     )
 

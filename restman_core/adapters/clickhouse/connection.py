@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
@@ -23,6 +22,7 @@ from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError, ProgrammingError
 
 from restman_core.errors import ConfigurationError, Unavailable
+from restman_core.private_files import private_directory
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DEFAULT_PORTS = {"http": 8123, "https": 8443}
@@ -125,7 +125,7 @@ def connect(target: ClickHouseTarget, connect_timeout: int) -> Client:
     """
     try:
         if target.path is not None:
-            Path(target.path).mkdir(parents=True, exist_ok=True)
+            private_directory(target.path)
         return clickhouse_connect.get_client(**client_arguments(target, connect_timeout))
     except ProgrammingError as exc:
         if target.path is not None:

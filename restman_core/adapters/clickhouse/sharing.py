@@ -40,6 +40,7 @@ from typing import TypeVar
 from clickhouse_connect.driver.client import Client
 
 from restman_core.errors import Unavailable
+from restman_core.private_files import open_private, private_directory
 
 T = TypeVar("T")
 
@@ -122,8 +123,8 @@ class SharedEmbeddedEngine:
 
     @contextlib.contextmanager
     def _file_lock(self) -> Iterator[None]:
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        private_directory(self.lock_path.parent)
+        fd = open_private(self.lock_path, os.O_RDWR | os.O_CREAT)
         try:
             self._acquire(fd)
             try:

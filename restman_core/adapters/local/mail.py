@@ -19,6 +19,7 @@ from pathlib import Path
 from restman_core.adapters.smtp.mailer import build_email
 from restman_core.errors import Unavailable
 from restman_core.ports.mail import MailMessage
+from restman_core.private_files import open_private, private_directory
 
 logger = logging.getLogger(__name__)
 
@@ -57,13 +58,14 @@ class OutboxMailer:
 
     def _write(self, data: bytes) -> Path:
         """Write ``data`` atomically under a fresh sortable name; return the final path."""
-        self._directory.mkdir(parents=True, exist_ok=True)
+        # The messages hold live sign-in codes: owner-only, whatever the umask.
+        private_directory(self._directory)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         name = f"{stamp}-{secrets.token_hex(4)}.eml"
         final = self._directory / name
         temporary = self._directory / f".{name}.tmp"
         try:
-            with temporary.open("wb") as handle:
+            with os.fdopen(open_private(temporary), "wb") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
