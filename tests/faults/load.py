@@ -88,6 +88,7 @@ class Load:
     tally: Tally
     accepted: dict[str, str] = field(default_factory=dict)  # idempotency key -> order id
     accepted_at: list[float] = field(default_factory=list)  # time.monotonic() of each 201
+    failed_attempts: list[float] = field(default_factory=list)  # when each 503 or reset was sent
     replayed: int = 0
     refused: list[str] = field(default_factory=list)
     retry_timeout: float = 90.0
@@ -102,12 +103,17 @@ class Load:
         headers = {**customer.headers, "Idempotency-Key": key}
 
         async def attempt() -> httpx.Response | None:
+            sent = time.monotonic()
             try:
                 response = await self.client.post("/api/orders", json=body, headers=headers)
             except httpx.TransportError:
                 self.tally.connection_errors += 1
+                self.failed_attempts.append(sent)
                 return None
-            return None if response.status_code == 503 else response
+            if response.status_code == 503:
+                self.failed_attempts.append(sent)
+                return None
+            return response
 
         response = await wait_for(
             attempt,

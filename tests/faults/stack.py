@@ -65,7 +65,9 @@ class Stack:
             assert child.running(), f"{name} died: {self.processes.log(name)}"
 
     def worker_log(self) -> str:
-        return self.processes.started["worker-all"].output()
+        """Everything the processes logged (the reconciler runs in the worker, or embedded in
+        ``serve``)."""
+        return "\n".join(child.output() for child in self.processes.started.values())
 
 
 @asynccontextmanager
@@ -117,3 +119,18 @@ def assert_clean(load: Load, stack: Stack) -> None:
     assert stack.tally.errors == [], stack.tally.errors
     assert load.refused == [], load.refused
     assert len(load.accepted) >= ORDERS
+
+
+@asynccontextmanager
+async def embedded_stack(tmp_path: Path) -> AsyncIterator[Stack]:
+    """``restman serve`` alone on embedded storage (SQLite, in-process pipeline and analytics),
+    and a client of it that tallies every answer."""
+    data = tmp_path / "data"
+    env = embedded_env(data, RESTMAN_RECONCILE_INTERVAL_SECONDS="1")
+    port, tally = free_port(), Tally()
+    with restman_processes(tmp_path / "logs") as processes:
+        await processes.serve(env, port)
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", timeout=30, event_hooks={"response": [tally]}
+        ) as client:
+            yield Stack(processes, env, port, client, Harness(None, client, data), tally)
