@@ -26,7 +26,7 @@ from tests.support.restman_processes import RestmanProcesses, embedded_env, rest
 from tests.support.services import REDIS_TEST_URL, TEST_SECRET_KEY, free_port
 from tests.support.tansu import Broker
 
-ORDERS = 120
+ORDERS = 100
 CLIENTS = 4
 
 
