@@ -4,47 +4,15 @@ command fails on a dead pooled connection once Redis is back."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from restman_core.adapters.redis.client import open_redis, redis_errors
-from tests.support.processes import Child
-from tests.support.services import free_port, port_open, require, wait_for
+from tests.faults.servers import PrivateRedis
 
 pytestmark = pytest.mark.slow
-
-
-class PrivateRedis:
-    """A redis-server of this test's own on a free port, without persistence."""
-
-    def __init__(self, log: Path) -> None:
-        binary = shutil.which("redis-server")
-        require("redis-server", binary is not None, "no redis-server binary")
-        assert binary is not None
-        self.port = free_port()
-        self.args = [binary, "--port", str(self.port), "--bind", "127.0.0.1"]
-        self.args += ["--save", "", "--appendonly", "no"]
-        self.log = log
-        self.child: Child | None = None
-
-    async def start(self) -> None:
-        self.child = Child(self.args, log=self.log).start()
-
-        async def listening() -> bool:
-            return port_open("127.0.0.1", self.port, timeout=0.2)
-
-        await wait_for(listening, what=f"redis-server on port {self.port}", timeout=30)
-
-    def kill(self) -> None:
-        if self.child is not None:
-            self.child.kill()
-
-    def stop(self) -> None:
-        if self.child is not None:
-            self.child.stop(grace=5)
 
 
 @pytest.fixture
