@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from restman_cli.output import Column, OutputFormat, OutputOption, emit_record, emit_rows, examples
 from restman_cli.runtime import OPERATOR, collect, execute, parse_uuid, user_by_email
-from restman_core.bootstrap import Platform
 from restman_core.views import bill_view
+
+if TYPE_CHECKING:
+    from restman_core.bootstrap import Platform
 
 app = typer.Typer(help="Bills: a restaurant's or a customer's, and one order's.")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,11 +17,13 @@ from restman_cli.output import (
     note,
 )
 from restman_cli.runtime import OPERATOR, execute, parse_uuid
-from restman_core.bootstrap import Platform
 from restman_core.domain.menus import Food
 from restman_core.errors import NotFound
 from restman_core.ports.storage import Transaction
 from restman_core.views import food_view
+
+if TYPE_CHECKING:
+    from restman_core.bootstrap import Platform
 
 app = typer.Typer(
     help="Foods: list them, take them off the menu (86) and put them back (restock).",

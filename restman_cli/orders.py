@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,9 +17,11 @@ from restman_cli.output import (
     note,
 )
 from restman_cli.runtime import OPERATOR, collect, execute, guarded, parse_moment, parse_uuid
-from restman_core.bootstrap import Platform
 from restman_core.domain.orders import OrderStatus, parse_order_status
 from restman_core.views import order_view
+
+if TYPE_CHECKING:
+    from restman_core.bootstrap import Platform
 
 app = typer.Typer(help="Orders: list, inspect and move them.", no_args_is_help=True)
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from restman_cli.output import Column, OutputFormat, OutputOption, emit_record, emit_rows, examples
 from restman_cli.runtime import OPERATOR, execute, parse_uuid, user_by_email
-from restman_core.bootstrap import Platform
 from restman_core.ports.storage import Page, Transaction
 from restman_core.views import category_view, food_view, restaurant_view
+
+if TYPE_CHECKING:
+    from restman_core.bootstrap import Platform
 
 app = typer.Typer(help="Restaurants: list, inspect and create them.", no_args_is_help=True)
 

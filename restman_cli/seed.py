@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import Progress
@@ -38,7 +38,6 @@ from restman_cli.runtime import execute
 from restman_cli.seed_data import CUSTOMERS, OWNER_EMAIL, RESTAURANTS, DemoRestaurant, seed_id
 from restman_cli.seed_history import SeedClock, WrittenOrder
 from restman_cli.seed_orders import OrderPlan, plan_order
-from restman_core.bootstrap import Platform
 from restman_core.domain.access import Role
 from restman_core.domain.menus import Category, Food, Restaurant
 from restman_core.domain.users import User
@@ -46,6 +45,9 @@ from restman_core.errors import ConfigurationError, Conflict, InvalidInput, Unav
 from restman_core.ports.analytics import AnalyticsStore
 from restman_core.ports.storage import Transaction
 from restman_core.services.menus import menu_cache_key
+
+if TYPE_CHECKING:
+    from restman_core.bootstrap import Platform
 
 app = typer.Typer(help="Demo data.", no_args_is_help=True)
 

@@ -6,15 +6,17 @@ the rules live in the core's staff use cases.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from restman_cli.output import Column, OutputFormat, OutputOption, emit_record, emit_rows, examples
 from restman_cli.runtime import OPERATOR, execute, parse_uuid
-from restman_core.bootstrap import Platform
 from restman_core.domain.users import normalise_email
 from restman_core.views import user_view
+
+if TYPE_CHECKING:
+    from restman_core.bootstrap import Platform
 
 app = typer.Typer(help="Kitchen staff of a restaurant.", no_args_is_help=True)
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from restman_cli.output import Column, OutputFormat, OutputOption, emit_rows, examples
 from restman_cli.runtime import OPERATOR, execute, guarded, parse_uuid
-from restman_core.bootstrap import Platform
 from restman_core.domain.kitchen import OPEN_TICKET_STATUSES, TicketStatus, parse_ticket_status
 from restman_core.ports.storage import Page
 from restman_core.views import ticket_view
+
+if TYPE_CHECKING:
+    from restman_core.bootstrap import Platform
 
 app = typer.Typer(help="Kitchen tickets.", no_args_is_help=True)
 

@@ -6,7 +6,7 @@ account and sign-in use cases; these commands call them as the platform operator
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,11 +21,13 @@ from restman_cli.output import (
     note,
 )
 from restman_cli.runtime import OPERATOR, execute, guarded
-from restman_core.bootstrap import Platform
 from restman_core.domain.access import Role
 from restman_core.domain.clock import format_timestamp
 from restman_core.errors import InvalidInput
 from restman_core.views import user_view
+
+if TYPE_CHECKING:
+    from restman_core.bootstrap import Platform
 
 app = typer.Typer(help="User accounts: admins, listing, deactivation, sessions, tokens.")
 sessions_app = typer.Typer(help="Sessions of an account.", no_args_is_help=True)
