@@ -11,6 +11,7 @@ import typer
 
 from restman_cli.output import Column, OutputFormat, OutputOption, emit_rows, examples
 from restman_cli.runtime import settings_or_exit
+from restman_cli.table_fit import WideOption
 
 app = typer.Typer(help="Configuration.", no_args_is_help=True)
 
@@ -23,6 +24,7 @@ app = typer.Typer(help="Configuration.", no_args_is_help=True)
 )
 def show(
     output: OutputOption = OutputFormat.TABLE,
+    wide: WideOption = False,
     changed: Annotated[
         bool, typer.Option(help="Only settings that do not have their default value.")
     ] = False,
@@ -37,4 +39,4 @@ def show(
     columns = COLUMNS
     if output is OutputFormat.TABLE:
         columns = (Column("name", "variable"), Column("value", "value", render=cell), *COLUMNS[2:])
-    emit_rows(rows, columns, output, title="Configuration")
+    emit_rows(rows, columns, output, title="Configuration", wide=wide)

@@ -25,11 +25,9 @@ from rich.progress import Progress
 
 from restman_cli import seed_history
 from restman_cli.output import (
-    Column,
     OutputFormat,
     OutputOption,
     emit_record,
-    emit_rows,
     examples,
     note,
     stderr,
@@ -241,17 +239,10 @@ def demo(
     report = execute(lambda platform: seed_demo(platform, clock, orders, days), clock=clock)
     emit_record(report, output, title="Demo data")
     if output is OutputFormat.TABLE:
-        rows = [
-            {
-                "id": str(seed_id("restaurant", r.key)),
-                "name": r.name,
-                "staff": ", ".join(r.kitchen_staff),
-            }
-            for r in RESTAURANTS
-        ]
-        emit_rows(
-            rows,
-            (Column("name", "restaurant"), Column("id", "id"), Column("staff", "kitchen staff")),
-            output,
-        )
+        # One id per line, whole, never inside a table cell: it is copied into --restaurant.
+        for r in RESTAURANTS:
+            typer.echo(f"\n{r.name}\n  id:    {seed_id('restaurant', r.key)}")
+            for email in r.kitchen_staff:
+                typer.echo(f"  staff: {email}")
+        typer.echo("")
         note(f"owner: {OWNER_EMAIL}; customers: {len(CUSTOMERS)} at @{OWNER_EMAIL.split('@')[1]}")

@@ -12,6 +12,7 @@ import typer
 
 from restman_cli.output import Column, OutputFormat, OutputOption, emit_record, emit_rows, examples
 from restman_cli.runtime import OPERATOR, execute, parse_uuid
+from restman_cli.table_fit import WideOption
 from restman_core.domain.users import normalise_email
 from restman_core.views import user_view
 
@@ -26,7 +27,7 @@ COLUMNS = (
     Column("email", "email"),
     Column("role", "role"),
     Column("is_active", "active"),
-    Column("id", "id"),
+    Column("id", "id", wide=True),
 )
 
 
@@ -70,11 +71,13 @@ def remove(email: EMAIL, restaurant: RESTAURANT, output: OutputOption = OutputFo
 
 
 @app.command("list", epilog=examples("restman staff list --restaurant <id> -o json"))
-def list_staff(restaurant: RESTAURANT, output: OutputOption = OutputFormat.TABLE) -> None:
+def list_staff(
+    restaurant: RESTAURANT, output: OutputOption = OutputFormat.TABLE, wide: WideOption = False
+) -> None:
     """List a restaurant's kitchen staff."""
     restaurant_id = parse_uuid(restaurant, "restaurant id")
 
     async def work(platform: Platform) -> list[dict[str, Any]]:
         return [user_view(u) for u in await platform.staff.list_staff(OPERATOR, restaurant_id)]
 
-    emit_rows(execute(work), COLUMNS, output, title="Staff")
+    emit_rows(execute(work), COLUMNS, output, title="Staff", wide=wide)

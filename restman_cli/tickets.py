@@ -8,6 +8,7 @@ import typer
 
 from restman_cli.output import Column, OutputFormat, OutputOption, emit_rows, examples
 from restman_cli.runtime import OPERATOR, execute, guarded, parse_uuid
+from restman_cli.table_fit import WideOption
 from restman_core.domain.kitchen import OPEN_TICKET_STATUSES, TicketStatus, parse_ticket_status
 from restman_core.ports.storage import Page
 from restman_core.views import ticket_view
@@ -31,7 +32,7 @@ COLUMNS = (
     Column("items", "items", render=_items),
     Column("table", "table"),
     Column("created_at", "opened at"),
-    Column("id", "id"),
+    Column("id", "id", wide=True),
 )
 
 
@@ -54,6 +55,7 @@ def list_tickets(
     ] = False,
     limit: Annotated[int, typer.Option(min=1, max=200, help="At most this many.")] = 200,
     output: OutputOption = OutputFormat.TABLE,
+    wide: WideOption = False,
 ) -> None:
     """List kitchen tickets, oldest first."""
     restaurant_id = parse_uuid(restaurant, "restaurant id") if restaurant else None
@@ -73,4 +75,4 @@ def list_tickets(
         )
         return [ticket_view(t) for t in found]
 
-    emit_rows(execute(work), COLUMNS, output, title="Tickets")
+    emit_rows(execute(work), COLUMNS, output, title="Tickets", wide=wide)

@@ -21,6 +21,7 @@ from restman_cli.output import (
     note,
 )
 from restman_cli.runtime import OPERATOR, execute, guarded
+from restman_cli.table_fit import WideOption
 from restman_core.domain.access import Role
 from restman_core.domain.clock import format_timestamp
 from restman_core.errors import InvalidInput
@@ -40,7 +41,7 @@ COLUMNS = (
     Column("is_active", "active"),
     Column("created_at", "created at"),
     Column("last_sign_in_at", "last sign-in"),
-    Column("id", "id"),
+    Column("id", "id", wide=True),
 )
 ROLES = {"customer": Role.CUSTOMER, "owner": Role.OWNER, "kitchen": Role.KITCHEN}
 
@@ -80,6 +81,7 @@ def list_users(
     limit: Annotated[int, typer.Option(min=1, max=200, help="At most this many.")] = 50,
     offset: Annotated[int, typer.Option(min=0, help="Skip this many first.")] = 0,
     output: OutputOption = OutputFormat.TABLE,
+    wide: WideOption = False,
 ) -> None:
     """List accounts, oldest first."""
     wanted = _role(role)
@@ -90,7 +92,7 @@ def list_users(
         )
         return [user_view(u) for u in found]
 
-    emit_rows(execute(work), COLUMNS, output, title="Users")
+    emit_rows(execute(work), COLUMNS, output, title="Users", wide=wide)
 
 
 @app.command(
