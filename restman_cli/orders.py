@@ -47,6 +47,19 @@ ITEM_COLUMNS = (
 )
 
 
+def _moment(value: str | None) -> str:
+    """A history timestamp to the second, in UTC (the order of events matters here)."""
+    return "-" if value is None else value.replace("T", " ")[:19] + " UTC"
+
+
+HISTORY_COLUMNS = (
+    Column("status", "status"),
+    Column("changed_at", "at", render=_moment, max_width=23),
+    Column("note", "note"),
+    Column("actor_id", "by", wide=True),
+)
+
+
 def _status(value: str | None) -> OrderStatus | None:
     return None if value is None else guarded(lambda: parse_order_status(value))
 
@@ -92,6 +105,7 @@ def list_orders(
 def show(
     order_id: Annotated[str, typer.Argument(help="The order's id or its number (B408E2).")],
     output: OutputOption = OutputFormat.TABLE,
+    wide: WideOption = False,
 ) -> None:
     """Show an order with its items and status history."""
     guarded(lambda: parse_order_ref(order_id))  # a malformed reference fails before any I/O
@@ -103,7 +117,10 @@ def show(
     view = execute(work)
     emit_record(view, output, title=f"Order {view['number']}")
     if output is OutputFormat.TABLE:
-        emit_rows(view["items"], ITEM_COLUMNS, output, title="Items")
+        emit_rows(view["items"], ITEM_COLUMNS, output, title="Items", wide=wide)
+        emit_rows(
+            view["status_history"], HISTORY_COLUMNS, output, title="Status history", wide=wide
+        )
 
 
 @app.command(

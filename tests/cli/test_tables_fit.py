@@ -122,3 +122,14 @@ def test_fit_widths_shrinks_text_and_never_ids() -> None:
     assert widths[2] == 36
     assert sum(widths) + 10 <= 80
     assert fit_widths([36, 36, 36], [True, True, True], 80) is None
+
+
+def test_orders_show_prints_the_status_history_as_a_table(seeded: Cli) -> None:
+    order = seeded.json("orders", "list", "--status", "IN_PROGRESS", "--limit", "1")[0]
+    history = seeded.json("orders", "show", order["number"])["status_history"]
+    table = seeded.ok("orders", "show", order["number"], **NARROW).stdout
+    assert _widest(table) <= 80
+    section = table[table.index("Status history") :]
+    for change in history:
+        assert change["status"] in section
+        assert change["changed_at"].replace("T", " ")[:19] in section
