@@ -68,7 +68,8 @@ class Column:
     render's text is shown literally unless ``markup`` says it is our own Rich markup (charts);
     such a render must never embed user text. ``wide`` columns appear in tables only with
     ``--wide``; ``max_width`` is where a narrow table cuts the text (see
-    :mod:`restman_cli.table_fit`)."""
+    :mod:`restman_cli.table_fit`); ``csv`` turns a structured value (a list of items) into the
+    readable text a CSV cell gets instead of JSON."""
 
     key: str
     header: str
@@ -77,6 +78,7 @@ class Column:
     markup: bool = False
     wide: bool = False
     max_width: int | None = None
+    csv: Callable[[Any], str] | None = None
 
 
 def stdout() -> Console:
@@ -137,6 +139,13 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
+def _csv_cell(column: Column, row: Row) -> Any:
+    value = row.get(column.key)
+    if column.csv is not None and value is not None:
+        return csv_safe(column.csv(value))
+    return _csv_value(value)
+
+
 def write_json(data: Any) -> None:
     """Pretty, key-order-preserving JSON on stdout."""
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
@@ -159,7 +168,7 @@ def emit_rows(
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow([c.key for c in columns])
         for row in rows:
-            writer.writerow([_csv_value(row.get(c.key)) for c in columns])
+            writer.writerow([_csv_cell(c, row) for c in columns])
         return
     if not rows:
         note(f"no {title.lower() or 'rows'} found")

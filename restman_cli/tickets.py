@@ -25,11 +25,22 @@ def _items(items: list[dict[str, Any]]) -> str:
     )
 
 
+def items_text(items: list[dict[str, Any]]) -> str:
+    """A ticket's items as people write them: ``2× Margherita (no onions); 1× Fries ✓``
+    (✓: done). The CSV form; JSON keeps the list."""
+    return "; ".join(
+        f"{i['quantity']}× {i['food_name']}"
+        + (f" ({i['notes']})" if i.get("notes") else "")
+        + (" ✓" if i.get("done") else "")
+        for i in items
+    )
+
+
 COLUMNS = (
     Column("order_number", "order"),
     Column("station", "station"),
     Column("status", "status"),
-    Column("items", "items", render=_items),
+    Column("items", "items", render=_items, csv=items_text),
     Column("table", "table"),
     Column("created_at", "opened at"),
     Column("id", "id", wide=True),

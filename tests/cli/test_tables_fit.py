@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import sqlite3
 import uuid
@@ -133,3 +135,20 @@ def test_orders_show_prints_the_status_history_as_a_table(seeded: Cli) -> None:
     for change in history:
         assert change["status"] in section
         assert change["changed_at"].replace("T", " ")[:19] in section
+
+
+def test_tickets_csv_gives_items_in_a_readable_form(seeded: Cli) -> None:
+    tickets = seeded.json("tickets", "list", "--limit", "50")
+    out = seeded.ok("tickets", "list", "--limit", "50", "-o", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == len(tickets)
+    for ticket, row in zip(tickets, rows, strict=True):
+        expected = "; ".join(
+            f"{i['quantity']}× {i['food_name']}"
+            + (f" ({i['notes']})" if i["notes"] else "")
+            + (" ✓" if i["done"] else "")
+            for i in ticket["items"]
+        )
+        assert row["items"] == expected
+        assert "{" not in row["items"]
+    assert isinstance(tickets[0]["items"], list)
