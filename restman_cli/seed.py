@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.progress import Progress
 
-from restman_cli import seed_history
 from restman_cli.output import (
     OutputFormat,
     OutputOption,
@@ -34,7 +33,6 @@ from restman_cli.output import (
 )
 from restman_cli.runtime import execute
 from restman_cli.seed_data import CUSTOMERS, OWNER_EMAIL, RESTAURANTS, DemoRestaurant, seed_id
-from restman_cli.seed_history import SeedClock, WrittenOrder
 from restman_cli.seed_orders import OrderPlan, plan_order
 from restman_core.domain.access import Role
 from restman_core.domain.menus import Category, Food, Restaurant
@@ -45,6 +43,7 @@ from restman_core.ports.storage import Transaction
 from restman_core.services.menus import menu_cache_key
 
 if TYPE_CHECKING:
+    from restman_cli.seed_history import SeedClock, WrittenOrder
     from restman_core.bootstrap import Platform
 
 app = typer.Typer(help="Demo data.", no_args_is_help=True)
@@ -160,6 +159,10 @@ async def _write_everything(
 ) -> _Written:
     """The whole data set in the caller's one transaction: it commits entirely or not at all."""
     catalog = await _ensure_catalog(tx, at)
+    # The history writer pulls in the event pipeline's fact builders (and their metrics):
+    # imported when seeding, not when the command tree loads.
+    from restman_cli import seed_history
+
     new: list[WrittenOrder] = []
     with Progress(console=stderr(), transient=True) as progress:
         task = progress.add_task("seeding orders", total=len(plans))
@@ -235,6 +238,8 @@ def demo(
 
     Safe to run again: what is already there is kept and nothing is duplicated.
     """
+    from restman_cli.seed_history import SeedClock
+
     clock = SeedClock()
     report = execute(lambda platform: seed_demo(platform, clock, orders, days), clock=clock)
     emit_record(report, output, title="Demo data")

@@ -2,7 +2,8 @@
 
 A structural check, not a timing test (speed is measured in bench/cli_start.py): importing the
 command tree in a fresh interpreter leaves SQLAlchemy, Alembic, Litestar, pydantic and the
-bootstrap unloaded; each command imports them when it runs.
+bootstrap unloaded (and the metrics and YAML libraries); each command imports them when
+it runs.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ HEAVY = (
     "restman_core.maintenance",
     "restman_core.config",
     "restman_core.adapters",
+    "prometheus_client",
+    "yaml",
 )
 
 PROBE = """
