@@ -5,6 +5,13 @@ over HTTP); configuration comes from the environment and ``.env`` exactly as for
 goes to stdout, diagnostics to stderr; failures exit with the codes documented in
 :mod:`restman_cli.errors`. Shell completion: ``restman completion SHELL [--install]``
 (:mod:`restman_cli.completion`).
+
+Registering a command group: ``app.add_typer(module.app, name=...)`` below, one line per group.
+Every module imported here is loaded for ``--help`` and each Tab completion, so a command module
+imports only typer, :mod:`restman_cli.output` and light parts of the core at module level; the
+bootstrap, the settings, maintenance, ``bootstrap_events``, drivers and pydantic are imported
+inside the function that runs the command (``Platform`` under ``TYPE_CHECKING``).
+``tests/cli/test_fast_start.py`` fails when a module breaks that rule.
 """
 
 from __future__ import annotations
