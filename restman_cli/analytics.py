@@ -12,14 +12,13 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, TypedDict
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 
 import typer
 
 from restman_cli.charts import bar, sparkline
 from restman_cli.output import Column, OutputFormat, OutputOption, emit_record, emit_rows, examples
 from restman_cli.runtime import OPERATOR, execute, parse_day, parse_uuid
-from restman_core.bootstrap import Platform
 from restman_core.services.analytics import MAX_DAILY_DAYS
 from restman_core.views import (
     day_revenue_view,
@@ -28,6 +27,9 @@ from restman_core.views import (
     status_count_view,
     top_food_view,
 )
+
+if TYPE_CHECKING:
+    from restman_core.bootstrap import Platform
 
 app = typer.Typer(help="Analytics reports, with inline charts.", no_args_is_help=True)
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from restman_cli.output import Column, OutputFormat, OutputOption, emit_record, emit_rows, examples
-from restman_cli.runtime import OPERATOR, collect, execute, parse_uuid, user_by_email
-from restman_core.bootstrap import Platform
+from restman_cli.runtime import OPERATOR, collect, execute, guarded, parse_uuid, user_by_email
+from restman_cli.table_fit import WideOption
+from restman_core.domain.order_refs import parse_order_ref
 from restman_core.views import bill_view
+
+if TYPE_CHECKING:
+    from restman_core.bootstrap import Platform
 
 app = typer.Typer(help="Bills: a restaurant's or a customer's, and one order's.")
 
@@ -36,6 +40,7 @@ def list_bills(
     customer: Annotated[str | None, typer.Option(help="A customer's bills (by email).")] = None,
     limit: Annotated[int, typer.Option(min=1, max=100_000, help="At most this many.")] = 50,
     output: OutputOption = OutputFormat.TABLE,
+    wide: WideOption = False,
 ) -> None:
     """List bills, newest first, of one restaurant or one customer."""
     if (restaurant is None) == (customer is None):
@@ -57,18 +62,19 @@ def list_bills(
             )
         return [bill_view(b) for b in found]
 
-    emit_rows(execute(work), COLUMNS, output, title="Bills")
+    emit_rows(execute(work), COLUMNS, output, title="Bills", wide=wide)
 
 
 @app.command("show", epilog=examples("restman bills show <order-id>"))
 def show(
-    order_id: Annotated[str, typer.Argument(help="The id of the bill's order.")],
+    order_id: Annotated[str, typer.Argument(help="The id or number (B408E2) of the bill's order.")],
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Show the bill of an order."""
-    wanted = parse_uuid(order_id, "order id")
+    guarded(lambda: parse_order_ref(order_id))  # a malformed reference fails before any I/O
 
     async def work(platform: Platform) -> dict[str, Any]:
+        wanted = await platform.orders.resolve_order_ref(OPERATOR, order_id)
         return bill_view(await platform.billing.get_bill(OPERATOR, wanted))
 
     emit_record(execute(work), output, title="Bill")

@@ -6,7 +6,7 @@ CockroachDB are migrated explicitly with ``restman db upgrade`` (run it after ev
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,8 +14,10 @@ from restman_cli.errors import EXIT_FAILED
 from restman_cli.output import Column, OutputFormat, OutputOption, emit_record, emit_rows, examples
 from restman_cli.output import note as say
 from restman_cli.runtime import guarded, run_async, settings_or_exit
-from restman_core import maintenance
-from restman_core.bootstrap import database_url
+from restman_core.redaction import mask_url
+
+if TYPE_CHECKING:
+    from restman_core import maintenance
 
 app = typer.Typer(help="The database schema: migrate it and see where it stands.")
 
@@ -24,7 +26,7 @@ YES = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmat
 
 def _state_view(state: maintenance.SchemaState, url: str) -> dict[str, Any]:
     return {
-        "database": maintenance.masked_url(url),
+        "database": mask_url(url),
         "current": state.current,
         "head": state.head,
         "at_head": state.at_head,
@@ -42,9 +44,12 @@ def upgrade(
     output: OutputOption = OutputFormat.TABLE,
 ) -> None:
     """Migrate the database up to the newest schema (or to REVISION)."""
+    from restman_core import maintenance
+    from restman_core.bootstrap import database_url
+
     settings = settings_or_exit()
     url = guarded(lambda: database_url(settings))
-    say(f"migrating {maintenance.masked_url(url)} to {revision} ...")
+    say(f"migrating {mask_url(url)} to {revision} ...")
     state = run_async(maintenance.upgrade(settings, revision))
     emit_record(_state_view(state, url), output, title="Schema")
 
@@ -62,10 +67,13 @@ def downgrade(
 
     Drops what later migrations added, with its data. Asks for confirmation unless --yes.
     """
+    from restman_core import maintenance
+    from restman_core.bootstrap import database_url
+
     settings = settings_or_exit()
     url = guarded(lambda: database_url(settings))
     if not yes and not typer.confirm(
-        f"Downgrade {maintenance.masked_url(url)} to {revision}? Data may be lost", err=True
+        f"Downgrade {mask_url(url)} to {revision}? Data may be lost", err=True
     ):
         say("nothing changed")
         raise typer.Exit(EXIT_FAILED)
@@ -76,6 +84,9 @@ def downgrade(
 @app.command("current", epilog=examples("restman db current", "restman db current -o json"))
 def current(output: OutputOption = OutputFormat.TABLE) -> None:
     """Show the database's schema revision and whether it is the newest."""
+    from restman_core import maintenance
+    from restman_core.bootstrap import database_url
+
     settings = settings_or_exit()
     url = guarded(lambda: database_url(settings))
     state = run_async(maintenance.schema_state(settings))
@@ -85,6 +96,8 @@ def current(output: OutputOption = OutputFormat.TABLE) -> None:
 @app.command("history", epilog=examples("restman db history"))
 def history(output: OutputOption = OutputFormat.TABLE) -> None:
     """List every schema migration of this release, newest first."""
+    from restman_core import maintenance
+
     rows = [
         {"revision": r.revision, "down_revision": r.down_revision, "message": r.message}
         for r in guarded(maintenance.history)

@@ -26,12 +26,12 @@ Expected failures never print a traceback; a bug still does, because hiding it h
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
-from pydantic import ValidationError
 
 from restman_core.errors import (
     ConfigurationError,
@@ -44,6 +44,9 @@ from restman_core.errors import (
     Unauthorized,
     Unavailable,
 )
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -108,7 +111,16 @@ def reported_errors() -> Iterator[None]:
         if isinstance(error, RateLimited):
             fail(f"{error.message} (retry after {error.retry_after} s)", EXIT_RATE_LIMITED)
         fail(error.message, exit_code_for(error))
-    except ValidationError as error:
-        fail(_describe_settings_error(error), EXIT_CONFIGURATION)
     except KeyboardInterrupt:
         fail("interrupted", EXIT_INTERRUPTED)
+    except Exception as error:
+        # pydantic is slow to import and only loaded with the settings: a ValidationError can
+        # only exist once it is, so it is looked up by module, not imported here.
+        if _is_validation_error(error):
+            fail(_describe_settings_error(error), EXIT_CONFIGURATION)  # type: ignore[arg-type]
+        raise
+
+
+def _is_validation_error(error: Exception) -> bool:
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(error, pydantic.ValidationError)

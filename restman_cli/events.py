@@ -9,15 +9,16 @@ event failed again (a poison event: see the dead letters).
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from restman_cli.errors import EXIT_FAILED
 from restman_cli.output import Column, OutputFormat, OutputOption, emit_rows, examples
 from restman_cli.runtime import execute
-from restman_core.bootstrap import Platform
-from restman_core.bootstrap_events import reconcile_now
+
+if TYPE_CHECKING:
+    from restman_core.bootstrap import Platform
 
 app = typer.Typer(help="The event pipeline: reconcile consumers with the outbox.")
 
@@ -58,6 +59,8 @@ def reconcile(
     """Re-apply every committed event a consumer has not applied; one row per consumer."""
 
     async def work(platform: Platform) -> list[dict[str, Any]]:
+        from restman_core.bootstrap_events import reconcile_now
+
         report = await reconcile_now(platform, grace_seconds=grace, full=full)
         return [asdict(c) for c in report.consumers]
 

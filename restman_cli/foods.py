@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,11 +17,14 @@ from restman_cli.output import (
     note,
 )
 from restman_cli.runtime import OPERATOR, execute, parse_uuid
-from restman_core.bootstrap import Platform
+from restman_cli.table_fit import WideOption
 from restman_core.domain.menus import Food
 from restman_core.errors import NotFound
 from restman_core.ports.storage import Transaction
 from restman_core.views import food_view
+
+if TYPE_CHECKING:
+    from restman_core.bootstrap import Platform
 
 app = typer.Typer(
     help="Foods: list them, take them off the menu (86) and put them back (restock).",
@@ -53,6 +56,7 @@ async def _food(platform: Platform, food_id: uuid.UUID) -> Food:
 def list_foods(
     restaurant: Annotated[str, typer.Option(help="The restaurant's id.")],
     output: OutputOption = OutputFormat.TABLE,
+    wide: WideOption = False,
 ) -> None:
     """List a restaurant's foods (deleted ones left out)."""
     restaurant_id = parse_uuid(restaurant, "restaurant id")
@@ -62,7 +66,7 @@ def list_foods(
         foods = await platform.db.run(lambda tx: tx.foods.list_for(restaurant_id))
         return [food_view(f) for f in foods if not f.is_deleted]
 
-    emit_rows(execute(work), COLUMNS, output, title="Foods")
+    emit_rows(execute(work), COLUMNS, output, title="Foods", wide=wide)
 
 
 @app.command(

@@ -3,7 +3,15 @@
 Commands talk to the configured database and backends directly through ``restman_core`` (not
 over HTTP); configuration comes from the environment and ``.env`` exactly as for the API. Data
 goes to stdout, diagnostics to stderr; failures exit with the codes documented in
-:mod:`restman_cli.errors`. Shell completion: ``restman --install-completion``.
+:mod:`restman_cli.errors`. Shell completion: ``restman completion SHELL [--install]``
+(:mod:`restman_cli.completion`).
+
+Registering a command group: ``app.add_typer(module.app, name=...)`` below, one line per group.
+Every module imported here is loaded for ``--help`` and each Tab completion, so a command module
+imports only typer, :mod:`restman_cli.output` and light parts of the core at module level; the
+bootstrap, the settings, maintenance, ``bootstrap_events``, drivers and pydantic are imported
+inside the function that runs the command (``Platform`` under ``TYPE_CHECKING``).
+``tests/cli/test_fast_start.py`` fails when a module breaks that rule.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import typer
 from restman_cli import (
     analytics,
     bills,
+    completion,
     config_show,
     db,
     doctor,
@@ -35,13 +44,14 @@ app = typer.Typer(
     name="restman",
     help="RestMan operator tool: run, migrate, seed and administer a RestMan platform.",
     no_args_is_help=True,
+    add_completion=False,
     rich_markup_mode="rich",
     epilog=examples(
         "restman doctor",
         "restman db upgrade",
         "restman seed demo",
         "restman orders list --status PLACED -o json",
-        "restman --install-completion",
+        "restman completion zsh --install",
     ),
 )
 app.add_typer(db.app, name="db")
@@ -59,6 +69,7 @@ app.add_typer(events.app, name="events")
 app.add_typer(config_show.app, name="config")
 app.command("doctor", epilog=doctor.EXAMPLES)(doctor.doctor)
 launch.register(app)
+completion.register(app)
 
 
 def _reflow(text: str) -> str:

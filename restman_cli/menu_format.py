@@ -35,8 +35,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from restman_core.domain.money import format_money
 from restman_core.errors import InvalidInput
 from restman_core.services.menu_import import MenuEntry, MenuImportRow, RowProblem
@@ -102,6 +100,8 @@ def _read_csv(reader: csv.DictReader[str]) -> list[RawRow]:
 
 
 def _document_rows(text: str, kind: str) -> list[RawRow]:
+    import yaml  # slow to import; only menu files need it
+
     try:
         data = json.loads(text) if kind == "json" else yaml.safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -163,6 +163,8 @@ def _record(entry: MenuEntry) -> dict[str, Any]:
 
 def write_menu(entries: Sequence[MenuEntry], kind: str) -> str:
     """Menu entries in the given format (columns :data:`FIELDS`), ready to import again."""
+    import yaml  # slow to import; only menu files need it
+
     rows = [_record(entry) for entry in entries]
     if kind == "csv":
         buffer = io.StringIO()

@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import Progress
@@ -23,7 +23,6 @@ from restman_cli.errors import EXIT_INVALID_INPUT, fail
 from restman_cli.menu_text import DEFAULT_ENCODING, decode_menu
 from restman_cli.output import OutputFormat, OutputOption, emit_record, examples, note, stderr
 from restman_cli.runtime import OPERATOR, execute, guarded, parse_uuid
-from restman_core.bootstrap import Platform
 from restman_core.errors import InvalidInput
 from restman_core.services.menu_import import (
     ImportProgress,
@@ -33,6 +32,9 @@ from restman_core.services.menu_import import (
     RowProblem,
     inspect_rows,
 )
+
+if TYPE_CHECKING:
+    from restman_core.bootstrap import Platform
 
 app = typer.Typer(help="Menus: import them from files and export them.", no_args_is_help=True)
 

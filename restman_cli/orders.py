@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,20 +17,24 @@ from restman_cli.output import (
     note,
 )
 from restman_cli.runtime import OPERATOR, collect, execute, guarded, parse_moment, parse_uuid
-from restman_core.bootstrap import Platform
+from restman_cli.table_fit import WideOption
+from restman_core.domain.order_refs import parse_order_ref
 from restman_core.domain.orders import OrderStatus, parse_order_status
 from restman_core.views import order_view
+
+if TYPE_CHECKING:
+    from restman_core.bootstrap import Platform
 
 app = typer.Typer(help="Orders: list, inspect and move them.", no_args_is_help=True)
 
 COLUMNS = (
     Column("number", "no."),
-    Column("id", "id"),
+    Column("id", "id", wide=True),
     Column("status", "status"),
     Column("order_type", "type"),
     Column("table", "table"),
     Column("total_amount", "total", justify="right"),
-    Column("restaurant_id", "restaurant"),
+    Column("restaurant_id", "restaurant", wide=True),
     Column("created_at", "placed at"),
 )
 ITEM_COLUMNS = (
@@ -40,6 +44,19 @@ ITEM_COLUMNS = (
     Column("subtotal", "subtotal", justify="right"),
     Column("station", "station"),
     Column("notes", "notes"),
+)
+
+
+def _moment(value: str | None) -> str:
+    """A history timestamp to the second, in UTC (the order of events matters here)."""
+    return "-" if value is None else value.replace("T", " ")[:19] + " UTC"
+
+
+HISTORY_COLUMNS = (
+    Column("status", "status"),
+    Column("changed_at", "at", render=_moment, max_width=23),
+    Column("note", "note"),
+    Column("actor_id", "by", wide=True),
 )
 
 
@@ -65,6 +82,7 @@ def list_orders(
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=100_000, help="At most this many.")] = 50,
     output: OutputOption = OutputFormat.TABLE,
+    wide: WideOption = False,
 ) -> None:
     """List orders, newest first."""
     restaurant_id = parse_uuid(restaurant, "restaurant id") if restaurant else None
@@ -80,24 +98,29 @@ def list_orders(
         )
         return [order_view(o, with_items=False) for o in found]
 
-    emit_rows(execute(work), COLUMNS, output, title="Orders")
+    emit_rows(execute(work), COLUMNS, output, title="Orders", wide=wide)
 
 
 @app.command("show", epilog=examples("restman orders show <order-id> -o json"))
 def show(
-    order_id: Annotated[str, typer.Argument(help="The order's id.")],
+    order_id: Annotated[str, typer.Argument(help="The order's id or its number (B408E2).")],
     output: OutputOption = OutputFormat.TABLE,
+    wide: WideOption = False,
 ) -> None:
     """Show an order with its items and status history."""
-    wanted = parse_uuid(order_id, "order id")
+    guarded(lambda: parse_order_ref(order_id))  # a malformed reference fails before any I/O
 
     async def work(platform: Platform) -> dict[str, Any]:
+        wanted = await platform.orders.resolve_order_ref(OPERATOR, order_id)
         return order_view(await platform.orders.get_order(OPERATOR, wanted))
 
     view = execute(work)
     emit_record(view, output, title=f"Order {view['number']}")
     if output is OutputFormat.TABLE:
-        emit_rows(view["items"], ITEM_COLUMNS, output, title="Items")
+        emit_rows(view["items"], ITEM_COLUMNS, output, title="Items", wide=wide)
+        emit_rows(
+            view["status_history"], HISTORY_COLUMNS, output, title="Status history", wide=wide
+        )
 
 
 @app.command(
@@ -108,7 +131,7 @@ def show(
     ),
 )
 def change_status(
-    order_id: Annotated[str, typer.Argument(help="The order's id.")],
+    order_id: Annotated[str, typer.Argument(help="The order's id or its number (B408E2).")],
     status: Annotated[str, typer.Argument(help="The new status (one legal step, or CANCELLED).")],
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Cancel without asking for confirmation.")
@@ -120,7 +143,7 @@ def change_status(
     Cancelling cannot be undone (its tickets are voided and its bill cancelled), so it asks
     for confirmation unless --yes.
     """
-    wanted = parse_uuid(order_id, "order id")
+    guarded(lambda: parse_order_ref(order_id))  # a malformed reference fails before any I/O
     target = _status(status)
     assert target is not None
     confirm = f"Cancel order {order_id}? This cannot be undone"
@@ -129,6 +152,7 @@ def change_status(
         raise typer.Exit(EXIT_FAILED)
 
     async def work(platform: Platform) -> dict[str, Any]:
+        wanted = await platform.orders.resolve_order_ref(OPERATOR, order_id)
         return order_view(await platform.orders.change_status(OPERATOR, wanted, target))
 
     emit_record(execute(work), output, title="Order updated")

@@ -28,6 +28,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from restman_cli.table_fit import (
+    ID_WIDTH,
+    TEXT_WIDTH,
+    fit_widths,
+    is_id,
+    is_time,
+    relative_time,
+    table_order,
+)
+
 
 class OutputFormat(StrEnum):
     """How results are written to stdout."""
@@ -56,13 +66,19 @@ class Column:
     """One column of a listing: the view's key, its header, and how a cell is shown in a table
     (``render`` turns the raw value into text; JSON and CSV always get the raw value). A
     render's text is shown literally unless ``markup`` says it is our own Rich markup (charts);
-    such a render must never embed user text."""
+    such a render must never embed user text. ``wide`` columns appear in tables only with
+    ``--wide``; ``max_width`` is where a narrow table cuts the text (see
+    :mod:`restman_cli.table_fit`); ``csv`` turns a structured value (a list of items) into the
+    readable text a CSV cell gets instead of JSON."""
 
     key: str
     header: str
     justify: str = "left"
     render: Callable[[Any], str] | None = None
     markup: bool = False
+    wide: bool = False
+    max_width: int | None = None
+    csv: Callable[[Any], str] | None = None
 
 
 def stdout() -> Console:
@@ -123,15 +139,28 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
+def _csv_cell(column: Column, row: Row) -> Any:
+    value = row.get(column.key)
+    if column.csv is not None and value is not None:
+        return csv_safe(column.csv(value))
+    return _csv_value(value)
+
+
 def write_json(data: Any) -> None:
     """Pretty, key-order-preserving JSON on stdout."""
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
 def emit_rows(
-    rows: Sequence[Row], columns: Sequence[Column], output: OutputFormat, *, title: str = ""
+    rows: Sequence[Row],
+    columns: Sequence[Column],
+    output: OutputFormat,
+    *,
+    title: str = "",
+    wide: bool = False,
 ) -> None:
-    """Write a listing in the chosen format. An empty table says so on stderr."""
+    """Write a listing in the chosen format. An empty table says so on stderr. A table fits the
+    terminal unless ``wide`` (see :mod:`restman_cli.table_fit`); JSON and CSV are unchanged."""
     if output is OutputFormat.JSON:
         write_json(list(rows))
         return
@@ -139,17 +168,75 @@ def emit_rows(
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow([c.key for c in columns])
         for row in rows:
-            writer.writerow([_csv_value(row.get(c.key)) for c in columns])
+            writer.writerow([_csv_cell(c, row) for c in columns])
         return
     if not rows:
         note(f"no {title.lower() or 'rows'} found")
         return
+    stdout().print(_table(rows, columns, title, wide))
+
+
+def _table(rows: Sequence[Row], columns: Sequence[Column], title: str, wide: bool) -> Table:
     table = Table(title=title or None, title_justify="left")
-    for column in columns:
-        table.add_column(column.header, justify=column.justify, overflow="fold")  # type: ignore[arg-type]
-    for row in rows:
-        table.add_row(*(_cell(c, row) for c in columns))
-    stdout().print(table)
+    if wide:
+        for column in columns:
+            table.add_column(column.header, justify=column.justify, overflow="fold")  # type: ignore[arg-type]
+        for row in rows:
+            table.add_row(*(_cell(c, row) for c in columns))
+        return table
+    narrow = [c for c in columns if not c.wide]
+    shown = [_narrow(narrow[i]) for i in table_order([c.key for c in narrow])]
+    cells = [[_cell(c, row) for c in shown] for row in rows]
+    widths = _fitted(shown, cells, stdout().width)
+    while widths is None:
+        # Too many columns for the terminal even when cut: references to other records go
+        # first, then the last text column.
+        drop = _least_needed(shown)
+        shown.pop(drop)
+        cells = [r[:drop] + r[drop + 1 :] for r in cells]
+        widths = _fitted(shown, cells, stdout().width)
+    hidden = len(columns) - len(shown)
+    for column, width in zip(shown, widths, strict=True):
+        table.add_column(
+            column.header,
+            justify=column.justify,  # type: ignore[arg-type]
+            no_wrap=True,
+            overflow="ellipsis",
+            width=width,
+        )
+    for row_cells in cells:
+        table.add_row(*row_cells)
+    if hidden:
+        table.caption = f"{hidden} more column{'s' if hidden > 1 else ''} with --wide"
+        table.caption_justify = "left"
+    return table
+
+
+def _least_needed(shown: Sequence[Column]) -> int:
+    references = [i for i, c in enumerate(shown) if c.key.endswith("_id")]
+    if references:
+        return references[-1]
+    return max(i for i, c in enumerate(shown) if not is_id(c.key))
+
+
+def _fitted(
+    shown: Sequence[Column], cells: Sequence[Sequence[Text]], width: int
+) -> list[int] | None:
+    natural = []
+    for i, column in enumerate(shown):
+        longest = max([len(column.header), *(r[i].cell_len for r in cells)])
+        limit = ID_WIDTH if is_id(column.key) else column.max_width or TEXT_WIDTH
+        natural.append(min(longest, max(limit, len(column.header))))
+    if not shown:
+        return []
+    return fit_widths(natural, [is_id(c.key) for c in shown], width)
+
+
+def _narrow(column: Column) -> Column:
+    """The column as a narrow table shows it: timestamps relative to now."""
+    if is_time(column.key) and column.render is None:
+        return Column(column.key, column.header, column.justify, relative_time)
+    return column
 
 
 def emit_record(record: Row, output: OutputFormat, *, title: str = "") -> None:

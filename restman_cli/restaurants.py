@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from restman_cli.output import Column, OutputFormat, OutputOption, emit_record, emit_rows, examples
 from restman_cli.runtime import OPERATOR, execute, parse_uuid, user_by_email
-from restman_core.bootstrap import Platform
+from restman_cli.table_fit import WideOption
 from restman_core.ports.storage import Page, Transaction
 from restman_core.views import category_view, food_view, restaurant_view
+
+if TYPE_CHECKING:
+    from restman_core.bootstrap import Platform
 
 app = typer.Typer(help="Restaurants: list, inspect and create them.", no_args_is_help=True)
 
 COLUMNS = (
     Column("id", "id"),
     Column("name", "name"),
-    Column("owner_id", "owner"),
+    Column("owner_id", "owner", wide=True),
     Column("address", "address"),
     Column("tax_rate", "tax", justify="right"),
     Column("is_active", "active"),
@@ -30,6 +33,7 @@ COLUMNS = (
 )
 def list_restaurants(
     output: OutputOption = OutputFormat.TABLE,
+    wide: WideOption = False,
     active: Annotated[bool, typer.Option(help="Only restaurants that are open.")] = False,
     limit: Annotated[int, typer.Option(min=1, max=200, help="At most this many.")] = 200,
 ) -> None:
@@ -42,7 +46,7 @@ def list_restaurants(
             found = (await platform.menus.my_restaurants(OPERATOR))[:limit]
         return [restaurant_view(r) for r in found]
 
-    emit_rows(execute(work), COLUMNS, output, title="Restaurants")
+    emit_rows(execute(work), COLUMNS, output, title="Restaurants", wide=wide)
 
 
 @app.command(

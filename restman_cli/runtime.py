@@ -12,12 +12,9 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from restman_cli.errors import EXIT_INVALID_INPUT, fail, reported_errors
-from restman_core import maintenance
-from restman_core.bootstrap import Platform, bootstrap
-from restman_core.config import Settings, load_settings
 from restman_core.domain.access import SYSTEM_ACTOR, Actor
 from restman_core.domain.clock import Clock
 from restman_core.domain.ids import parse_id
@@ -25,16 +22,27 @@ from restman_core.domain.users import User, normalise_email
 from restman_core.errors import ConfigurationError, NotFound, RestmanError
 from restman_core.ports.storage import Page, Transaction
 
+if TYPE_CHECKING:
+    from restman_core.bootstrap import Platform
+    from restman_core.config import Settings
+
 T = TypeVar("T")
 
 OPERATOR: Actor = SYSTEM_ACTOR
 """The CLI acts as the platform operator: whoever can run it can read the configuration and
 reach the database directly, so it has the admin role."""
 
+# The bootstrap, the settings and the maintenance helpers pull in SQLAlchemy, Alembic and the
+# drivers (about two seconds): they are imported inside the functions that build a platform, so
+# that `restman --help` and shell completion never load them.
+
 
 async def _with_platform(
     work: Callable[[Platform], Awaitable[T]], clock: Clock | None, migrate_embedded: bool
 ) -> T:
+    from restman_core.bootstrap import bootstrap
+    from restman_core.config import load_settings
+
     platform = await bootstrap(load_settings(), clock=clock, migrate_embedded=migrate_embedded)
     try:
         return await work(platform)
@@ -52,6 +60,8 @@ async def _explain_unmigrated(platform: Platform, error: Exception) -> None:
     to do instead (nothing is raised when the schema is current: the failure is a real bug)."""
     if platform.embedded:
         return
+    from restman_core import maintenance
+
     try:
         state = await maintenance.schema_state(platform.settings)
     except RestmanError:
@@ -76,6 +86,8 @@ def execute(
 
 def settings_or_exit() -> Settings:
     """The settings, or an exit with the configuration error code when they are invalid."""
+    from restman_core.config import load_settings
+
     with reported_errors():
         return load_settings()
 

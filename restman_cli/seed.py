@@ -18,27 +18,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import Progress
 
-from restman_cli import seed_history
 from restman_cli.output import (
-    Column,
     OutputFormat,
     OutputOption,
     emit_record,
-    emit_rows,
     examples,
     note,
     stderr,
 )
 from restman_cli.runtime import execute
 from restman_cli.seed_data import CUSTOMERS, OWNER_EMAIL, RESTAURANTS, DemoRestaurant, seed_id
-from restman_cli.seed_history import SeedClock, WrittenOrder
 from restman_cli.seed_orders import OrderPlan, plan_order
-from restman_core.bootstrap import Platform
 from restman_core.domain.access import Role
 from restman_core.domain.menus import Category, Food, Restaurant
 from restman_core.domain.users import User
@@ -46,6 +41,10 @@ from restman_core.errors import ConfigurationError, Conflict, InvalidInput, Unav
 from restman_core.ports.analytics import AnalyticsStore
 from restman_core.ports.storage import Transaction
 from restman_core.services.menus import menu_cache_key
+
+if TYPE_CHECKING:
+    from restman_cli.seed_history import SeedClock, WrittenOrder
+    from restman_core.bootstrap import Platform
 
 app = typer.Typer(help="Demo data.", no_args_is_help=True)
 
@@ -160,6 +159,10 @@ async def _write_everything(
 ) -> _Written:
     """The whole data set in the caller's one transaction: it commits entirely or not at all."""
     catalog = await _ensure_catalog(tx, at)
+    # The history writer pulls in the event pipeline's fact builders (and their metrics):
+    # imported when seeding, not when the command tree loads.
+    from restman_cli import seed_history
+
     new: list[WrittenOrder] = []
     with Progress(console=stderr(), transient=True) as progress:
         task = progress.add_task("seeding orders", total=len(plans))
@@ -235,21 +238,16 @@ def demo(
 
     Safe to run again: what is already there is kept and nothing is duplicated.
     """
+    from restman_cli.seed_history import SeedClock
+
     clock = SeedClock()
     report = execute(lambda platform: seed_demo(platform, clock, orders, days), clock=clock)
     emit_record(report, output, title="Demo data")
     if output is OutputFormat.TABLE:
-        rows = [
-            {
-                "id": str(seed_id("restaurant", r.key)),
-                "name": r.name,
-                "staff": ", ".join(r.kitchen_staff),
-            }
-            for r in RESTAURANTS
-        ]
-        emit_rows(
-            rows,
-            (Column("name", "restaurant"), Column("id", "id"), Column("staff", "kitchen staff")),
-            output,
-        )
+        # One id per line, whole, never inside a table cell: it is copied into --restaurant.
+        for r in RESTAURANTS:
+            typer.echo(f"\n{r.name}\n  id:    {seed_id('restaurant', r.key)}")
+            for email in r.kitchen_staff:
+                typer.echo(f"  staff: {email}")
+        typer.echo("")
         note(f"owner: {OWNER_EMAIL}; customers: {len(CUSTOMERS)} at @{OWNER_EMAIL.split('@')[1]}")

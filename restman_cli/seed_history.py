@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from restman_cli.seed_data import seed_id
 from restman_cli.seed_orders import OrderPlan
-from restman_core.bootstrap import Platform
 from restman_core.domain.analytics import AnalyticsFact
 from restman_core.domain.billing import Bill
 from restman_core.domain.kitchen import Ticket
@@ -26,6 +25,9 @@ from restman_core.services.pipeline.facts import (
     ticket_fact,
 )
 from restman_core.views import bill_view, ticket_view
+
+if TYPE_CHECKING:
+    from restman_core.bootstrap import Platform
 
 
 class SeedClock:

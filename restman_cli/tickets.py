@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from restman_cli.output import Column, OutputFormat, OutputOption, emit_rows, examples
 from restman_cli.runtime import OPERATOR, execute, guarded, parse_uuid
-from restman_core.bootstrap import Platform
+from restman_cli.table_fit import WideOption
 from restman_core.domain.kitchen import OPEN_TICKET_STATUSES, TicketStatus, parse_ticket_status
 from restman_core.ports.storage import Page
 from restman_core.views import ticket_view
+
+if TYPE_CHECKING:
+    from restman_core.bootstrap import Platform
 
 app = typer.Typer(help="Kitchen tickets.", no_args_is_help=True)
 
@@ -22,14 +25,25 @@ def _items(items: list[dict[str, Any]]) -> str:
     )
 
 
+def items_text(items: list[dict[str, Any]]) -> str:
+    """A ticket's items as people write them: ``2× Margherita (no onions); 1× Fries ✓``
+    (✓: done). The CSV form; JSON keeps the list."""
+    return "; ".join(
+        f"{i['quantity']}× {i['food_name']}"
+        + (f" ({i['notes']})" if i.get("notes") else "")
+        + (" ✓" if i.get("done") else "")
+        for i in items
+    )
+
+
 COLUMNS = (
     Column("order_number", "order"),
     Column("station", "station"),
     Column("status", "status"),
-    Column("items", "items", render=_items),
+    Column("items", "items", render=_items, csv=items_text),
     Column("table", "table"),
     Column("created_at", "opened at"),
-    Column("id", "id"),
+    Column("id", "id", wide=True),
 )
 
 
@@ -52,6 +66,7 @@ def list_tickets(
     ] = False,
     limit: Annotated[int, typer.Option(min=1, max=200, help="At most this many.")] = 200,
     output: OutputOption = OutputFormat.TABLE,
+    wide: WideOption = False,
 ) -> None:
     """List kitchen tickets, oldest first."""
     restaurant_id = parse_uuid(restaurant, "restaurant id") if restaurant else None
@@ -71,4 +86,4 @@ def list_tickets(
         )
         return [ticket_view(t) for t in found]
 
-    emit_rows(execute(work), COLUMNS, output, title="Tickets")
+    emit_rows(execute(work), COLUMNS, output, title="Tickets", wide=wide)

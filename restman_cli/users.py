@@ -6,7 +6,7 @@ account and sign-in use cases; these commands call them as the platform operator
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,11 +21,14 @@ from restman_cli.output import (
     note,
 )
 from restman_cli.runtime import OPERATOR, execute, guarded
-from restman_core.bootstrap import Platform
+from restman_cli.table_fit import WideOption
 from restman_core.domain.access import Role
 from restman_core.domain.clock import format_timestamp
 from restman_core.errors import InvalidInput
 from restman_core.views import user_view
+
+if TYPE_CHECKING:
+    from restman_core.bootstrap import Platform
 
 app = typer.Typer(help="User accounts: admins, listing, deactivation, sessions, tokens.")
 sessions_app = typer.Typer(help="Sessions of an account.", no_args_is_help=True)
@@ -38,7 +41,7 @@ COLUMNS = (
     Column("is_active", "active"),
     Column("created_at", "created at"),
     Column("last_sign_in_at", "last sign-in"),
-    Column("id", "id"),
+    Column("id", "id", wide=True),
 )
 ROLES = {"customer": Role.CUSTOMER, "owner": Role.OWNER, "kitchen": Role.KITCHEN}
 
@@ -78,6 +81,7 @@ def list_users(
     limit: Annotated[int, typer.Option(min=1, max=200, help="At most this many.")] = 50,
     offset: Annotated[int, typer.Option(min=0, help="Skip this many first.")] = 0,
     output: OutputOption = OutputFormat.TABLE,
+    wide: WideOption = False,
 ) -> None:
     """List accounts, oldest first."""
     wanted = _role(role)
@@ -88,7 +92,7 @@ def list_users(
         )
         return [user_view(u) for u in found]
 
-    emit_rows(execute(work), COLUMNS, output, title="Users")
+    emit_rows(execute(work), COLUMNS, output, title="Users", wide=wide)
 
 
 @app.command(

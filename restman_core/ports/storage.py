@@ -84,6 +84,10 @@ class OrderRepository(Protocol):
         """The order with items and status history."""
         ...
 
+    async def ids_between(self, low: uuid.UUID, high: uuid.UUID, limit: int) -> Sequence[uuid.UUID]:
+        """Up to ``limit`` order ids from ``low`` to ``high`` inclusive (primary-key order)."""
+        ...
+
     async def change_status(
         self, order_id: uuid.UUID, expected: OrderStatus, change: StatusChange
     ) -> bool:

@@ -22,6 +22,7 @@ from restman_core.domain.events import (
 from restman_core.domain.ids import new_id
 from restman_core.domain.menus import Category, Food, Restaurant, is_orderable, station_for
 from restman_core.domain.money import MAX_AMOUNT, format_money, tax_for
+from restman_core.domain.order_refs import parse_order_ref
 from restman_core.domain.orders import (
     TERMINAL_ORDER_STATUSES,
     Order,
@@ -166,6 +167,35 @@ class OrderService:
         """The order with items and history, for its customer, the restaurant's owner and
         staff, and admins; NotFound for anyone else."""
         return await self._db.run(lambda tx: self._visible_order(tx, actor, order_id))
+
+    async def resolve_order_ref(self, actor: Actor, ref: str) -> uuid.UUID:
+        """The id of the one order ``ref`` names, a full id or a short number (``B408E2``) the
+        actor may see. None visible: NotFound; several: InvalidInput naming them."""
+        parsed = parse_order_ref(ref)
+        if parsed.exact is not None:
+            return parsed.exact
+
+        async def work(tx: Transaction) -> list[Order]:
+            found = []
+            for order_id in await tx.orders.ids_between(parsed.low, parsed.high, limit=10):
+                try:
+                    found.append(await self._visible_order(tx, actor, order_id))
+                except NotFound:
+                    continue
+            return found
+
+        matches = await self._db.run(work)
+        if not matches:
+            raise NotFound(f"No order numbered {parsed.text}")
+        if len(matches) > 1:
+            ids = ", ".join(str(o.id) for o in matches[:5])
+            raise InvalidInput(
+                f"order number {parsed.text} is ambiguous: it matches {ids}"
+                + (" and more" if len(matches) > 5 else "")
+                + "; give more digits or the full id",
+                details={"field": "order"},
+            )
+        return matches[0].id
 
     async def _visible_order(self, tx: Transaction, actor: Actor, order_id: uuid.UUID) -> Order:
         order = await tx.orders.get(order_id)

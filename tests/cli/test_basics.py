@@ -79,7 +79,9 @@ def test_expected_failures_are_one_line_without_traceback(cli: Cli) -> None:
     assert missing.stdout == ""
     malformed = cli.run("orders", "show", "not-an-id")
     assert malformed.exit_code == EXIT_INVALID_INPUT
-    assert malformed.stderr.strip() == "error: order id is not a valid id"
+    assert malformed.stderr.strip() == (
+        "error: 'not-an-id' is neither an order id nor an order number (like B408E2)"
+    )
 
 
 def test_invalid_configuration_exits_10(cli: Cli) -> None:

@@ -50,7 +50,15 @@ def test_users_admins_tokens_sessions_and_deactivation(cli: Cli) -> None:
 
 def test_staff_add_list_remove(demo: Cli) -> None:
     lumen = restaurant_named(demo, "Trattoria Lumen")["id"]
-    added = demo.json("staff", "add", "ana.silva@demo.restman.dev", "--restaurant", lumen)
+    customer = "ana.silva@demo.restman.dev"
+    refused = demo.run("staff", "add", customer, "--restaurant", lumen)
+    assert refused.exit_code == EXIT_USAGE
+    assert "--yes" in refused.stderr
+    assert "customer account" in refused.stderr
+    assert customer not in {u["email"] for u in demo.json("staff", "list", "--restaurant", lumen)}
+    customers = demo.json("users", "list", "--role", "user", "--limit", "200")
+    assert customer in {u["email"] for u in customers}
+    added = demo.json("staff", "add", customer, "--restaurant", lumen, "--yes")
     assert added["invited"] is False
     assert added["user"]["role"] == "kitch"
     invited = demo.json("staff", "add", "new.cook@example.com", "--restaurant", lumen)

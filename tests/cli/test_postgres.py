@@ -103,7 +103,7 @@ def test_changes_on_postgres(pg: Cli) -> None:
     assert "New Dish" not in names
     assert len(names) == 8
     grill = restaurant_named(pg, "Harbour Grill")["id"]
-    added = pg.json("staff", "add", "ben.okafor@demo.restman.dev", "--restaurant", grill)
+    added = pg.json("staff", "add", "ben.okafor@demo.restman.dev", "--restaurant", grill, "--yes")
     assert added["user"]["role"] == "kitch"
     fries = next(f for f in pg.json("foods", "list", "--restaurant", grill) if f["name"] == "Fries")
     assert pg.json("foods", "86", fries["id"])["is_available"] is False

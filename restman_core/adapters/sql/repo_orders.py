@@ -104,6 +104,15 @@ class SqlOrderRepository:
             )
         )
 
+    async def ids_between(self, low: uuid.UUID, high: uuid.UUID, limit: int) -> Sequence[uuid.UUID]:
+        query = (
+            select(orders.c.id)
+            .where(orders.c.id >= low, orders.c.id <= high)
+            .order_by(orders.c.id)
+            .limit(limit)
+        )
+        return [row.id for row in await self._conn.execute(query)]
+
     async def get(self, order_id: uuid.UUID) -> Order | None:
         row = (await self._conn.execute(select(orders).where(orders.c.id == order_id))).first()
         if row is None:
