@@ -33,6 +33,7 @@ from restman_api.observability import (
     stamp_request_id,
 )
 from restman_api.pipeline import PipelineRunner, pipeline_runner
+from restman_api.routes.admin import ADMIN_ROUTES
 from restman_api.routes.analytics import ANALYTICS_ROUTES
 from restman_api.routes.auth import AUTH_ROUTES
 from restman_api.routes.billing import BILLING_ROUTES
@@ -142,6 +143,7 @@ def _api_router() -> Router:
         *STREAM_ROUTES,
         *BILLING_ROUTES,
         *ANALYTICS_ROUTES,
+        *ADMIN_ROUTES,
     ]
     document_public(handlers)
     return Router(path="/", route_handlers=with_guards(handlers))

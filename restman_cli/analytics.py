@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 
 import typer
 
+from restman_cli import analytics_rebuild
 from restman_cli.charts import bar, sparkline
 from restman_cli.output import Column, OutputFormat, OutputOption, emit_record, emit_rows, examples
 from restman_cli.runtime import OPERATOR, execute, parse_day, parse_uuid
@@ -238,3 +239,6 @@ def _station_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 __all__ = ["app", "uuid"]
+
+
+analytics_rebuild.register(app)

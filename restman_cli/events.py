@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from restman_cli import events_dead_letters
 from restman_cli.errors import EXIT_FAILED
 from restman_cli.output import Column, OutputFormat, OutputOption, emit_rows, examples
 from restman_cli.runtime import execute
@@ -20,7 +21,7 @@ from restman_cli.runtime import execute
 if TYPE_CHECKING:
     from restman_core.bootstrap import Platform
 
-app = typer.Typer(help="The event pipeline: reconcile consumers with the outbox.")
+app = typer.Typer(help="The event pipeline: reconcile, replay, dead letters.")
 
 COLUMNS = (
     Column("consumer", "consumer"),
@@ -68,3 +69,6 @@ def reconcile(
     emit_rows(rows, COLUMNS, output, title="Reconciled")
     if any(row["failed"] for row in rows):
         raise typer.Exit(EXIT_FAILED)
+
+
+events_dead_letters.register(app)

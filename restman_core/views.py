@@ -19,6 +19,7 @@ from restman_core.domain.menus import Category, Food, Restaurant
 from restman_core.domain.money import format_money
 from restman_core.domain.orders import Order, OrderItem
 from restman_core.domain.users import User
+from restman_core.ports.dead_letters import DeadLetterRecord
 
 Json = dict[str, Any]
 
@@ -224,4 +225,21 @@ def kitchen_time_view(t: KitchenTime) -> Json:
         "tickets": t.tickets,
         "average_seconds": t.average_seconds,
         "p90_seconds": t.p90_seconds,
+    }
+
+
+def dead_letter_view(letter: DeadLetterRecord) -> dict[str, Any]:
+    """A dead letter: its id, the consumer that gave up, attempts, last error, when, and the
+    event itself (its envelope)."""
+    return {
+        "id": letter.id,
+        "consumer": letter.consumer,
+        "event_id": str(letter.event.event_id),
+        "event_type": letter.event.event_type,
+        "topic": letter.topic,
+        "log_seq": letter.log_seq,
+        "attempts": letter.attempts,
+        "last_error": letter.error,
+        "failed_at": format_timestamp(letter.failed_at),
+        "event": letter.event.envelope(),
     }

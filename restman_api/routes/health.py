@@ -13,6 +13,7 @@ from litestar.handlers import HTTPRouteHandler
 
 from restman_api.errors import error_response, responses, server_errors
 from restman_api.state import Api
+from restman_core.bootstrap_ops import dead_letter_service
 from restman_core.errors import RestmanError
 
 log = logging.getLogger(__name__)
@@ -93,13 +94,23 @@ def _probes(api: Api) -> dict[str, Callable[[], Awaitable[Any]]]:
         "database": platform.db.ping,
         "cache": lambda: platform.cache.get("ready:probe"),
     }
-    if platform.settings.clickhouse_url:
 
-        async def analytics() -> None:
-            await (await platform.analytics()).health()
+    async def analytics() -> None:
+        await (await platform.analytics()).health()
 
-        probes["analytics"] = analytics
+    # Embedded too: the in-process engine can fail (a locked or damaged store).
+    probes["analytics"] = analytics
     return probes
+
+
+async def _dead_letters(api: Api) -> int | None:
+    """How many dead letters wait for an operator; None when the count cannot be had (the
+    database check says why). Dead letters do not make the API unready."""
+    try:
+        count = dead_letter_service(api.platform).count()
+        return await asyncio.wait_for(count, CHECK_TIMEOUT_SECONDS)
+    except (TimeoutError, RestmanError):
+        return None
 
 
 @get(
@@ -111,7 +122,9 @@ def _probes(api: Api) -> dict[str, Callable[[], Awaitable[Any]]]:
 )
 async def ready(api: Api) -> Response[Any]:
     probes = _probes(api)
-    results = await asyncio.gather(*(_check(probe) for probe in probes.values()))
+    results, dead_letters = await asyncio.gather(
+        asyncio.gather(*(_check(probe) for probe in probes.values())), _dead_letters(api)
+    )
     checks = dict(zip(probes, results, strict=True))
     failing = sorted(name for name, result in checks.items() if result != "ok")
     if failing:
@@ -119,9 +132,9 @@ async def ready(api: Api) -> Response[Any]:
             503,
             "SERVICE_UNAVAILABLE",
             f"Not ready: {', '.join(failing)}",
-            {"checks": checks},
+            {"checks": checks, "dead_letters": dead_letters},
         )
-    return Response({"status": "ready", "checks": checks})
+    return Response({"status": "ready", "checks": checks, "dead_letters": dead_letters})
 
 
 @get(

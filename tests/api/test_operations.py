@@ -37,7 +37,11 @@ async def test_health_routes_are_public(harness: Harness) -> None:
 async def test_ready_checks_the_configured_backends(harness: Harness) -> None:
     r = await harness.client.get("/ready")
     assert r.status_code == 200
-    assert r.json() == {"status": "ready", "checks": {"database": "ok", "cache": "ok"}}
+    assert r.json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "cache": "ok", "analytics": "ok"},
+        "dead_letters": 0,
+    }
 
 
 async def test_ready_names_a_backend_that_is_down(tmp_path: Path) -> None:

@@ -1,0 +1,58 @@
+"""Implements :class:`restman_core.ports.analytics_truth.AnalyticsTruth` on the SQL tables."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from restman_core.adapters.sql.database import SqlDatabase
+from restman_core.adapters.sql.sqlwork import run_sql
+from restman_core.adapters.sql.tables import bills, kitchen_tickets, order_items, orders
+from restman_core.ports.analytics_truth import TruthKind
+
+_TABLES: dict[str, Table] = {"orders": orders, "bills": bills, "tickets": kitchen_tickets}
+
+
+def _text(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+class SqlAnalyticsTruth:
+    def __init__(self, db: SqlDatabase) -> None:
+        self._db = db
+
+    async def batch(
+        self, kind: TruthKind, after: uuid.UUID | None, limit: int
+    ) -> list[Mapping[str, Any]]:
+        table = _TABLES[kind]
+        query = select(table).order_by(table.c.id).limit(limit)
+        if after is not None:
+            query = query.where(table.c.id > after)
+
+        async def work(conn: AsyncConnection) -> list[Mapping[str, Any]]:
+            result = await conn.execute(query)
+            found: list[dict[str, Any]] = [
+                {k: _text(v) for k, v in r._mapping.items()} for r in result
+            ]
+            if kind == "orders" and found:
+                await self._items(conn, found)
+            return list(found)
+
+        return await run_sql(self._db, work)
+
+    @staticmethod
+    async def _items(conn: AsyncConnection, found: list[dict[str, Any]]) -> None:
+        ids = [uuid.UUID(str(o["id"])) for o in found]
+        items: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        query = select(order_items).where(order_items.c.order_id.in_(ids))
+        for r in await conn.execute(query.order_by(order_items.c.position)):
+            items[str(r.order_id)].append({k: _text(v) for k, v in r._mapping.items()})
+        for order in found:
+            order["order_id"] = order["id"]
+            order["placed_at"] = order["created_at"]
+            order["items"] = items[str(order["id"])]
