@@ -63,7 +63,10 @@ async def test_lost_messages_after_a_broker_restart_are_repaired(
     relay = await start_workers(platform, ["relay", "reconciler"], options)
     await place_orders(platform, world, 40, rng)
     await wait_for(
-        lambda: unpublished(platform), until=lambda n: n == 0, what="40 orders published"
+        lambda: unpublished(platform),
+        until=lambda n: n == 0,
+        what="40 orders published",
+        timeout=60,
     )
 
     broker.kill()  # acknowledged, never consumed: lost with the broker's memory

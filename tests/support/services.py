@@ -73,7 +73,7 @@ async def wait_for(
     *,
     what: str,
     until: Callable[[T], bool] = bool,
-    timeout: float = 10.0,
+    timeout: float = 30.0,
     interval: float = 0.05,
 ) -> T:
     """Poll ``probe`` until ``until`` holds for what it returns (by default: until it is truthy)
@@ -94,7 +94,7 @@ def wait_for_sync(
     *,
     what: str,
     until: Callable[[T], bool] = bool,
-    timeout: float = 10.0,
+    timeout: float = 30.0,
     interval: float = 0.05,
 ) -> T:
     """Blocking variant of :func:`wait_for`."""
