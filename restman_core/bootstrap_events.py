@@ -11,9 +11,7 @@ this module, which names what it needs of a platform as the :class:`Platform` pr
 from __future__ import annotations
 
 import asyncio
-import socket
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
@@ -28,6 +26,17 @@ from restman_core.adapters.sql.leases import SqlLease
 from restman_core.adapters.sql.reconcile_ledger import SqlEffectLedger
 from restman_core.adapters.sql.relay import OutboxRelay
 from restman_core.adapters.sql.tables import consumer_positions, outbox
+from restman_core.bootstrap_options import (
+    CONSUMER_KINDS,
+    RECONCILER,
+    RELAY,
+    SCHEDULER,
+    WORKER_KINDS,
+    PipelineOptions,
+    expand_kinds,
+    group_settings,
+    worker_identity,
+)
 from restman_core.config import Settings
 from restman_core.domain.clock import Clock
 from restman_core.domain.events import TOPICS
@@ -80,73 +89,24 @@ class Platform(Protocol):
     async def analytics(self) -> AnalyticsStore: ...
 
 
-RELAY = "relay"
-SCHEDULER = "scheduler"
-RECONCILER = "reconciler"
-WORKER_KINDS = (RELAY, KITCHEN, BILLING, ORDERS, NOTIFICATIONS, ANALYTICS, SCHEDULER, RECONCILER)
-CONSUMER_KINDS = (KITCHEN, BILLING, ORDERS, NOTIFICATIONS, ANALYTICS)
-
-
-@dataclass(frozen=True, slots=True)
-class PipelineOptions:
-    """Tuning that is not in Settings (tests shorten the timings)."""
-
-    # Long enough for one publish (half the lease, plus the producer's 5 s report margin) to
-    # fail before a standby may take over; short enough that a crashed relay is replaced fast.
-    # A restarted relay does not wait for it: its holder name is stable (see worker_identity).
-    relay_lease_seconds: float = 12.0
-    relay_batch_size: int = 200
-    poll_interval_seconds: float = 0.1
-    # In-process consumers are woken by the relay; polling only covers other processes' relays.
-    consumer_idle_seconds: float = 1.0
-    consumer_batch_size: int = 200
-    max_attempts: int | None = None  # None: Settings.kafka_consumer_max_attempts
-    backoff_base_seconds: float = 0.5
-    backoff_max_seconds: float = 30.0
-    analytics_batch_size: int = 500
-    analytics_max_delay_seconds: float = 1.0
-    housekeeping_interval_seconds: float = 300.0
-    stop_grace_seconds: float = 5.0
-    consumer_overrides: Mapping[str, Any] = field(default_factory=dict)
-    topic_prefix: str = ""
-    reconcile_interval_seconds: float | None = None  # None: Settings.reconcile_interval_seconds
-    reconcile_grace_seconds: float | None = None  # None: Settings.reconcile_grace_seconds
-    reconcile_batch_size: int = 500
-
-
-def worker_identity(settings: Settings) -> str:
-    """This worker process's stable name: ``RESTMAN_WORKER_ID``, or the host name. A restarted
-    process has the same one, which lets it take back its relay lease and (static membership)
-    its partitions at once, instead of waiting for the dead process's lease and sessions."""
-    return (settings.worker_id or socket.gethostname())[:60]
-
-
-def group_settings(settings: Settings, kind: str) -> dict[str, Any]:
-    """librdkafka settings for consumer ``kind``'s group membership: the session timeout and
-    heartbeat, and (static membership) ``group.instance.id`` = ``<group>@<worker id>``."""
-    session_ms = settings.kafka_session_timeout_ms
-    config: dict[str, Any] = {
-        "session.timeout.ms": session_ms,
-        "heartbeat.interval.ms": max(500, session_ms // 10),
-    }
-    if settings.kafka_static_membership:
-        config["group.instance.id"] = f"{group_id(kind)}@{worker_identity(settings)}"
-    return config
-
-
-def expand_kinds(kinds: Iterable[str]) -> list[str]:
-    """Worker kinds in canonical order; ``all`` means every kind. Raises ConfigurationError
-    for an unknown kind."""
-    wanted = {kind.strip().lower() for kind in kinds}
-    if "all" in wanted:
-        return list(WORKER_KINDS)
-    unknown = sorted(wanted - set(WORKER_KINDS))
-    if unknown or not wanted:
-        raise ConfigurationError(
-            f"Unknown worker kind(s) {', '.join(unknown) or '(none)'}; choose from "
-            f"{', '.join(WORKER_KINDS)} or all."
-        )
-    return [kind for kind in WORKER_KINDS if kind in wanted]
+__all__ = [
+    "CONSUMER_KINDS",
+    "RECONCILER",
+    "RELAY",
+    "SCHEDULER",
+    "WORKER_KINDS",
+    "PipelineOptions",
+    "Platform",
+    "build_handler",
+    "build_workers",
+    "drain",
+    "expand_kinds",
+    "group_settings",
+    "is_distributed",
+    "prepare_transport",
+    "reconcile_now",
+    "worker_identity",
+]
 
 
 def is_distributed(platform: Platform) -> bool:
