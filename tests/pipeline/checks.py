@@ -10,9 +10,18 @@ from sqlalchemy import func, select
 
 from restman_core.adapters.sql.tables import consumer_positions, outbox
 from restman_core.bootstrap import Platform
+from restman_core.domain.kitchen import TicketStatus
 from restman_core.domain.orders import Order, OrderStatus
 from restman_core.services.pipeline import CONSUMERS, Workers
-from tests.pipeline.world import order_status, rows
+from tests.pipeline.world import (
+    World,
+    assert_exact_tickets_and_bills,
+    cook,
+    order_status,
+    rows,
+    tickets_and_bills_problems,
+)
+from tests.support.services import wait_for
 
 
 def mails(platform: Platform) -> list[Path]:
@@ -73,3 +82,36 @@ async def mail_count(platform: Platform) -> int:
 async def ticket_count(platform: Platform, order_id: uuid.UUID) -> int:
     """How many kitchen tickets order ``order_id`` has."""
     return len(await platform.db.run(lambda tx: tx.tickets.for_order(order_id)))
+
+
+async def cook_through(
+    platform: Platform, world: World, ready: int, completed: int
+) -> tuple[list[Order], list[Order]]:
+    """Wait until every order has exactly its tickets and bill, then cook the first ``ready``
+    live orders to READY and the first ``completed`` of them through delivery, waiting for the
+    orders to follow. Returns (the ready orders, the completed orders)."""
+    await wait_for(
+        lambda: tickets_and_bills_problems(platform, world),
+        until=lambda problems: not problems,
+        what="every order's tickets and bill",
+        timeout=120,
+    )
+    await assert_exact_tickets_and_bills(platform, world)
+    live = [o for o in world.placed if o.id not in world.cancelled]
+    for target, status, orders in (
+        (TicketStatus.READY, OrderStatus.READY, live[:ready]),
+        (TicketStatus.DELIVERED_TO_SERVICE, OrderStatus.COMPLETED, live[:completed]),
+    ):
+        for order in orders:
+            await cook(platform, world, order, target)
+
+        async def behind(orders: list[Order] = orders, status: OrderStatus = status) -> list[str]:
+            return await orders_not_in(platform, orders, status)
+
+        await wait_for(
+            behind,
+            until=lambda rest: not rest,
+            what=f"{len(orders)} orders {status.value}",
+            timeout=60,
+        )
+    return live[:ready], live[:completed]

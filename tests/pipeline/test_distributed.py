@@ -29,20 +29,17 @@ from restman_core.bootstrap_events import PipelineOptions, prepare_transport
 from restman_core.domain.analytics import AnalyticsScope
 from restman_core.domain.events import ORDER_PLACED, TOPIC_ORDER, DomainEvent
 from restman_core.domain.kitchen import TicketStatus
-from restman_core.domain.orders import Order, OrderStatus
+from restman_core.domain.orders import Order
 from restman_core.services.pipeline import Workers
 from tests.kafka.helpers import headers_of, read_topic
-from tests.pipeline.checks import applied_count, mail_count, mails, orders_not_in, unpublished
+from tests.pipeline.checks import applied_count, cook_through, mail_count, mails, unpublished
 from tests.pipeline.conftest import FAST, PlatformFactory, WorkerStarter
 from tests.pipeline.world import (
     analytics_differences,
-    assert_exact_tickets_and_bills,
     cancel_orders,
-    cook,
     place_orders,
     rows,
     seed,
-    tickets_and_bills_problems,
 )
 from tests.support.processes import Child
 from tests.support.services import wait_for
@@ -154,31 +151,7 @@ async def test_distributed_pipeline_survives_killed_relay_and_consumers(
 
     relay = start_relay(platform, broker, options.topic_prefix)
     workers = await start_workers(platform, consumers, options)
-    await wait_for(
-        lambda: tickets_and_bills_problems(platform, world),
-        until=lambda problems: not problems,
-        what="every order's tickets and bill",
-        timeout=120,
-    )
-    await assert_exact_tickets_and_bills(platform, world)
-    live = [o for o in world.placed if o.id not in world.cancelled]
-    ready, completed = live[:6], live[:3]
-    for order in ready:
-        await cook(platform, world, order, TicketStatus.READY)
-    await wait_for(
-        lambda: orders_not_in(platform, ready, OrderStatus.READY),
-        until=lambda rest: not rest,
-        what="6 orders READY",
-        timeout=60,
-    )
-    for order in completed:
-        await cook(platform, world, order, TicketStatus.DELIVERED_TO_SERVICE)
-    await wait_for(
-        lambda: orders_not_in(platform, completed, OrderStatus.COMPLETED),
-        until=lambda rest: not rest,
-        what="3 orders COMPLETED",
-        timeout=60,
-    )
+    ready, _ = await cook_through(platform, world, ready=6, completed=3)
     await wait_for(
         lambda: unpublished(platform), until=lambda n: n == 0, what="an empty outbox", timeout=60
     )

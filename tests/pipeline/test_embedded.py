@@ -10,16 +10,12 @@ from __future__ import annotations
 import asyncio
 import random
 
-from restman_core.domain.kitchen import TicketStatus
-from restman_core.domain.orders import OrderStatus
-from tests.pipeline.checks import applied_count, embedded_lag, mails, orders_not_in
+from tests.pipeline.checks import applied_count, cook_through, embedded_lag, mails
 from tests.pipeline.conftest import FAST, PlatformFactory, WorkerStarter
 from tests.pipeline.world import (
     analytics_differences,
     analytics_totals,
-    assert_exact_tickets_and_bills,
     cancel_orders,
-    cook,
     place_orders,
     seed,
     sql_totals,
@@ -53,32 +49,7 @@ async def test_embedded_pipeline_survives_a_crash_mid_batch(
     assert await tickets_and_bills_problems(platform, world)
 
     workers = await start_workers(platform, ["all"], FAST)
-    await wait_for(
-        lambda: tickets_and_bills_problems(platform, world),
-        until=lambda problems: not problems,
-        what="every order's tickets and bill",
-        timeout=120,
-    )
-    await assert_exact_tickets_and_bills(platform, world)
-
-    live = [o for o in world.placed if o.id not in world.cancelled]
-    ready, completed = live[:10], live[:5]
-    for order in ready:
-        await cook(platform, world, order, TicketStatus.READY)
-    await wait_for(
-        lambda: orders_not_in(platform, ready, OrderStatus.READY),
-        until=lambda rest: not rest,
-        what="10 orders READY",
-        timeout=60,
-    )
-    for order in completed:
-        await cook(platform, world, order, TicketStatus.DELIVERED_TO_SERVICE)
-    await wait_for(
-        lambda: orders_not_in(platform, completed, OrderStatus.COMPLETED),
-        until=lambda rest: not rest,
-        what="5 orders COMPLETED",
-        timeout=60,
-    )
+    ready, _ = await cook_through(platform, world, ready=10, completed=5)
     await wait_for(
         lambda: embedded_lag(platform),
         until=lambda lag: not lag,
