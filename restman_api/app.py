@@ -22,6 +22,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from restman_api.allow import allow_every_method
+from restman_api.bodies import StrictBodySchemas
 from restman_api.body_deadline import body_deadline
 from restman_api.errors import EXCEPTION_HANDLERS
 from restman_api.logs import access_log_every
@@ -211,6 +212,7 @@ def create_app(
         before_request=require_json,
         cors_config=_cors(settings),
         openapi_config=_openapi(),
+        plugins=[StrictBodySchemas()],
         request_max_body_size=MAX_BODY_BYTES,
         logging_config=None,
         debug=False,

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
+
+# Litestar keeps its schema plugin for msgspec structs in a private module; the test of the
+# document (tests/api/test_contract.py) fails loudly if it moves.
+from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
+
+if TYPE_CHECKING:
+    from litestar._openapi.schema_generation import SchemaCreator
+    from litestar.openapi.spec import Schema
+    from litestar.typing import FieldDefinition
 
 
 class Body(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=False):
@@ -26,3 +35,21 @@ def fields_of(body: msgspec.Struct) -> dict[str, Any]:
     built = msgspec.to_builtins(body)
     assert isinstance(built, dict)
     return built
+
+
+class StrictBodySchemas(StructSchemaPlugin):
+    """OpenAPI for request bodies that says what the server enforces: every :class:`Body`
+    refuses unknown fields, so its schema carries ``additionalProperties: false`` and a client
+    generated from the document cannot send a field the server would refuse."""
+
+    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
+        return super().is_plugin_supported_field(field_definition) and issubclass(
+            field_definition.type_, Body
+        )
+
+    def to_openapi_schema(
+        self, field_definition: FieldDefinition, schema_creator: SchemaCreator
+    ) -> Schema:
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        schema.additional_properties = False
+        return schema
