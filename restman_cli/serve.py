@@ -88,6 +88,10 @@ def _run_uvicorn(
 ) -> None:
     import uvicorn
 
+    from restman_cli.header_deadline import DEADLINE_ENV, HeaderDeadlineProtocol
+
+    # Every worker process's protocol reads the header deadline from here (.env included).
+    os.environ[DEADLINE_ENV] = str(settings.body_timeout_seconds)
     trusted = list(settings.trusted_proxies)
     uvicorn.run(
         APP_FACTORY,
@@ -108,6 +112,8 @@ def _run_uvicorn(
         # Slow clients hold connections: past this many, new ones get 503 instead of starving
         # the rest (the body deadline, restman_api.body_deadline, frees stalled ones).
         limit_concurrency=settings.max_connections,
+        # Headers that never finish are cut off too (restman_cli.header_deadline).
+        http=HeaderDeadlineProtocol,
     )
 
 

@@ -128,3 +128,50 @@ async def test_a_body_that_never_finishes_is_cut_off_and_others_are_served(
             return (await client.get("/health")).status_code
 
         await wait_for(health, until=lambda s: s == 200, what="/health after the cut-off")
+
+
+def _stalled_headers(port: int) -> tuple[bytes, float]:
+    """Half a header block, then silence: what the server sent, and how long after the stall
+    it closed the connection (``(no answer)`` if it kept waiting far past the bound)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        connection.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        started = time.monotonic()
+        connection.settimeout(BODY_TIMEOUT + 30)
+        try:
+            answer = connection.recv(4096)
+        except TimeoutError:
+            return b"(no answer)", time.monotonic() - started
+        except ConnectionResetError:
+            answer = b""
+        return answer, time.monotonic() - started
+
+
+async def test_headers_that_never_finish_are_cut_off_and_others_are_served(
+    untrusting: str,
+) -> None:
+    port = int(untrusting.rsplit(":", 1)[1])
+    stalled = asyncio.create_task(asyncio.to_thread(_stalled_headers, port))
+    async with httpx.AsyncClient(base_url=untrusting, timeout=10) as client:
+        while not stalled.done():
+            assert (await client.get("/health")).status_code == 200
+            await asyncio.wait({stalled}, timeout=0.2)
+    answer, seconds = await stalled
+    assert answer == b"", answer  # closed without an answer: there was no request to answer
+    assert BODY_TIMEOUT - 0.5 <= seconds < BODY_TIMEOUT + 15, seconds
+
+
+async def test_a_kept_alive_connection_still_serves_its_next_request(untrusting: str) -> None:
+    """The header deadline re-arms between requests without cutting a connection in use: two
+    requests, one after the other, on one connection."""
+    port = int(untrusting.rsplit(":", 1)[1])
+
+    def two_requests() -> list[bytes]:
+        answers = []
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+            for _ in range(2):
+                connection.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                answers.append(connection.recv(4096))
+        return answers
+
+    answers = await asyncio.to_thread(two_requests)
+    assert all(a.startswith(b"HTTP/1.1 200") for a in answers), answers
