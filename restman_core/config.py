@@ -325,7 +325,8 @@ class Settings(BaseSettings):
         gt=0,
         validation_alias=AliasChoices("RESTMAN_BODY_TIMEOUT_SECONDS"),
         description="A request body not fully received this long after the request started is "
-        "answered 408 and its connection closed.",
+        "answered 408 and its connection closed; headers not complete this long after a "
+        "connection opens (or after its previous answer) close the connection.",
     )
     max_connections: int = Field(
         1000,
