@@ -21,6 +21,7 @@ from restman_core.domain.menus import (
     clean_tax_rate,
     clean_text,
 )
+from restman_core.domain.schedule import clean_timezone, parse_weekly_hours
 from restman_core.errors import InvalidInput, NotFound
 from restman_core.ports.cache import Cache
 from restman_core.ports.storage import Database, Page, Transaction
@@ -84,6 +85,8 @@ class MenuService:
             is_active=True,
             created_at=now,
             updated_at=now,
+            timezone=clean_timezone(fields.get("timezone")),
+            opening_hours=parse_weekly_hours(fields.get("opening_hours"), field="opening_hours"),
         )
 
         async def work(tx: Transaction) -> Restaurant:
@@ -132,6 +135,18 @@ class MenuService:
                     )
                 ),
                 updated_at=self._clock.now(),
+                timezone=clean_timezone(
+                    pick(fields, "timezone", current.timezone, replace_all=replace_all)
+                ),
+                opening_hours=parse_weekly_hours(
+                    pick(
+                        fields,
+                        "opening_hours",
+                        current.opening_hours.as_json() if current.opening_hours else None,
+                        replace_all=replace_all,
+                    ),
+                    field="opening_hours",
+                ),
             )
             await tx.restaurants.save(updated)
             await record_menu_change(
@@ -391,9 +406,13 @@ class MenuService:
 
     async def menu_json(self, restaurant_id: uuid.UUID) -> bytes:
         """The public menu as JSON bytes, from the cache when fresh. Only orderable foods of
-        active categories of an active restaurant appear; an inactive restaurant is NotFound."""
+        active categories of an active restaurant appear; an inactive restaurant is NotFound.
+        ``is_open_now`` and ``next_opening_at`` are as of when the menu was built, so at most
+        the cache TTL old; placing an order always checks the hours at that instant."""
         if self._cache is None or self._ttl <= 0:
-            return await build_menu(self._db, restaurant_id)
+            return await build_menu(self._db, restaurant_id, self._clock.now())
         return await self._cache.get_or_build(
-            menu_cache_key(restaurant_id), self._ttl, lambda: build_menu(self._db, restaurant_id)
+            menu_cache_key(restaurant_id),
+            self._ttl,
+            lambda: build_menu(self._db, restaurant_id, self._clock.now()),
         )
