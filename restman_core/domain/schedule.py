@@ -60,10 +60,11 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _minutes(value: object, field: str) -> int:
+def _minutes(value: object, where: str) -> int:
     if not isinstance(value, str) or not _TIME.match(value):
         raise InvalidInput(
-            f"{field} must be a time HH:MM (00:00 to 24:00)", details={"field": field}
+            f"{where} must be a time HH:MM (00:00 to 24:00)",
+            details={"field": where.split(".")[0]},
         )
     hours, minutes = value.split(":")
     return int(hours) * 60 + int(minutes)
