@@ -92,12 +92,13 @@ def allergy_service() -> Iterator[Scene]:
     miss. The modifiers and notes are set on the tickets as the API's ticket view carries them."""
     clock = FrozenClock()
     api = FakeKitchenApi(clock, heartbeat=0.5)
+    orders: list[tuple[list[Item], str, str | None, int]] = [
+        ([("Burger", 2, None, "grill"), ("Fries", 1, None, "grill")], "dine_in", "4", 5),
+        ([("Flat white", 1, None, "bar")], "takeaway", None, 2),
+    ]
     burger, coffee = (
         api.place_order(items, order_type=kind, table=table, at=ago(clock, minutes))[0]
-        for items, kind, table, minutes in (
-            ([("Burger", 2, None, "grill"), ("Fries", 1, None, "grill")], "dine_in", "4", 5),
-            ([("Flat white", 1, None, "bar")], "takeaway", None, 2),
-        )
+        for items, kind, table, minutes in orders
     )
     stored = api.tickets[burger["id"]]
     first = stored["items"][0]
