@@ -49,11 +49,12 @@ def _columns() -> dict[str, list[sa.Column[Any]]]:
 
 
 def upgrade() -> None:
+    # Plain ALTER TABLE ... ADD COLUMN everywhere: each new column is nullable or has a
+    # constant default, which SQLite adds in place. (Batch mode would copy and drop the table,
+    # which SQLite's foreign keys from other tables refuse once there is data.)
     for table, columns in _columns().items():
-        # Batch mode: SQLite cannot add some columns in place; elsewhere it is a plain ALTER.
-        with op.batch_alter_table(table) as batch:
-            for column in columns:
-                batch.add_column(column)
+        for column in columns:
+            op.add_column(table, column)
     op.create_table(
         "modifier_groups",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -102,7 +103,7 @@ def downgrade() -> None:
     op.drop_table("modifier_options")
     op.drop_index(op.f("ix_modifier_groups_restaurant_id"), table_name="modifier_groups")
     op.drop_table("modifier_groups")
+    # SQLite 3.35+ drops a plain column in place too.
     for table, columns in reversed(list(_columns().items())):
-        with op.batch_alter_table(table) as batch:
-            for column in reversed(columns):
-                batch.drop_column(column.name)
+        for column in reversed(columns):
+            op.drop_column(table, column.name)
