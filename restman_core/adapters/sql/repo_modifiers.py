@@ -130,6 +130,14 @@ class SqlModifierRepository:
             return []
         return await self._load(modifier_groups.c.id.in_(group_ids))
 
+    async def group_of_option(self, option_id: uuid.UUID) -> ModifierGroup | None:
+        group_id = (
+            await self._conn.execute(
+                select(modifier_options.c.group_id).where(modifier_options.c.id == option_id)
+            )
+        ).scalar()
+        return None if group_id is None else await self.get(group_id)
+
     async def list_for(self, restaurant_id: uuid.UUID) -> Sequence[ModifierGroup]:
         return await self._load(
             modifier_groups.c.restaurant_id == restaurant_id,
