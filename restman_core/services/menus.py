@@ -11,17 +11,12 @@ from typing import Any
 from restman_core.domain.access import Actor, Role
 from restman_core.domain.clock import Clock
 from restman_core.domain.events import DomainEvent
-from restman_core.domain.ids import new_id
 from restman_core.domain.menus import (
     Category,
     Food,
     Restaurant,
-    clean_name,
     clean_non_negative_int,
-    clean_tax_rate,
-    clean_text,
 )
-from restman_core.domain.schedule import clean_timezone, parse_weekly_hours
 from restman_core.errors import InvalidInput, NotFound
 from restman_core.ports.cache import Cache
 from restman_core.ports.storage import Database, Page, Transaction
@@ -31,11 +26,11 @@ from restman_core.services.menu_common import (
     invalidate_menu,
     menu_cache_key,
     menu_event,
-    pick,
     record_menu_change,
 )
 from restman_core.services.menu_fields import category_from, food_from
 from restman_core.services.public_menu import build_menu
+from restman_core.services.restaurant_fields import new_restaurant, restaurant_updated
 from restman_core.views import category_view, food_view, restaurant_view
 
 __all__ = ["MenuCache", "MenuService", "menu_cache_key"]
@@ -74,20 +69,7 @@ class MenuService:
         """Create a restaurant owned by the actor (owners and admins)."""
         require_role(actor, Role.OWNER)
         now = self._clock.now()
-        restaurant = Restaurant(
-            id=new_id(),
-            owner_id=actor.user_id,
-            name=clean_name(fields.get("name")),
-            description=clean_text(fields.get("description"), field="description", multiline=True),
-            address=clean_text(fields.get("address"), field="address", multiline=True),
-            phone=clean_text(fields.get("phone"), field="phone", limit=20),
-            tax_rate=clean_tax_rate(fields.get("tax_rate", self._default_tax_rate)),
-            is_active=True,
-            created_at=now,
-            updated_at=now,
-            timezone=clean_timezone(fields.get("timezone")),
-            opening_hours=parse_weekly_hours(fields.get("opening_hours"), field="opening_hours"),
-        )
+        restaurant = new_restaurant(actor, fields, self._default_tax_rate, now)
 
         async def work(tx: Transaction) -> Restaurant:
             await tx.restaurants.add(restaurant)
@@ -107,46 +89,8 @@ class MenuService:
 
         async def work(tx: Transaction) -> Restaurant:
             current = await managed_restaurant(tx, actor, restaurant_id)
-            updated = replace(
-                current,
-                name=clean_name(fields.get("name", current.name)),
-                description=clean_text(
-                    pick(fields, "description", current.description, replace_all=replace_all),
-                    field="description",
-                    multiline=True,
-                ),
-                address=clean_text(
-                    pick(fields, "address", current.address, replace_all=replace_all),
-                    field="address",
-                    multiline=True,
-                ),
-                phone=clean_text(
-                    pick(fields, "phone", current.phone, replace_all=replace_all),
-                    field="phone",
-                    limit=20,
-                ),
-                tax_rate=clean_tax_rate(
-                    pick(
-                        fields,
-                        "tax_rate",
-                        current.tax_rate,
-                        replace_all=replace_all,
-                        default=self._default_tax_rate,
-                    )
-                ),
-                updated_at=self._clock.now(),
-                timezone=clean_timezone(
-                    pick(fields, "timezone", current.timezone, replace_all=replace_all)
-                ),
-                opening_hours=parse_weekly_hours(
-                    pick(
-                        fields,
-                        "opening_hours",
-                        current.opening_hours.as_json() if current.opening_hours else None,
-                        replace_all=replace_all,
-                    ),
-                    field="opening_hours",
-                ),
+            updated = restaurant_updated(
+                current, fields, replace_all, self._default_tax_rate, self._clock.now()
             )
             await tx.restaurants.save(updated)
             await record_menu_change(
