@@ -94,3 +94,21 @@ def test_foods_86_and_restock_take_option_ids(cli: Cli, restaurant: str) -> None
     assert (back["is_available"], back["stock_remaining"]) == (True, 30)
     exported = cli.ok("menu", "export", "--restaurant", restaurant).stdout
     assert "Oat milk +0.40 [stock 30]" in exported
+
+
+def test_restaurant_hours_are_shown_set_and_removed(cli: Cli, restaurant: str) -> None:
+    assert cli.json("restaurants", "hours", restaurant)["opening_hours"] == "always open"
+    week = "mon 11:00-15:00, 18:00-02:00; sun 10:00-14:00"
+    shown = cli.json(
+        "restaurants", "hours", restaurant, "--timezone", "Europe/Paris", "--set", week
+    )
+    assert (shown["timezone"], shown["opening_hours"]) == ("Europe/Paris", week)
+    assert isinstance(shown["is_open_now"], bool)
+    bad = cli.run("restaurants", "hours", restaurant, "--set", "mon 11-15")
+    assert bad.exit_code == EXIT_INVALID_INPUT
+    assert "opening_hours" in bad.stderr
+    assert cli.run("restaurants", "hours", restaurant, "--timezone", "Nowhere/X").exit_code == (
+        EXIT_INVALID_INPUT
+    )
+    cleared = cli.json("restaurants", "hours", restaurant, "--always-open")
+    assert (cleared["opening_hours"], cleared["is_open_now"]) == ("always open", True)
