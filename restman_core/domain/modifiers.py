@@ -144,11 +144,12 @@ def choose_modifiers(
 ) -> tuple[ChosenModifier, ...]:
     """Check one order line's choices against the food's attached groups and freeze them.
 
-    Every option must belong to a live group attached to the food and be orderable (stock is
-    taken later, atomically, and reported as a Conflict); each attached group's selected
-    quantity must lie within its min and max. Errors are :class:`InvalidInput` naming the
-    line and the group. Choices come back in the food's group order, then the group's option
-    order, so the kitchen reads them the same way each time."""
+    Every option must belong to a live group attached to the food, not be deleted and be
+    available (tracked stock is taken later, atomically, and running out is a Conflict);
+    each attached group's selected quantity must lie within its min and max. Errors are
+    :class:`InvalidInput` naming the line and the group. Choices come back in the food's
+    group order, then the group's option order, so the kitchen reads them the same way each
+    time."""
     attached = [groups[g] for g in group_ids if g in groups and not groups[g].is_deleted]
     owner: dict[uuid.UUID, tuple[ModifierGroup, ModifierOption]] = {
         o.id: (g, o) for g in attached for o in g.options
@@ -164,7 +165,9 @@ def choose_modifiers(
                 details={"field": "modifiers", "line": line, "option_id": str(choice.option_id)},
             )
         group, option = found
-        if not option.orderable:
+        # Stock is left to the stock take, as for foods: running out is then a Conflict
+        # whether the last unit went before this request or to a concurrent one.
+        if option.is_deleted or not option.is_available:
             raise InvalidInput(
                 f"items[{line}].modifiers: {option.name!r} of group {group.name!r} is not "
                 "available",
