@@ -71,13 +71,11 @@ def test_accepted_choices_keep_every_rule(
             max_size=4,
         )
     )
+    refused: dict[str, object] | None = None
     try:
         chosen = choose_modifiers("Food", [g.id for g in attached], by_id, requested, line=0)
     except InvalidInput as error:
-        refused = error.details or {}
-        chosen = ()
-    else:
-        refused = None
+        refused, chosen = error.details or {}, ()
     if refused is not None:
         assert refused.get("field") == "modifiers"
         return
