@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.harness import Harness, User
+from tests.api.harness import Harness, User, _text, mails_to
+from tests.support.services import wait_for
 
 
 class Cafe:
@@ -114,6 +115,18 @@ async def test_a_coffee_with_size_and_milk_is_ordered_cooked_and_billed(
     bill = await harness.bill_of(customer.headers, order["id"])
     assert bill["subtotal"] == "7.80"
     assert await food_stock(harness, cafe) == (18, 3)
+
+    # The ready mail names the modifiers with their prices.
+    url = f"/api/kitchen/tickets/{ticket['id']}/status"
+    for status in ("ACCEPTED", "IN_PROGRESS", "READY"):
+        r = await c.patch(url, json={"status": status}, headers=cafe.owner.headers)
+        assert r.status_code == 200, r.text
+
+    async def ready_mail() -> list[str]:
+        return [_text(m) for m in mails_to(harness.outbox, customer.email) if "ready" in _text(m)]
+
+    mails = await wait_for(ready_mail, what="the ready mail", until=bool, timeout=30)
+    assert "2 × Coffee (Large +0.50, Oat milk +0.40)" in mails[0]
 
     # A later menu edit leaves the placed order as it was.
     h = cafe.owner.headers
