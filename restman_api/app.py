@@ -41,6 +41,7 @@ from restman_api.routes.billing import BILLING_ROUTES
 from restman_api.routes.health import HEALTH_ROUTES
 from restman_api.routes.kitchen import KITCHEN_ROUTES
 from restman_api.routes.menus import MENU_ROUTES
+from restman_api.routes.modifiers import MODIFIER_ROUTES
 from restman_api.routes.orders import ORDER_ROUTES
 from restman_api.routes.restaurants import RESTAURANT_ROUTES
 from restman_api.routes.stream import STREAM_ROUTES
@@ -139,6 +140,7 @@ def _api_router() -> Router:
         *AUTH_ROUTES,
         *RESTAURANT_ROUTES,
         *MENU_ROUTES,
+        *MODIFIER_ROUTES,
         *ORDER_ROUTES,
         *KITCHEN_ROUTES,
         *STREAM_ROUTES,

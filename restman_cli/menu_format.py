@@ -14,7 +14,18 @@ category_station       no        station of the category's foods without their o
 available              no        true/false (yes/no, 1/0); default true
 stock                  no        whole number of portions left; empty means not tracked
 prep_time_seconds      no        whole number of seconds
+allergens              no        words separated by ``;`` (``milk; gluten``)
+modifiers              no        the food's modifier groups in order, each
+                                 ``Name (min-max): option, option`` and separated by `` | ``;
+                                 an option is ``Name``, ``Name +0.50`` or ``Name -0.50``, with
+                                 ``[86]`` and/or ``[stock N]`` after it
+category_hours         no        the category's hours, ``mon 07:00-11:00; sat 08:00-12:00``
 =====================  ========  ===========================================================
+
+For example ``Size (1-1): Small -0.50, Medium, Large +0.50 | Milk (0-1): Oat milk +0.40``.
+Groups are the restaurant's and matched by name: rows naming one group must give it alike, and
+rows of one category must not give it different hours (see
+:mod:`restman_core.services.menu_specs`).
 
 CSV has a header row naming the columns (any order). JSON and YAML hold a list of objects, or
 an object with a ``foods`` list.
@@ -38,6 +49,7 @@ from typing import Any
 from restman_core.domain.money import format_money
 from restman_core.errors import InvalidInput
 from restman_core.services.menu_import import MenuEntry, MenuImportRow, RowProblem
+from restman_core.services.menu_specs import format_allergens, format_hours, format_modifiers
 
 FIELDS = (
     "category",
@@ -49,6 +61,9 @@ FIELDS = (
     "available",
     "stock",
     "prep_time_seconds",
+    "allergens",
+    "modifiers",
+    "category_hours",
 )
 FORMATS = ("csv", "json", "yaml")
 
@@ -158,6 +173,9 @@ def _record(entry: MenuEntry) -> dict[str, Any]:
         "available": entry.available,
         "stock": entry.stock,
         "prep_time_seconds": entry.prep_time_seconds,
+        "allergens": format_allergens(entry.allergens),
+        "modifiers": format_modifiers(entry.modifiers),
+        "category_hours": format_hours(entry.category_hours),
     }
 
 

@@ -1,4 +1,4 @@
-"""``restman restaurants list|show|create``."""
+"""``restman restaurants list|show|create|hours``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ from restman_core.views import category_view, food_view, restaurant_view
 if TYPE_CHECKING:
     from restman_core.bootstrap import Platform
 
-app = typer.Typer(help="Restaurants: list, inspect and create them.", no_args_is_help=True)
+app = typer.Typer(
+    help="Restaurants: list, inspect and create them, and set their opening hours.",
+    no_args_is_help=True,
+)
 
 COLUMNS = (
     Column("id", "id"),
@@ -132,3 +135,66 @@ def create(
         return restaurant_view(created)
 
     emit_record(execute(work), output, title="Restaurant created")
+
+
+@app.command(
+    "hours",
+    epilog=examples(
+        "restman restaurants hours <id>",
+        'restman restaurants hours <id> --timezone Europe/Paris --set "mon 11:00-15:00, '
+        '18:00-23:00; fri 18:00-02:00"',
+        "restman restaurants hours <id> --always-open",
+    ),
+)
+def hours(
+    restaurant: Annotated[str, typer.Argument(help="The restaurant's id.")],
+    timezone: Annotated[
+        str | None, typer.Option(help="IANA time zone the hours are in (Europe/Paris).")
+    ] = None,
+    set_hours: Annotated[
+        str | None,
+        typer.Option(
+            "--set",
+            help="Weekly hours, 'mon 11:00-15:00, 18:00-23:00; fri 18:00-02:00' (an end "
+            "before its start runs past midnight; days left out are closed).",
+        ),
+    ] = None,
+    always_open: Annotated[bool, typer.Option(help="Remove the hours: always open.")] = False,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Show a restaurant's time zone and opening hours, or change them (orders outside the
+    hours are refused with when it next opens)."""
+    from restman_core.domain.clock import format_timestamp
+    from restman_core.domain.schedule import is_open, next_opening
+    from restman_core.services.menu_specs import format_hours, parse_hours_text
+
+    restaurant_id = parse_uuid(restaurant, "restaurant id")
+    if set_hours is not None and always_open:
+        raise typer.BadParameter("use either --set or --always-open", param_hint="--set")
+    fields: dict[str, Any] = {}
+    if timezone is not None:
+        fields["timezone"] = timezone
+    if always_open:
+        fields["opening_hours"] = None
+
+    async def work(platform: Platform) -> dict[str, Any]:
+        if set_hours is not None:
+            week = parse_hours_text(set_hours, field="opening_hours")
+            fields["opening_hours"] = week.as_json() if week else None
+        found = await platform.menus.get_restaurant(OPERATOR, restaurant_id)
+        if fields:
+            found = await platform.menus.update_restaurant(
+                OPERATOR, restaurant_id, fields, replace_all=False
+            )
+        now = platform.clock.now()
+        opens = next_opening(found.opening_hours, found.timezone, now)
+        return {
+            "id": str(found.id),
+            "name": found.name,
+            "timezone": found.timezone,
+            "opening_hours": format_hours(found.opening_hours) or "always open",
+            "is_open_now": is_open(found.opening_hours, found.timezone, now),
+            "next_opening_at": format_timestamp(opens) if opens else None,
+        }
+
+    emit_record(execute(work), output, title="Opening hours")

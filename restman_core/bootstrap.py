@@ -55,8 +55,10 @@ from restman_core.services.kitchen import KitchenService
 from restman_core.services.menu_common import restaurant_of_menu_key
 from restman_core.services.menu_import import MenuImportService
 from restman_core.services.menus import MenuService
+from restman_core.services.modifiers import ModifierService
 from restman_core.services.orders import OrderService
 from restman_core.services.staff import StaffService
+from restman_core.services.staff_menu import StaffMenuService
 from restman_core.services.ticket_feed import TicketFeedService
 from restman_core.services.users import UserDirectory
 
@@ -107,6 +109,8 @@ class Platform:
     cache: Cache
     mailer: Mailer
     menus: MenuService
+    modifiers: ModifierService
+    staff_menu: StaffMenuService
     menu_import: MenuImportService
     orders: OrderService
     kitchen: KitchenService
@@ -276,6 +280,8 @@ async def bootstrap(
             cache_ttl_seconds=settings.menu_cache_ttl_seconds,
             default_tax_rate=Decimal(settings.default_tax_rate),
         ),
+        modifiers=ModifierService(db, clock, cache=cache),
+        staff_menu=StaffMenuService(db),
         menu_import=MenuImportService(db, clock, cache=cache),
         orders=OrderService(db, clock, menu_cache=cache),
         kitchen=KitchenService(db, clock),

@@ -19,6 +19,7 @@ from restman_core.domain.menus import Category, Food, Restaurant
 from restman_core.domain.money import format_money
 from restman_core.domain.orders import Order, OrderItem
 from restman_core.domain.users import User
+from restman_core.menu_views import chosen_views
 from restman_core.ports.dead_letters import DeadLetterRecord
 
 Json = dict[str, Any]
@@ -44,6 +45,8 @@ def restaurant_view(r: Restaurant) -> Json:
         "is_active": r.is_active,
         "created_at": _ts(r.created_at),
         "updated_at": _ts(r.updated_at),
+        "timezone": r.timezone,
+        "opening_hours": r.opening_hours.as_json() if r.opening_hours else None,
     }
 
 
@@ -58,6 +61,7 @@ def category_view(c: Category) -> Json:
         "is_active": c.is_active,
         "created_at": _ts(c.created_at),
         "updated_at": _ts(c.updated_at),
+        "available_hours": c.available_hours.as_json() if c.available_hours else None,
     }
 
 
@@ -75,6 +79,8 @@ def food_view(f: Food) -> Json:
         "station": f.station,
         "created_at": _ts(f.created_at),
         "updated_at": _ts(f.updated_at),
+        "modifier_group_ids": [str(g) for g in f.modifier_group_ids],
+        "allergens": list(f.allergens),
     }
 
 
@@ -91,6 +97,8 @@ def order_item_view(i: OrderItem) -> Json:
         "notes": i.notes,
         "station": i.station,
         "created_at": _ts(i.created_at),
+        "modifiers": chosen_views(i.modifiers),
+        "allergy_note": i.allergy_note,
     }
 
 
@@ -146,9 +154,12 @@ def ticket_view(t: Ticket) -> Json:
                 "quantity": i.quantity,
                 "notes": i.notes,
                 "done": i.done,
+                "modifiers": chosen_views(i.modifiers),
+                "allergy_note": i.allergy_note,
             }
             for i in t.items
         ],
+        "allergy_notes": list(t.allergy_notes),
         "special_instructions": t.special_instructions,
         "can_recall": t.can_recall,
         "created_at": _ts(t.created_at),

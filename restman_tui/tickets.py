@@ -44,8 +44,29 @@ def parse_time(value: object) -> datetime | None:
 
 
 @dataclass(frozen=True, slots=True)
+class Modifier:
+    """A modifier the line took (``Large``, ``No onions``), as frozen when the order was placed."""
+
+    name: str
+    quantity: int
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Modifier:
+        return cls(name=str(data.get("name", "")), quantity=int(data.get("quantity", 1)))
+
+    @property
+    def label(self) -> str:
+        """``+ Extra cheese``, ``− No onions`` (a "no ..."/"without ..." option removes
+        something), ``+ 2× Shot``: the sign is text, so it reads without colour."""
+        removal = self.name.lower().startswith(("no ", "without "))
+        count = f"{self.quantity}× " if self.quantity > 1 else ""
+        return f"{'−' if removal else '+'} {count}{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
 class TicketItem:
-    """One line of a ticket: what to cook, how many, and whether it is done."""
+    """One line of a ticket: what to cook, how many, its modifiers and allergy note, and
+    whether it is done."""
 
     id: str
     food_id: str
@@ -53,6 +74,8 @@ class TicketItem:
     quantity: int
     notes: str | None
     done: bool
+    modifiers: tuple[Modifier, ...] = ()
+    allergy_note: str | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TicketItem:
@@ -63,6 +86,8 @@ class TicketItem:
             quantity=int(data.get("quantity", 1)),
             notes=data.get("notes") or None,
             done=bool(data.get("done", False)),
+            modifiers=tuple(Modifier.from_json(m) for m in data.get("modifiers") or ()),
+            allergy_note=data.get("allergy_note") or None,
         )
 
 
@@ -85,6 +110,7 @@ class Ticket:
     can_recall: bool
     created_at: datetime
     updated_at: datetime
+    allergy_notes: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Ticket:
@@ -92,6 +118,13 @@ class Ticket:
         created = parse_time(data["created_at"])
         assert created is not None
         updated = parse_time(data.get("updated_at")) or created
+        items = tuple(TicketItem.from_json(i) for i in data.get("items") or ())
+        # A server that sends no ticket-level list still gets its items' notes shown.
+        notes = data.get("allergy_notes")
+        if notes is None:
+            notes = [
+                f"{i.quantity}x {i.food_name}: {i.allergy_note}" for i in items if i.allergy_note
+            ]
         return cls(
             id=str(data["id"]),
             order_id=str(data.get("order_id", "")),
@@ -102,11 +135,12 @@ class Ticket:
             version=int(data["version"]),
             order_type=str(data.get("order_type") or ""),
             table=data.get("table") or None,
-            items=tuple(TicketItem.from_json(i) for i in data.get("items") or ()),
+            items=items,
             special_instructions=data.get("special_instructions") or None,
             can_recall=bool(data.get("can_recall", False)),
             created_at=created,
             updated_at=updated,
+            allergy_notes=tuple(str(n) for n in notes),
         )
 
     @property

@@ -37,17 +37,23 @@ def order_line(ticket: Ticket) -> str:
 
 
 def card_body(ticket: Ticket, cursor: int | None, show_station: bool) -> Text:
-    """Items with quantity, notes and done marks, then the special instructions. ``cursor`` is
-    the selected item's index when this card is selected."""
+    """Allergy notes first (``⚠ ALLERGY: ...``, in words as well as colour, so no cook misses
+    them), then items with quantity, modifiers (``+ Large``, ``− No onions``), notes and done
+    marks, then the special instructions. ``cursor`` is the selected item's index when this
+    card is selected."""
     text = Text(order_line(ticket), style="bold")
     if show_station:
         text.append(f" [{ticket.station}]", style="dim")
+    for note in ticket.allergy_notes:
+        text.append(f"\n⚠ ALLERGY: {note}", style="bold reverse red")
     for index, item in enumerate(ticket.items):
         pointer = "›" if cursor == index else " "
         mark = "✓" if item.done else " "
         style = "dim strike" if item.done else ""
         text.append(f"\n{pointer}{mark}", style="bold reverse" if cursor == index else "")
         text.append(f"{item.quantity}× {item.food_name}", style=style)
+        for modifier in item.modifiers:
+            text.append(f"\n    {modifier.label}", style=style)
         if item.notes:
             text.append(f"\n    {item.notes}", style="italic")
     if ticket.special_instructions:

@@ -24,17 +24,25 @@ WRITE_ERRORS = responses(400, 401, 403, 404)
 
 
 class CategoryCreate(Body):
+    """``available_hours``: ``{"mon": [["07:00","11:00"]], ...}`` in the restaurant's zone
+    (a breakfast menu); null or absent is served whenever the restaurant is open."""
+
     name: str
     description: str | UnsetType | None = UNSET
     display_order: int | UnsetType = UNSET
     station: str | UnsetType | None = UNSET
+    available_hours: dict[str, list[list[str]]] | UnsetType | None = UNSET
 
 
 class CategoryPatch(Body):
+    """``available_hours``: ``{"mon": [["07:00","11:00"]], ...}`` in the restaurant's zone
+    (a breakfast menu); null or absent is served whenever the restaurant is open."""
+
     name: str | UnsetType = UNSET
     description: str | UnsetType | None = UNSET
     display_order: int | UnsetType = UNSET
     station: str | UnsetType | None = UNSET
+    available_hours: dict[str, list[list[str]]] | UnsetType | None = UNSET
 
 
 class FoodCreate(Body):
@@ -46,6 +54,8 @@ class FoodCreate(Body):
     stock_remaining: int | UnsetType | None = UNSET
     prep_time_seconds: int | UnsetType | None = UNSET
     station: str | UnsetType | None = UNSET
+    modifier_group_ids: list[uuid.UUID] | UnsetType | None = UNSET
+    allergens: list[str] | UnsetType | None = UNSET
 
 
 class FoodPatch(Body):
@@ -57,6 +67,8 @@ class FoodPatch(Body):
     stock_remaining: int | UnsetType | None = UNSET
     prep_time_seconds: int | UnsetType | None = UNSET
     station: str | UnsetType | None = UNSET
+    modifier_group_ids: list[uuid.UUID] | UnsetType | None = UNSET
+    allergens: list[str] | UnsetType | None = UNSET
 
 
 class Availability(Body):

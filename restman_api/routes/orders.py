@@ -30,10 +30,20 @@ IdempotencyKey = Annotated[
 ]
 
 
+class ModifierChoice(Body):
+    option_id: uuid.UUID
+    quantity: int | UnsetType = UNSET
+
+
 class OrderLine(Body):
+    """``modifiers``: the options chosen for this line (each of a group attached to the
+    food); ``allergy_note``: up to 300 characters the kitchen display shows prominently."""
+
     food_id: uuid.UUID
     quantity: int
     notes: str | UnsetType | None = UNSET
+    modifiers: list[ModifierChoice] | UnsetType | None = UNSET
+    allergy_note: str | UnsetType | None = UNSET
 
 
 class PlaceOrder(Body):
@@ -52,7 +62,13 @@ class StatusChange(Body):
 @post(
     "/api/orders",
     operation_id="placeOrder",
-    summary="Place an order (idempotent with Idempotency-Key)",
+    summary=(
+        "Place an order (idempotent with Idempotency-Key). Each line's modifiers must be "
+        "options of groups attached to its food, within each group's min and max (a wrong "
+        "choice is a 400 naming the group); the unit price is the food's plus the options' "
+        "deltas, frozen on the order. Outside the opening hours, or for a food of a category "
+        "outside its hours, it is a 409 with next_opening_at"
+    ),
     tags=TAGS,
     responses=responses(400, 401, 404, 409),
 )

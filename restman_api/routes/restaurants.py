@@ -27,6 +27,8 @@ class RestaurantCreate(Body):
     address: str | UnsetType | None = UNSET
     phone: str | UnsetType | None = UNSET
     tax_rate: Decimal | UnsetType = UNSET
+    timezone: str | UnsetType | None = UNSET
+    opening_hours: dict[str, list[list[str]]] | UnsetType | None = UNSET
 
 
 class RestaurantPatch(Body):
@@ -35,6 +37,8 @@ class RestaurantPatch(Body):
     address: str | UnsetType | None = UNSET
     phone: str | UnsetType | None = UNSET
     tax_rate: Decimal | UnsetType = UNSET
+    timezone: str | UnsetType | None = UNSET
+    opening_hours: dict[str, list[list[str]]] | UnsetType | None = UNSET
 
 
 @get(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from restman_core.domain.modifiers import ChosenModifier
 from restman_core.domain.orders import OrderStatus
 from restman_core.errors import Conflict, InvalidInput, NotFound
 
@@ -73,6 +74,8 @@ class TicketItem:
     quantity: int
     notes: str | None
     done: bool = False
+    modifiers: tuple[ChosenModifier, ...] = ()
+    allergy_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,14 @@ class Ticket:
     @property
     def order_number(self) -> str:
         return self.order_id.hex[:6].upper()
+
+    @property
+    def allergy_notes(self) -> tuple[str, ...]:
+        """Every item's allergy note, ``"2x Burger: no peanuts"``, in item order: what the
+        kitchen display shows above the items so that no cook misses it."""
+        return tuple(
+            f"{i.quantity}x {i.food_name}: {i.allergy_note}" for i in self.items if i.allergy_note
+        )
 
     @property
     def can_recall(self) -> bool:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from restman_core.domain.schedule import WeeklyHours
 from restman_core.domain.text import plain_text
 from restman_core.errors import InvalidInput
 
@@ -15,6 +17,9 @@ MAX_NAME = 255
 MAX_PHONE = 20
 MAX_TEXT = 2000
 MAX_STATION = 50
+MAX_ALLERGENS = 20
+MAX_ALLERGEN = 30
+_ALLERGEN = re.compile(r"^[a-z0-9][a-z0-9 \-]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +34,8 @@ class Restaurant:
     is_active: bool
     created_at: datetime
     updated_at: datetime
+    timezone: str = "UTC"
+    opening_hours: WeeklyHours | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +49,7 @@ class Category:
     is_active: bool
     created_at: datetime
     updated_at: datetime
+    available_hours: WeeklyHours | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +67,8 @@ class Food:
     is_deleted: bool
     created_at: datetime
     updated_at: datetime
+    modifier_group_ids: tuple[uuid.UUID, ...] = ()
+    allergens: tuple[str, ...] = ()
 
     @property
     def in_stock(self) -> bool:
@@ -148,3 +158,25 @@ def clean_non_negative_int(value: object, *, field: str, maximum: int = 1_000_00
     if value < 0 or value > maximum:
         raise InvalidInput(f"{field} must be between 0 and {maximum}", details={"field": field})
     return value
+
+
+def clean_allergens(value: object, *, field: str = "allergens") -> tuple[str, ...]:
+    """At most 20 short words (``gluten``, ``tree nuts``), lower-cased, each 1..30 letters,
+    digits, spaces or hyphens; duplicates are dropped, order kept. None is no allergens."""
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple) or len(value) > MAX_ALLERGENS:
+        raise InvalidInput(
+            f"{field} must be a list of at most {MAX_ALLERGENS} words", details={"field": field}
+        )
+    words: list[str] = []
+    for raw in value:
+        word = raw.strip().lower() if isinstance(raw, str) else ""
+        if not word or len(word) > MAX_ALLERGEN or not _ALLERGEN.match(word):
+            raise InvalidInput(
+                f"{field}: each allergen is 1..{MAX_ALLERGEN} letters, digits, spaces or hyphens",
+                details={"field": field},
+            )
+        if word not in words:
+            words.append(word)
+    return tuple(words)

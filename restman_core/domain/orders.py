@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from restman_core.domain.modifiers import ChosenModifier
 from restman_core.errors import Conflict, InvalidInput
 
 MIN_QUANTITY = 1
@@ -104,6 +105,8 @@ class OrderItem:
     notes: str | None
     station: str
     created_at: datetime
+    modifiers: tuple[ChosenModifier, ...] = ()
+    allergy_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

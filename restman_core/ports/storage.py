@@ -18,6 +18,7 @@ from restman_core.domain.billing import Bill
 from restman_core.domain.events import DomainEvent
 from restman_core.domain.kitchen import Ticket, TicketStatus
 from restman_core.domain.menus import Category, Food, Restaurant
+from restman_core.domain.modifiers import ModifierGroup
 from restman_core.domain.orders import Order, OrderStatus, StatusChange
 from restman_core.ports.auth import StaffRepository, UserRepository
 
@@ -73,6 +74,39 @@ class FoodRepository(Protocol):
         """Atomically decrement tracked stock by the given quantities; returns the foods that did
         not have enough (nothing is taken for those; the caller aborts the unit of work)."""
         ...
+
+    async def return_stock(self, returns: Mapping[uuid.UUID, int]) -> None:
+        """Add the quantities back to tracked stock (untracked foods are left alone)."""
+        ...
+
+
+class ModifierRepository(Protocol):
+    async def add(self, group: ModifierGroup) -> None:
+        """Insert the group and its options."""
+        ...
+
+    async def save(self, group: ModifierGroup) -> None:
+        """Update the group and every option it holds; options new to it are inserted."""
+        ...
+
+    async def get(self, group_id: uuid.UUID) -> ModifierGroup | None:
+        """The group (deleted or not) with every option, deleted ones included, in order."""
+        ...
+
+    async def get_many(self, group_ids: frozenset[uuid.UUID]) -> Sequence[ModifierGroup]: ...
+    async def group_of_option(self, option_id: uuid.UUID) -> ModifierGroup | None:
+        """The group holding the option (deleted ones included), else None."""
+        ...
+
+    async def list_for(self, restaurant_id: uuid.UUID) -> Sequence[ModifierGroup]:
+        """The restaurant's live groups, oldest first."""
+        ...
+
+    async def take_stock(self, takes: Mapping[uuid.UUID, int]) -> frozenset[uuid.UUID]:
+        """Like :meth:`FoodRepository.take_stock`, for options."""
+        ...
+
+    async def return_stock(self, returns: Mapping[uuid.UUID, int]) -> None: ...
 
 
 class OrderRepository(Protocol):
@@ -190,6 +224,8 @@ class Transaction(Protocol):
     def categories(self) -> CategoryRepository: ...
     @property
     def foods(self) -> FoodRepository: ...
+    @property
+    def modifiers(self) -> ModifierRepository: ...
     @property
     def orders(self) -> OrderRepository: ...
     @property

@@ -19,6 +19,7 @@ from restman_core.domain.kitchen import (
     TicketStatus,
 )
 from restman_core.domain.menus import clean_station
+from restman_core.domain.modifiers import chosen_from_json
 from restman_core.domain.orders import OrderStatus
 from restman_core.errors import Conflict, InvalidInput, NotFound
 from restman_core.ports.storage import Database, Page, Transaction
@@ -72,6 +73,8 @@ def tickets_for_order(
                 food_name=str(item["food_name"]),
                 quantity=int(item["quantity"]),
                 notes=item.get("notes"),
+                modifiers=tuple(chosen_from_json(m) for m in item.get("modifiers") or ()),
+                allergy_note=item.get("allergy_note"),
             )
         )
     return [

@@ -10,12 +10,15 @@ from restman_core.domain.ids import new_id, parse_id
 from restman_core.domain.menus import (
     Category,
     Food,
+    clean_allergens,
     clean_name,
     clean_non_negative_int,
     clean_station,
     clean_text,
 )
+from restman_core.domain.modifiers import MAX_GROUPS_PER_FOOD
 from restman_core.domain.money import parse_money
+from restman_core.domain.schedule import parse_weekly_hours
 from restman_core.errors import InvalidInput
 from restman_core.ports.storage import Transaction
 from restman_core.services.menu_common import Fields, pick
@@ -61,7 +64,50 @@ def category_from(
         is_active=base.is_active if base else True,
         created_at=base.created_at if base else now,
         updated_at=now,
+        available_hours=parse_weekly_hours(
+            pick(
+                fields,
+                "available_hours",
+                base.available_hours.as_json() if base and base.available_hours else None,
+                replace_all=replace_all,
+            ),
+            field="available_hours",
+        ),
     )
+
+
+async def modifier_groups_of(
+    tx: Transaction, value: object, restaurant_id: uuid.UUID
+) -> tuple[uuid.UUID, ...]:
+    """A food's ordered modifier groups: at most 20 distinct live groups of its restaurant."""
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        raise InvalidInput(
+            "modifier_group_ids must be a list", details={"field": "modifier_group_ids"}
+        )
+    if len(value) > MAX_GROUPS_PER_FOOD:
+        raise InvalidInput(
+            f"a food has at most {MAX_GROUPS_PER_FOOD} modifier groups",
+            details={"field": "modifier_group_ids"},
+        )
+    ids = tuple(parse_id(v, what="modifier_group_ids") for v in value)
+    if len(set(ids)) != len(ids):
+        raise InvalidInput(
+            "modifier_group_ids lists a group twice", details={"field": "modifier_group_ids"}
+        )
+    found = {g.id: g for g in await tx.modifiers.get_many(frozenset(ids))}
+    unknown = [
+        str(g)
+        for g in ids
+        if g not in found or found[g].restaurant_id != restaurant_id or found[g].is_deleted
+    ]
+    if unknown:
+        raise InvalidInput(
+            f"Unknown modifier groups for this restaurant: {', '.join(unknown)}",
+            details={"field": "modifier_group_ids", "group_ids": unknown},
+        )
+    return ids
 
 
 async def food_from(
@@ -139,4 +185,17 @@ async def food_from(
         is_deleted=False,
         created_at=base.created_at if base else now,
         updated_at=now,
+        modifier_group_ids=await modifier_groups_of(
+            tx,
+            pick(
+                fields,
+                "modifier_group_ids",
+                base.modifier_group_ids if base else (),
+                replace_all=replace_all,
+            ),
+            restaurant_id,
+        ),
+        allergens=clean_allergens(
+            pick(fields, "allergens", base.allergens if base else (), replace_all=replace_all)
+        ),
     )

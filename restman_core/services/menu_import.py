@@ -17,171 +17,49 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from restman_core.domain.access import Actor
 from restman_core.domain.clock import Clock
 from restman_core.domain.events import DomainEvent
 from restman_core.domain.ids import new_id
-from restman_core.domain.menus import (
-    Category,
-    Food,
-    clean_name,
-    clean_non_negative_int,
-    clean_station,
-    clean_text,
-)
-from restman_core.domain.money import parse_money
-from restman_core.errors import InvalidInput
+from restman_core.domain.menus import Category, Food
+from restman_core.domain.modifiers import ModifierGroup
+from restman_core.menu_views import group_view
 from restman_core.ports.cache import Cache
 from restman_core.ports.storage import Database, Transaction
 from restman_core.services.access import managed_restaurant
 from restman_core.services.menu_common import invalidate_menu, menu_event, record_menu_change
+from restman_core.services.menu_rows import (
+    MenuEntry,
+    MenuImportRow,
+    MenuImportSummary,
+    RowProblem,
+    check_row,
+    check_rows,
+    inspect_rows,
+)
+from restman_core.services.menu_specs import GroupSpec, spec_of
+from restman_core.services.modifier_fields import group_from
 from restman_core.views import category_view, food_view
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "ImportProgress",
+    "MenuEntry",
+    "MenuImportRow",
+    "MenuImportService",
+    "MenuImportSummary",
+    "RowProblem",
+    "check_row",
+    "check_rows",
+    "inspect_rows",
+]
 
-MAX_STOCK = 1_000_000
-MAX_PREP_TIME_SECONDS = 86_400
-_TRUE = frozenset({"true", "yes", "y", "1"})
-_FALSE = frozenset({"false", "no", "n", "0"})
+log = logging.getLogger(__name__)
 
 ImportProgress = Callable[[int, int], None]
 """Called with (writes done, writes in total) as an import writes; a retried unit of work
 starts again from zero."""
-
-
-@dataclass(frozen=True, slots=True)
-class MenuImportRow:
-    """One food as a file gave it, unchecked: text, numbers, booleans or None per field.
-
-    ``line`` is where the row starts in its file; problems are reported against it."""
-
-    line: int
-    category: object = None
-    name: object = None
-    price: object = None
-    description: object = None
-    station: object = None
-    category_station: object = None
-    available: object = None
-    stock: object = None
-    prep_time_seconds: object = None
-
-
-@dataclass(frozen=True, slots=True)
-class MenuEntry:
-    """One food of a menu, checked: what an import writes and what an export reads.
-
-    ``category_station`` is the station of the category (used when the import creates it)."""
-
-    category: str
-    name: str
-    price: Decimal
-    description: str | None = None
-    station: str | None = None
-    category_station: str | None = None
-    available: bool = True
-    stock: int | None = None
-    prep_time_seconds: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    """Why the row at ``line`` was rejected."""
-
-    line: int
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class MenuImportSummary:
-    """What an import did (or, on a dry run, would do)."""
-
-    restaurant_id: uuid.UUID
-    dry_run: bool
-    categories_created: int
-    foods_created: int
-    foods_updated: int
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _whole(value: object, field: str, maximum: int) -> int | None:
-    """A whole number in 0..maximum; text formats give it as digits, blank means none."""
-    if _blank(value):
-        return None
-    if isinstance(value, str):
-        try:
-            value = int(value.strip())
-        except ValueError:
-            raise InvalidInput(
-                f"{field} must be a whole number", details={"field": field}
-            ) from None
-    return clean_non_negative_int(value, field=field, maximum=maximum)
-
-
-def _flag(value: object) -> bool:
-    """Availability: true/false, yes/no, y/n or 1/0 (any case); blank means available."""
-    if _blank(value):
-        return True
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE or text in _FALSE:
-        return text in _TRUE
-    raise InvalidInput("available must be true or false", details={"field": "available"})
-
-
-def check_row(row: MenuImportRow) -> MenuEntry:
-    """One row checked with the menu's domain rules; InvalidInput names the first problem."""
-    if _blank(row.price):
-        raise InvalidInput("price is required", details={"field": "price"})
-    return MenuEntry(
-        category=clean_name(row.category, field="category"),
-        name=clean_name(row.name),
-        price=parse_money(row.price, field="price"),
-        description=clean_text(row.description, field="description", multiline=True),
-        station=clean_station(row.station),
-        category_station=clean_station(row.category_station, field="category_station"),
-        available=_flag(row.available),
-        stock=_whole(row.stock, "stock", MAX_STOCK),
-        prep_time_seconds=_whole(row.prep_time_seconds, "prep_time_seconds", MAX_PREP_TIME_SECONDS),
-    )
-
-
-def inspect_rows(rows: Sequence[MenuImportRow]) -> tuple[list[MenuEntry], list[RowProblem]]:
-    """Every good row as an entry and every problem, in row order: a bad value, or a food
-    named (case-insensitively) like one on an earlier good row."""
-    entries: list[MenuEntry] = []
-    problems: list[RowProblem] = []
-    seen: dict[str, int] = {}
-    for row in rows:
-        try:
-            entry = check_row(row)
-        except InvalidInput as error:
-            problems.append(RowProblem(row.line, error.message))
-            continue
-        first = seen.setdefault(entry.name.lower(), row.line)
-        if first != row.line:
-            problems.append(RowProblem(row.line, f"{entry.name!r} is already on line {first}"))
-            continue
-        entries.append(entry)
-    return entries, problems
-
-
-def check_rows(rows: Sequence[MenuImportRow]) -> list[MenuEntry]:
-    """The rows as entries, or InvalidInput listing every bad row in ``details["rows"]``."""
-    entries, problems = inspect_rows(rows)
-    if problems:
-        raise InvalidInput(
-            f"{len(problems)} bad row(s); nothing was imported",
-            details={"rows": [{"line": p.line, "reason": p.reason} for p in problems]},
-        )
-    return entries
 
 
 @dataclass
@@ -189,12 +67,25 @@ class _Plan:
     """What an import writes: categories and foods to create, foods to update."""
 
     new_categories: list[Category] = field(default_factory=list)
+    updated_categories: list[Category] = field(default_factory=list)
+    new_groups: list[ModifierGroup] = field(default_factory=list)
+    updated_groups: list[ModifierGroup] = field(default_factory=list)
     new_foods: list[Food] = field(default_factory=list)
     updated_foods: list[Food] = field(default_factory=list)
 
     @property
     def writes(self) -> int:
-        return len(self.new_categories) + len(self.new_foods) + len(self.updated_foods)
+        return sum(
+            len(part)
+            for part in (
+                self.new_categories,
+                self.updated_categories,
+                self.new_groups,
+                self.updated_groups,
+                self.new_foods,
+                self.updated_foods,
+            )
+        )
 
 
 class MenuImportService:
@@ -235,6 +126,8 @@ class MenuImportService:
             categories_created=len(plan.new_categories),
             foods_created=len(plan.new_foods),
             foods_updated=len(plan.updated_foods),
+            modifier_groups_created=len(plan.new_groups),
+            modifier_groups_updated=len(plan.updated_groups),
         )
 
     async def export_menu(self, actor: Actor, restaurant_id: uuid.UUID) -> list[MenuEntry]:
@@ -248,6 +141,7 @@ class MenuImportService:
             categories = {
                 c.id: c for c in await tx.categories.list_for(restaurant_id) if c.is_active
             }
+            groups = {g.id: g for g in await tx.modifiers.list_for(restaurant_id)}
             return [
                 MenuEntry(
                     category=categories[f.category_id].name,
@@ -259,6 +153,11 @@ class MenuImportService:
                     available=f.is_available,
                     stock=f.stock_remaining,
                     prep_time_seconds=f.prep_time_seconds,
+                    allergens=f.allergens,
+                    modifiers=tuple(
+                        spec_of(groups[g]) for g in f.modifier_group_ids if g in groups
+                    ),
+                    category_hours=categories[f.category_id].available_hours,
                 )
                 for f in await tx.foods.list_for(restaurant_id)
                 if not f.is_deleted and f.category_id in categories
@@ -280,22 +179,69 @@ class MenuImportService:
         }
         plan = _Plan()
         now = self._clock.now()
+        group_ids = await self._plan_groups(tx, restaurant_id, entries, plan, now)
+        changed_hours: set[uuid.UUID] = set()
         for entry in entries:
             category = categories.get(entry.category.lower())
             if category is None:
                 category = _new_category(entry, restaurant_id, len(categories), now)
                 categories[entry.category.lower()] = category
                 plan.new_categories.append(category)
+            elif (
+                entry.category_hours is not None
+                and category.available_hours != entry.category_hours
+                and category.id not in changed_hours
+            ):
+                category = replace(category, available_hours=entry.category_hours, updated_at=now)
+                categories[entry.category.lower()] = category
+                changed_hours.add(category.id)
+                plan.updated_categories.append(category)
+            groups = tuple(group_ids[g.name.casefold()] for g in entry.modifiers)
             existing = foods.get(entry.name.lower())
             if existing is not None:
-                plan.updated_foods.append(_food_from(entry, existing, category.id, now))
+                plan.updated_foods.append(_food_from(entry, existing, category.id, now, groups))
             else:
                 blank = Food(
                     new_id(), restaurant_id, category.id, entry.name, None, entry.price, True,
                     None, None, None, False, now, now,
                 )  # fmt: skip
-                plan.new_foods.append(_food_from(entry, blank, category.id, now))
+                plan.new_foods.append(_food_from(entry, blank, category.id, now, groups))
         return plan
+
+    async def _plan_groups(
+        self,
+        tx: Transaction,
+        restaurant_id: uuid.UUID,
+        entries: Sequence[MenuEntry],
+        plan: _Plan,
+        now: datetime,
+    ) -> dict[str, uuid.UUID]:
+        """Every group the entries name, matched to the restaurant's live groups by name
+        (their options by name too, so option ids survive a round trip): changed ones are
+        updated, missing ones created. Answers each group's id by case-folded name."""
+        existing = {g.name.casefold(): g for g in await tx.modifiers.list_for(restaurant_id)}
+        wanted: dict[str, GroupSpec] = {}
+        for entry in entries:
+            for spec in entry.modifiers:
+                wanted.setdefault(spec.name.casefold(), spec)
+        ids: dict[str, uuid.UUID] = {}
+        for key, spec in wanted.items():
+            current = existing.get(key)
+            if current is None:
+                group = group_from(spec.fields(), None, restaurant_id, True, now)
+                plan.new_groups.append(group)
+            elif spec_of(current) != spec:
+                fields = spec.fields()
+                by_name = {o.name.casefold(): o.id for o in current.live_options}
+                for option in fields["options"]:
+                    if option["name"].casefold() in by_name:
+                        option["id"] = str(by_name[option["name"].casefold()])
+                group = group_from(fields, current, restaurant_id, True, now)
+                plan.updated_groups.append(group)
+            else:
+                group = current
+            ids[key] = group.id
+        return ids
 
     async def _write(
         self,
@@ -316,6 +262,15 @@ class MenuImportService:
         for category in plan.new_categories:
             await tx.categories.add(category)
             wrote("menu.category_created", category_view(category))
+        for category in plan.updated_categories:
+            await tx.categories.save(category)
+            wrote("menu.category_updated", category_view(category))
+        for group in plan.new_groups:
+            await tx.modifiers.add(group)
+            wrote("menu.modifier_group_created", group_view(group))
+        for group in plan.updated_groups:
+            await tx.modifiers.save(group)
+            wrote("menu.modifier_group_updated", group_view(group))
         for food in plan.new_foods:
             await tx.foods.add(food)
             wrote("menu.food_created", food_view(food))
@@ -331,8 +286,15 @@ class MenuImportService:
         await invalidate_menu(self._cache, restaurant_id)
 
 
-def _food_from(entry: MenuEntry, base: Food, category_id: uuid.UUID, now: datetime) -> Food:
-    """``base`` with every field the entry carries (an import replaces, it does not merge)."""
+def _food_from(
+    entry: MenuEntry,
+    base: Food,
+    category_id: uuid.UUID,
+    now: datetime,
+    groups: tuple[uuid.UUID, ...] = (),
+) -> Food:
+    """``base`` with every field the entry carries (an import replaces, it does not merge),
+    attached to ``groups`` in the entry's order."""
     return replace(
         base,
         category_id=category_id,
@@ -344,6 +306,8 @@ def _food_from(entry: MenuEntry, base: Food, category_id: uuid.UUID, now: dateti
         prep_time_seconds=entry.prep_time_seconds,
         station=entry.station,
         updated_at=now,
+        modifier_group_ids=groups,
+        allergens=entry.allergens,
     )
 
 
@@ -361,4 +325,5 @@ def _new_category(
         is_active=True,
         created_at=now,
         updated_at=now,
+        available_hours=entry.category_hours,
     )

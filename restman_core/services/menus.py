@@ -11,15 +11,11 @@ from typing import Any
 from restman_core.domain.access import Actor, Role
 from restman_core.domain.clock import Clock
 from restman_core.domain.events import DomainEvent
-from restman_core.domain.ids import new_id
 from restman_core.domain.menus import (
     Category,
     Food,
     Restaurant,
-    clean_name,
     clean_non_negative_int,
-    clean_tax_rate,
-    clean_text,
 )
 from restman_core.errors import InvalidInput, NotFound
 from restman_core.ports.cache import Cache
@@ -30,11 +26,11 @@ from restman_core.services.menu_common import (
     invalidate_menu,
     menu_cache_key,
     menu_event,
-    pick,
     record_menu_change,
 )
 from restman_core.services.menu_fields import category_from, food_from
 from restman_core.services.public_menu import build_menu
+from restman_core.services.restaurant_fields import new_restaurant, restaurant_updated
 from restman_core.views import category_view, food_view, restaurant_view
 
 __all__ = ["MenuCache", "MenuService", "menu_cache_key"]
@@ -73,18 +69,7 @@ class MenuService:
         """Create a restaurant owned by the actor (owners and admins)."""
         require_role(actor, Role.OWNER)
         now = self._clock.now()
-        restaurant = Restaurant(
-            id=new_id(),
-            owner_id=actor.user_id,
-            name=clean_name(fields.get("name")),
-            description=clean_text(fields.get("description"), field="description", multiline=True),
-            address=clean_text(fields.get("address"), field="address", multiline=True),
-            phone=clean_text(fields.get("phone"), field="phone", limit=20),
-            tax_rate=clean_tax_rate(fields.get("tax_rate", self._default_tax_rate)),
-            is_active=True,
-            created_at=now,
-            updated_at=now,
-        )
+        restaurant = new_restaurant(actor, fields, self._default_tax_rate, now)
 
         async def work(tx: Transaction) -> Restaurant:
             await tx.restaurants.add(restaurant)
@@ -104,34 +89,8 @@ class MenuService:
 
         async def work(tx: Transaction) -> Restaurant:
             current = await managed_restaurant(tx, actor, restaurant_id)
-            updated = replace(
-                current,
-                name=clean_name(fields.get("name", current.name)),
-                description=clean_text(
-                    pick(fields, "description", current.description, replace_all=replace_all),
-                    field="description",
-                    multiline=True,
-                ),
-                address=clean_text(
-                    pick(fields, "address", current.address, replace_all=replace_all),
-                    field="address",
-                    multiline=True,
-                ),
-                phone=clean_text(
-                    pick(fields, "phone", current.phone, replace_all=replace_all),
-                    field="phone",
-                    limit=20,
-                ),
-                tax_rate=clean_tax_rate(
-                    pick(
-                        fields,
-                        "tax_rate",
-                        current.tax_rate,
-                        replace_all=replace_all,
-                        default=self._default_tax_rate,
-                    )
-                ),
-                updated_at=self._clock.now(),
+            updated = restaurant_updated(
+                current, fields, replace_all, self._default_tax_rate, self._clock.now()
             )
             await tx.restaurants.save(updated)
             await record_menu_change(
@@ -391,9 +350,13 @@ class MenuService:
 
     async def menu_json(self, restaurant_id: uuid.UUID) -> bytes:
         """The public menu as JSON bytes, from the cache when fresh. Only orderable foods of
-        active categories of an active restaurant appear; an inactive restaurant is NotFound."""
+        active categories of an active restaurant appear; an inactive restaurant is NotFound.
+        ``is_open_now`` and ``next_opening_at`` are as of when the menu was built, so at most
+        the cache TTL old; placing an order always checks the hours at that instant."""
         if self._cache is None or self._ttl <= 0:
-            return await build_menu(self._db, restaurant_id)
+            return await build_menu(self._db, restaurant_id, self._clock.now())
         return await self._cache.get_or_build(
-            menu_cache_key(restaurant_id), self._ttl, lambda: build_menu(self._db, restaurant_id)
+            menu_cache_key(restaurant_id),
+            self._ttl,
+            lambda: build_menu(self._db, restaurant_id, self._clock.now()),
         )

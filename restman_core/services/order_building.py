@@ -6,12 +6,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 
 from restman_core.domain.access import Actor
-from restman_core.domain.clock import Clock
+from restman_core.domain.clock import Clock, format_timestamp
 from restman_core.domain.ids import new_id
 from restman_core.domain.menus import Category, Food, Restaurant, is_orderable, station_for
+from restman_core.domain.modifiers import ChosenModifier, unit_price_with
 from restman_core.domain.money import MAX_AMOUNT, tax_for
 from restman_core.domain.orders import (
     Order,
@@ -20,7 +22,8 @@ from restman_core.domain.orders import (
     StatusChange,
     line_subtotal,
 )
-from restman_core.errors import InvalidInput
+from restman_core.domain.schedule import is_open, next_opening
+from restman_core.errors import Conflict, InvalidInput
 from restman_core.services.order_requests import (
     OrderRequest,
 )
@@ -67,6 +70,43 @@ def check_orderable(
         )
 
 
+def check_open(
+    restaurant: Restaurant,
+    categories: Mapping[uuid.UUID, Category],
+    foods: Mapping[uuid.UUID, Food],
+    wanted: frozenset[uuid.UUID],
+    at: datetime,
+) -> None:
+    """A closed restaurant, or a food of a category outside its hours, is a Conflict whose
+    details say ``next_opening_at`` (null when it never opens)."""
+    tz = restaurant.timezone
+    if not is_open(restaurant.opening_hours, tz, at):
+        opens = next_opening(restaurant.opening_hours, tz, at)
+        raise Conflict(
+            "The restaurant is closed now"
+            + (f"; it opens at {format_timestamp(opens)}" if opens else ""),
+            details={"next_opening_at": format_timestamp(opens) if opens else None},
+        )
+    closed = sorted(
+        (foods[f].name, categories[foods[f].category_id])
+        for f in wanted
+        if foods[f].category_id in categories
+        and not is_open(categories[foods[f].category_id].available_hours, tz, at)
+    )
+    if closed:
+        opens_at = [
+            o for _, c in closed if (o := next_opening(c.available_hours, tz, at)) is not None
+        ]
+        first = min(opens_at) if opens_at else None
+        raise Conflict(
+            f"Not served now: {', '.join(name for name, _ in closed)}",
+            details={
+                "foods": [name for name, _ in closed],
+                "next_opening_at": format_timestamp(first) if first else None,
+            },
+        )
+
+
 def new_order(
     clock: Clock,
     actor: Actor,
@@ -74,9 +114,14 @@ def new_order(
     request: OrderRequest,
     foods: Mapping[uuid.UUID, Food],
     categories: Mapping[uuid.UUID, Category],
+    chosen: tuple[tuple[ChosenModifier, ...], ...] = (),
 ) -> Order:
+    """The order with its items' snapshots; ``chosen`` holds each line's checked modifiers
+    (empty for lines without), and a line's unit price is its food's price plus their
+    deltas."""
     now = clock.now()
     order_id = new_id()
+    picks = chosen or tuple(() for _ in request.lines)
     items = tuple(
         OrderItem(
             id=new_id(),
@@ -85,15 +130,17 @@ def new_order(
             food_name=foods[line.food_id].name,
             food_description=foods[line.food_id].description,
             quantity=line.quantity,
-            unit_price=foods[line.food_id].price,
-            subtotal=line_subtotal(foods[line.food_id].price, line.quantity),
+            unit_price=unit_price_with(foods[line.food_id].price, mods),
+            subtotal=line_subtotal(unit_price_with(foods[line.food_id].price, mods), line.quantity),
             notes=line.notes,
             station=station_for(
                 foods[line.food_id], categories.get(foods[line.food_id].category_id)
             ),
             created_at=now,
+            modifiers=mods,
+            allergy_note=line.allergy_note,
         )
-        for line in request.lines
+        for line, mods in zip(request.lines, picks, strict=True)
     )
     total = sum((i.subtotal for i in items), Decimal("0.00"))
     # The bill adds tax (and later a tip) to this total: refuse here what the bill cannot hold,

@@ -11,11 +11,20 @@ from typing import Any
 
 from restman_core.domain.ids import parse_id
 from restman_core.domain.menus import clean_text
+from restman_core.domain.modifiers import (
+    MAX_GROUPS_PER_FOOD,
+    MAX_MODIFIER_QUANTITY,
+    MAX_OPTIONS_PER_GROUP,
+    ModifierRequest,
+)
 from restman_core.domain.orders import MAX_LINES, OrderType, check_quantity, parse_order_type
 from restman_core.errors import InvalidInput
 
 MAX_TABLE = 20
 MAX_IDEMPOTENCY_KEY = 255
+MAX_ALLERGY_NOTE = 300
+# No line can sensibly pick more options than its groups could offer.
+MAX_MODIFIERS_PER_LINE = MAX_GROUPS_PER_FOOD * MAX_OPTIONS_PER_GROUP
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +32,8 @@ class OrderLine:
     food_id: uuid.UUID
     quantity: int
     notes: str | None
+    modifiers: tuple[ModifierRequest, ...] = ()
+    allergy_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +50,58 @@ class OrderRequest:
         order replays, with another order conflicts."""
         canonical = {
             "restaurant_id": str(self.restaurant_id),
-            "lines": [[str(x.food_id), x.quantity, x.notes] for x in self.lines],
+            "lines": [_line_key(x) for x in self.lines],
             "order_type": str(self.order_type),
             "table": self.table,
             "delivery_address": self.delivery_address,
             "special_instructions": self.special_instructions,
         }
         return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+def _line_key(line: OrderLine) -> list[Any]:
+    """A line's part of the fingerprint; lines without the newer fields keep the exact digest
+    they always had, so idempotency records written before still replay."""
+    key: list[Any] = [str(line.food_id), line.quantity, line.notes]
+    if line.modifiers or line.allergy_note:
+        key.append([[str(m.option_id), m.quantity] for m in line.modifiers])
+        key.append(line.allergy_note)
+    return key
+
+
+def _parse_modifiers(raw: object, position: int) -> tuple[ModifierRequest, ...]:
+    where = f"items[{position}].modifiers"
+    if raw is None:
+        return ()
+    if not isinstance(raw, Sequence) or isinstance(raw, str):
+        raise InvalidInput(f"{where} must be a list", details={"field": "modifiers"})
+    if len(raw) > MAX_MODIFIERS_PER_LINE:
+        raise InvalidInput(f"{where} lists too many options", details={"field": "modifiers"})
+    chosen = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, Mapping) or "option_id" not in item:
+            raise InvalidInput(
+                f"{where}[{index}] must be an object with option_id",
+                details={"field": "modifiers"},
+            )
+        quantity = item.get("quantity", 1)
+        if (
+            isinstance(quantity, bool)
+            or not isinstance(quantity, int)
+            or not 1 <= quantity <= MAX_MODIFIER_QUANTITY
+        ):
+            raise InvalidInput(
+                f"{where}[{index}].quantity must be a whole number between 1 and "
+                f"{MAX_MODIFIER_QUANTITY}",
+                details={"field": "modifiers"},
+            )
+        chosen.append(
+            ModifierRequest(
+                option_id=parse_id(item["option_id"], what=f"{where}[{index}].option_id"),
+                quantity=quantity,
+            )
+        )
+    return tuple(chosen)
 
 
 def _parse_line(raw: object, position: int) -> OrderLine:
@@ -58,6 +114,12 @@ def _parse_line(raw: object, position: int) -> OrderLine:
         quantity=check_quantity(raw.get("quantity"), line=position),
         notes=clean_text(
             raw.get("notes"), field=f"items[{position}].notes", limit=500, multiline=True
+        ),
+        modifiers=_parse_modifiers(raw.get("modifiers"), position),
+        allergy_note=clean_text(
+            raw.get("allergy_note"),
+            field=f"items[{position}].allergy_note",
+            limit=MAX_ALLERGY_NOTE,
         ),
     )
 

@@ -34,7 +34,17 @@ from restman_core.ports.storage import Database, IdempotencyRecord, Page, Transa
 from restman_core.services.access import may_operate, operated_restaurants, scoped
 from restman_core.services.menu_common import menu_cache_key
 from restman_core.services.menus import MenuCache
-from restman_core.services.order_building import as_first_placed, check_orderable, new_order
+from restman_core.services.order_building import (
+    as_first_placed,
+    check_open,
+    check_orderable,
+    new_order,
+)
+from restman_core.services.order_modifiers import (
+    choose_for_lines,
+    give_stock_back,
+    take_option_stock,
+)
 from restman_core.services.order_requests import (
     OrderRequest,
     check_idempotency_key,
@@ -142,6 +152,8 @@ class OrderService:
         foods = {f.id: f for f in await tx.foods.get_many(wanted)}
         categories = {c.id: c for c in await tx.categories.list_for(restaurant.id)}
         check_orderable(restaurant, categories, foods, wanted)
+        check_open(restaurant, categories, foods, wanted, self._clock.now())
+        chosen = await choose_for_lines(tx, request, foods)
         takes = Counter[uuid.UUID]()
         for line in request.lines:
             takes[line.food_id] += line.quantity
@@ -152,8 +164,9 @@ class OrderService:
             raise Conflict(
                 f"Not enough stock for: {names}", details={"food_ids": sorted(map(str, short))}
             )
-        order = new_order(self._clock, actor, restaurant, request, foods, categories)
-        return order, restaurant, bool(tracked)
+        took_options = await take_option_stock(tx, request, chosen)
+        order = new_order(self._clock, actor, restaurant, request, foods, categories, chosen)
+        return order, restaurant, bool(tracked) or took_options
 
     def _event(self, kind: str, order: Order, payload: dict[str, Any]) -> DomainEvent:
         return DomainEvent(
@@ -258,9 +271,16 @@ class OrderService:
                     raise Conflict("Only a PLACED order can be cancelled by its customer")
                 raise Forbidden("Only the restaurant can change this order's status")
             check_transition(order.status, target)
+            if target is OrderStatus.CANCELLED:
+                returned.append(await give_stock_back(tx, order))
             return await self._apply(tx, order, target, actor.user_id, None)
 
-        return await self._db.run(work)
+        returned: list[bool] = []
+        result = await self._db.run(work)
+        if any(returned) and self._menu_cache is not None:
+            # Stock came back, so the cached menu may list a food again.
+            await self._menu_cache.delete(menu_cache_key(result.restaurant_id))
+        return result
 
     async def _apply(
         self,

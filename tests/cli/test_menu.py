@@ -38,6 +38,8 @@ def test_example_csv_imports_and_exports_round_trip(cli: Cli, restaurant: str) -
         "categories_created": 3,
         "foods_created": 8,
         "foods_updated": 0,
+        "modifier_groups_created": 0,
+        "modifier_groups_updated": 0,
     }
     foods = _foods(cli, restaurant)
     assert foods["Fried Calamari"]["stock_remaining"] == 40

@@ -19,7 +19,7 @@ from sqlalchemy import event, select
 from restman_core.adapters.sql.database import SqlDatabase
 from restman_core.adapters.sql.tables import outbox
 from restman_core.domain.access import Actor, Role
-from restman_core.domain.clock import SystemClock
+from restman_core.domain.clock import Clock, SystemClock
 from restman_core.domain.menus import Category, Food, Restaurant
 from restman_core.domain.orders import Order
 from restman_core.domain.users import User
@@ -27,6 +27,7 @@ from restman_core.ports.storage import Transaction
 from restman_core.services.billing import BillingService
 from restman_core.services.kitchen import KitchenService
 from restman_core.services.menus import MenuService
+from restman_core.services.modifiers import ModifierService
 from restman_core.services.orders import OrderService
 
 
@@ -39,16 +40,18 @@ class Core:
     orders: OrderService
     kitchen: KitchenService
     billing: BillingService
+    modifiers: ModifierService
 
     @classmethod
-    def on(cls, db: SqlDatabase) -> Core:
-        clock = SystemClock()
+    def on(cls, db: SqlDatabase, clock: Clock | None = None) -> Core:
+        clock = clock or SystemClock()
         return cls(
             db=db,
             menus=MenuService(db, clock),
             orders=OrderService(db, clock),
             kitchen=KitchenService(db, clock),
             billing=BillingService(db, clock),
+            modifiers=ModifierService(db, clock),
         )
 
 

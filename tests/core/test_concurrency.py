@@ -149,3 +149,38 @@ async def test_postgres_units_run_serializable(core: Core) -> None:
     async with core.db.engine.begin() as conn:
         level = (await conn.execute(text("SHOW transaction_isolation"))).scalar()
     assert level == "serializable"
+
+
+async def test_customers_racing_for_the_last_oat_milk(core: Core, kitchen: Kitchen) -> None:
+    """Option stock is taken in the placing unit of work: exactly the stock's worth of orders
+    win, and the losers took no food stock either."""
+    contenders, units = 6, 2
+    owner, rid = kitchen.owner, kitchen.id
+    milk = await core.modifiers.create_group(
+        owner,
+        rid,
+        {"name": "Milk", "options": [{"name": "Oat milk", "stock_remaining": units}]},
+    )
+    cola = kitchen.foods["Cola"].id
+    await core.menus.update_food(
+        owner,
+        rid,
+        cola,
+        {"modifier_group_ids": [str(milk.id)], "stock_remaining": 100},
+        replace_all=False,
+    )
+    customers = [await add_user(core.db, Role.CUSTOMER, f"latte{n}") for n in range(contenders)]
+    body = order_body(kitchen, [("Cola", 1)])
+    body["items"][0]["modifiers"] = [{"option_id": str(milk.options[0].id)}]
+
+    outcomes = await race(*(core.orders.place_order(c, body) for c in customers))
+    won, lost = split(outcomes)
+    assert (len(won), len(lost)) == (units, contenders - units)
+
+    async def stock(tx: Transaction) -> tuple[int | None, int | None]:
+        food, group = await tx.foods.get(cola), await tx.modifiers.get(milk.id)
+        assert food is not None
+        assert group is not None
+        return food.stock_remaining, group.options[0].stock_remaining
+
+    assert await core.db.run(stock) == (100 - units, 0)

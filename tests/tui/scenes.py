@@ -80,3 +80,36 @@ def busy_service() -> Iterator[Scene]:
     token = api.issue_token(EMAIL)
     with serve_in_thread(api) as url:
         yield Scene(api, url, token, clock)
+
+
+def _modifier(name: str, price: str = "0.00", quantity: int = 1) -> dict[str, object]:
+    return {"name": name, "group_name": "", "price_delta": price, "quantity": quantity}
+
+
+@contextmanager
+def allergy_service() -> Iterator[Scene]:
+    """Two tickets whose items took modifiers, one with an allergy note: what the cook must not
+    miss. The modifiers and notes are set on the tickets as the API's ticket view carries them."""
+    clock = FrozenClock()
+    api = FakeKitchenApi(clock, heartbeat=0.5)
+    orders: list[tuple[list[Item], str, str | None, int]] = [
+        ([("Burger", 2, None, "grill"), ("Fries", 1, None, "grill")], "dine_in", "4", 5),
+        ([("Flat white", 1, None, "bar")], "takeaway", None, 2),
+    ]
+    burger, coffee = (
+        api.place_order(items, order_type=kind, table=table, at=ago(clock, minutes))[0]
+        for items, kind, table, minutes in orders
+    )
+    stored = api.tickets[burger["id"]]
+    first = stored["items"][0]
+    first["modifiers"] = [_modifier("Extra cheese", "1.00"), _modifier("No onions")]
+    first["allergy_note"] = "severe peanut allergy"
+    stored["allergy_notes"] = ["2x Burger: severe peanut allergy"]
+    api.tickets[coffee["id"]]["items"][0]["modifiers"] = [
+        _modifier("Large", "0.50"),
+        _modifier("Oat milk", "0.40"),
+        _modifier("Extra shot", "0.80", quantity=2),
+    ]
+    token = api.issue_token(EMAIL)
+    with serve_in_thread(api) as url:
+        yield Scene(api, url, token, clock)

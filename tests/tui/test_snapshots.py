@@ -15,7 +15,7 @@ import pytest
 from textual.pilot import Pilot
 
 from restman_tui.app import KitchenApp
-from tests.tui.scenes import Scene, busy_service
+from tests.tui.scenes import Scene, allergy_service, busy_service
 from tests.tui.support import make_app, until
 
 
@@ -48,3 +48,11 @@ def test_board_with_all_day_at_160x48(scene: Scene, tmp_path: Path, snap_compare
     app = _board(scene, tmp_path)
     keys = ("a", "right", "down")
     assert snap_compare(app, terminal_size=(160, 48), run_before=_loaded(app, *keys))
+
+
+def test_modifiers_and_an_allergy_note_at_80x24(tmp_path: Path, snap_compare: Any) -> None:
+    """Modifiers under each item (``+ Extra cheese``, ``− No onions``) and the allergy note
+    above them, in words (``⚠ ALLERGY``), not by colour alone."""
+    with allergy_service() as scene:
+        app = _board(scene, tmp_path)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=_loaded(app))

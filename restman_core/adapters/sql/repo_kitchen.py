@@ -83,6 +83,8 @@ class SqlTicketRepository:
                 "notes": item.notes,
                 "done": item.done,
                 "position": position,
+                "modifiers": item.modifiers,
+                "allergy_note": item.allergy_note,
             }
             for t in tickets
             for position, item in enumerate(t.items)
@@ -110,6 +112,8 @@ class SqlTicketRepository:
                     quantity=item.quantity,
                     notes=item.notes,
                     done=item.done,
+                    modifiers=item.modifiers,
+                    allergy_note=item.allergy_note,
                 )
             )
         return [_ticket(r, items[r.id]) for r in rows]

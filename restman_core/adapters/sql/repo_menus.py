@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from restman_core.adapters.sql.rows import limit_of, page_filter, values
+from restman_core.adapters.sql.rows import limit_of, page_filter, shallow, values
 from restman_core.adapters.sql.tables import categories, foods, menu_versions, restaurants
 from restman_core.domain.menus import Category, Food, Restaurant
 from restman_core.ports.storage import Page
@@ -21,7 +20,7 @@ class SqlRestaurantRepository:
         self._conn = conn
 
     async def add(self, restaurant: Restaurant) -> None:
-        await self._conn.execute(restaurants.insert().values(**asdict(restaurant)))
+        await self._conn.execute(restaurants.insert().values(**shallow(restaurant)))
         await self._conn.execute(
             menu_versions.insert().values(restaurant_id=restaurant.id, version=0)
         )
@@ -41,7 +40,7 @@ class SqlRestaurantRepository:
         return None if version is None else int(version)
 
     async def save(self, restaurant: Restaurant) -> None:
-        data = asdict(restaurant)
+        data = shallow(restaurant)
         data.pop("id")
         await self._conn.execute(
             update(restaurants).where(restaurants.c.id == restaurant.id).values(**data)
@@ -91,10 +90,10 @@ class SqlCategoryRepository:
         self._conn = conn
 
     async def add(self, category: Category) -> None:
-        await self._conn.execute(categories.insert().values(**asdict(category)))
+        await self._conn.execute(categories.insert().values(**shallow(category)))
 
     async def save(self, category: Category) -> None:
-        data = asdict(category)
+        data = shallow(category)
         data.pop("id")
         await self._conn.execute(
             update(categories).where(categories.c.id == category.id).values(**data)
@@ -119,10 +118,10 @@ class SqlFoodRepository:
         self._conn = conn
 
     async def add(self, food: Food) -> None:
-        await self._conn.execute(foods.insert().values(**asdict(food)))
+        await self._conn.execute(foods.insert().values(**shallow(food)))
 
     async def save(self, food: Food) -> None:
-        data = asdict(food)
+        data = shallow(food)
         data.pop("id")
         await self._conn.execute(update(foods).where(foods.c.id == food.id).values(**data))
 
@@ -172,3 +171,17 @@ class SqlFoodRepository:
             # and nothing taken here is kept.
             return frozenset(takes)
         return frozenset()
+
+    async def return_stock(self, returns: Mapping[uuid.UUID, int]) -> None:
+        """Give tracked stock back (a cancelled order); untracked foods stay untracked."""
+        if not returns:
+            return
+        back = case(
+            *((foods.c.id == food_id, quantity) for food_id, quantity in returns.items()),
+            else_=0,
+        )
+        await self._conn.execute(
+            update(foods)
+            .where(foods.c.id.in_(list(returns)), foods.c.stock_remaining.is_not(None))
+            .values(stock_remaining=foods.c.stock_remaining + back)
+        )

@@ -86,6 +86,8 @@ class SqlOrderRepository:
                     "station": item.station,
                     "position": position,
                     "created_at": item.created_at,
+                    "modifiers": item.modifiers,
+                    "allergy_note": item.allergy_note,
                 }
                 for position, item in enumerate(order.items)
             ],

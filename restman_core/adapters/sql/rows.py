@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, or_
@@ -49,3 +50,9 @@ def limit_of(page: Page) -> int:
 def values(row: Any) -> dict[str, Any]:
     """A result row as a plain dict."""
     return dict(row._mapping)
+
+
+def shallow(obj: Any) -> dict[str, Any]:
+    """A dataclass's fields as a dict, values as they are: unlike ``asdict`` nested values
+    (weekly hours, modifier snapshots) stay objects, for their column types to encode."""
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}

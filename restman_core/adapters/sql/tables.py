@@ -23,6 +23,7 @@ from sqlalchemy import (
     Uuid,
 )
 
+from restman_core.adapters.sql.menu_types import HoursJson, IdList, ModifierSnapshots, WordList
 from restman_core.adapters.sql.metadata import UTCDateTime, metadata, money
 
 # An auto-incrementing 64-bit key that SQLite also accepts as its rowid alias.
@@ -54,6 +55,8 @@ restaurants = Table(
     Column("is_active", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("timezone", String(64), nullable=False, server_default="UTC"),
+    Column("opening_hours", HoursJson, nullable=True),
     Index("ix_restaurants_active_created", "is_active", "created_at"),
 )
 
@@ -97,6 +100,7 @@ categories = Table(
     Column("is_active", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("available_hours", HoursJson, nullable=True),
 )
 
 foods = Table(
@@ -115,7 +119,40 @@ foods = Table(
     Column("is_deleted", Boolean, nullable=False, default=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The attached modifier groups in display order, and the allergens: JSON lists.
+    Column("modifier_group_ids", IdList, nullable=False, server_default="[]"),
+    Column("allergens", WordList, nullable=False, server_default="[]"),
     CheckConstraint("price >= 0", name="price_not_negative"),
+    CheckConstraint("stock_remaining IS NULL OR stock_remaining >= 0", name="stock_not_negative"),
+)
+
+modifier_groups = Table(
+    "modifier_groups",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("restaurant_id", Uuid, ForeignKey("restaurants.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("min_selected", Integer, nullable=False),
+    Column("max_selected", Integer, nullable=True),
+    Column("is_deleted", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("min_selected >= 0", name="min_not_negative"),
+)
+
+# Options are never deleted for real: a deleted one keeps its row (is_deleted), so its id is
+# never reused while placed orders name it (their lines hold frozen snapshots anyway).
+modifier_options = Table(
+    "modifier_options",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("group_id", Uuid, ForeignKey("modifier_groups.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("price_delta", money(), nullable=False),
+    Column("is_available", Boolean, nullable=False),
+    Column("stock_remaining", Integer, nullable=True),
+    Column("position", Integer, nullable=False),
+    Column("is_deleted", Boolean, nullable=False),
     CheckConstraint("stock_remaining IS NULL OR stock_remaining >= 0", name="stock_not_negative"),
 )
 
@@ -157,6 +194,8 @@ order_items = Table(
     Column("station", String(50), nullable=False),
     Column("position", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("modifiers", ModifierSnapshots, nullable=False, server_default="[]"),
+    Column("allergy_note", Text, nullable=True),
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )
 
@@ -205,6 +244,8 @@ ticket_items = Table(
     Column("notes", Text, nullable=True),
     Column("done", Boolean, nullable=False, default=False),
     Column("position", Integer, nullable=False),
+    Column("modifiers", ModifierSnapshots, nullable=False, server_default="[]"),
+    Column("allergy_note", Text, nullable=True),
 )
 
 bills = Table(

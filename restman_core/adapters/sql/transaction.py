@@ -18,6 +18,7 @@ from restman_core.adapters.sql.repo_menus import (
     SqlFoodRepository,
     SqlRestaurantRepository,
 )
+from restman_core.adapters.sql.repo_modifiers import SqlModifierRepository
 from restman_core.adapters.sql.repo_orders import SqlOrderRepository
 from restman_core.adapters.sql.repo_users import SqlStaffRepository, SqlUserRepository
 from restman_core.adapters.sql.retry import RetryUnit
@@ -51,6 +52,10 @@ class SqlTransaction:
     @cached_property
     def foods(self) -> SqlFoodRepository:
         return SqlFoodRepository(self.conn)
+
+    @cached_property
+    def modifiers(self) -> SqlModifierRepository:
+        return SqlModifierRepository(self.conn)
 
     @cached_property
     def orders(self) -> SqlOrderRepository:

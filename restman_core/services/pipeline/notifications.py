@@ -26,6 +26,7 @@ from restman_core.domain.events import ORDER_STATUS_UPDATED, TOPIC_ORDER, Domain
 from restman_core.domain.mail_templates import order_ready
 from restman_core.domain.orders import OrderStatus
 from restman_core.errors import Unavailable
+from restman_core.menu_views import line_label
 from restman_core.ports.events import ReceivedEvent
 from restman_core.ports.mail import Mailer, MailMessage
 from restman_core.ports.storage import Database, Transaction
@@ -112,7 +113,7 @@ class NotificationsHandler:
         rendered = order_ready(
             restaurant.name if restaurant else "your restaurant",
             order.number,
-            [(item.quantity, item.food_name) for item in order.items],
+            [(item.quantity, line_label(item.food_name, item.modifiers)) for item in order.items],
             str(order.order_type),
         )
         return MailMessage(
