@@ -91,6 +91,8 @@ def order_item_view(i: OrderItem) -> Json:
         "notes": i.notes,
         "station": i.station,
         "created_at": _ts(i.created_at),
+        "is_addition": i.batch > 0,
+        "voided": i.voided,
     }
 
 
@@ -146,10 +148,12 @@ def ticket_view(t: Ticket) -> Json:
                 "quantity": i.quantity,
                 "notes": i.notes,
                 "done": i.done,
+                "voided": i.voided,
             }
             for i in t.items
         ],
         "special_instructions": t.special_instructions,
+        "is_addition": t.is_addition,
         "can_recall": t.can_recall,
         "created_at": _ts(t.created_at),
         "updated_at": _ts(t.updated_at),

@@ -24,6 +24,10 @@ class TicketStatus(StrEnum):
 
 CLOSED_TICKET_STATUSES = frozenset({TicketStatus.DELIVERED_TO_SERVICE, TicketStatus.CANCELLED})
 OPEN_TICKET_STATUSES = frozenset(set(TicketStatus) - CLOSED_TICKET_STATUSES)
+# Open and not yet READY: what the kitchen still has to cook.
+COOKING_TICKET_STATUSES = frozenset(
+    {TicketStatus.NEW, TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS}
+)
 
 _BUMP: dict[TicketStatus, TicketStatus] = {
     TicketStatus.NEW: TicketStatus.ACCEPTED,
@@ -73,6 +77,7 @@ class TicketItem:
     quantity: int
     notes: str | None
     done: bool = False
+    voided: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +97,17 @@ class Ticket:
     updated_at: datetime
     recall_status: TicketStatus | None = None
     ready_at: datetime | None = None
+    # 0 for the tickets opened at placement, 1, 2, ... for each later addition to the order.
+    batch: int = 0
 
     @property
     def order_number(self) -> str:
         return self.order_id.hex[:6].upper()
+
+    @property
+    def is_addition(self) -> bool:
+        """Whether the ticket holds items added after the order was placed."""
+        return self.batch > 0
 
     @property
     def can_recall(self) -> bool:
@@ -157,6 +169,31 @@ class Ticket:
             raise Conflict(f"Ticket is {self.status}; its items can no longer change")
         items = tuple(replace(i, done=done) if i.id == item_id else i for i in self.items)
         return replace(self, items=items, version=self.version + 1, updated_at=at)
+
+
+def voided_item(ticket: Ticket, order_item_id: uuid.UUID, at: datetime) -> Ticket:
+    """``ticket`` with the line of ``order_item_id`` voided (shown VOID, no longer cooked).
+
+    Only an item not yet READY may be voided: a ticket that is READY or closed, or an item the
+    cook marked done, is a Conflict, as is an item voided before. A ticket whose every line is
+    voided has nothing left to cook and is CANCELLED with it.
+    """
+    line = next((i for i in ticket.items if i.order_item_id == order_item_id), None)
+    if line is None:
+        raise NotFound("Order item not found on this ticket")
+    if line.voided:
+        raise Conflict("This item is already voided")
+    if ticket.status not in COOKING_TICKET_STATUSES or line.done:
+        raise Conflict(
+            f"The item is {'done' if line.done else ticket.status}; only an item not yet "
+            "READY can be voided",
+            details={"ticket_status": str(ticket.status)},
+        )
+    items = tuple(replace(i, voided=True) if i is line else i for i in ticket.items)
+    after = replace(ticket, items=items, version=ticket.version + 1, updated_at=at)
+    if all(i.voided for i in items):
+        return replace(after.moved_to(TicketStatus.CANCELLED, at), version=ticket.version + 1)
+    return after
 
 
 def order_status_from_tickets(statuses: Iterable[TicketStatus]) -> OrderStatus | None:

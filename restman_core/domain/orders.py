@@ -104,6 +104,10 @@ class OrderItem:
     notes: str | None
     station: str
     created_at: datetime
+    # 0 when placed with the order; 1, 2, ... for each later addition.
+    batch: int = 0
+    # A voided item stays on the order, shown VOID, and no longer counts in the total.
+    voided: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +138,11 @@ class Order:
     def number(self) -> str:
         """The short order number cooks and customers read out: the id's first six hex digits."""
         return self.id.hex[:6].upper()
+
+
+def order_total(items: tuple[OrderItem, ...]) -> Decimal:
+    """What the order costs: the subtotals of its items not voided (exact, two places)."""
+    return sum((i.subtotal for i in items if not i.voided), Decimal("0.00"))
 
 
 def line_subtotal(unit_price: Decimal, quantity: int) -> Decimal:

@@ -10,20 +10,21 @@ from typing import Any
 
 from restman_core.domain.access import Actor
 from restman_core.domain.clock import Clock, ensure_utc
-from restman_core.domain.events import TICKET_CREATED, TICKET_UPDATED, DomainEvent
+from restman_core.domain.events import TICKET_CREATED
 from restman_core.domain.ids import new_id
 from restman_core.domain.kitchen import (
-    OPEN_TICKET_STATUSES,
     Ticket,
     TicketItem,
     TicketStatus,
 )
 from restman_core.domain.menus import clean_station
-from restman_core.domain.orders import OrderStatus
-from restman_core.errors import Conflict, InvalidInput, NotFound
+from restman_core.domain.orders import TERMINAL_ORDER_STATUSES, OrderStatus
+from restman_core.errors import InvalidInput, NotFound
 from restman_core.ports.storage import Database, Page, Transaction
 from restman_core.services.access import may_operate, operated_restaurants, scoped
-from restman_core.views import ticket_view
+from restman_core.services.ticket_changes import close_open_tickets, save_ticket, ticket_event
+
+__all__ = ["AllDayLine", "KitchenService", "ticket_event", "tickets_for_order"]
 
 COOKING = frozenset({TicketStatus.NEW, TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS})
 MAX_TICKET_PAGE = 200
@@ -39,29 +40,17 @@ class AllDayLine:
     quantity: int
 
 
-def ticket_event(
-    kind: str, ticket: Ticket, old_status: TicketStatus | None, at: Any
-) -> DomainEvent:
-    """``ticket.created`` / ``ticket.updated``, keyed by order id, carrying the full ticket."""
-    return DomainEvent(
-        event_type=kind,
-        key=ticket.order_id,
-        occurred_at=at,
-        payload={
-            "ticket": ticket_view(ticket),
-            "order_id": str(ticket.order_id),
-            "restaurant_id": str(ticket.restaurant_id),
-            "old_status": str(old_status) if old_status else None,
-            "new_status": str(ticket.status),
-        },
-    )
-
-
 def tickets_for_order(
-    placed: Mapping[str, Any], ticket_ids: Mapping[str, uuid.UUID] | None = None
+    placed: Mapping[str, Any],
+    ticket_ids: Mapping[str, uuid.UUID] | None = None,
+    *,
+    batch: int = 0,
+    voided: frozenset[uuid.UUID] = frozenset(),
 ) -> list[Ticket]:
-    """One NEW ticket per station the order's items route to (an order.placed payload)."""
-    at = ensure_utc(_parse_time(placed["placed_at"]))
+    """One NEW ticket per station the order's items route to (an order.placed payload, or an
+    order.items_added one with its ``batch``). Items in ``voided`` (order item ids voided before
+    the tickets were opened) arrive already voided."""
+    at = ensure_utc(_parse_time(placed.get("added_at") or placed["placed_at"]))
     by_station: dict[str, list[TicketItem]] = defaultdict(list)
     for item in placed["items"]:
         by_station[str(item.get("station") or "kitchen")].append(
@@ -72,6 +61,7 @@ def tickets_for_order(
                 food_name=str(item["food_name"]),
                 quantity=int(item["quantity"]),
                 notes=item.get("notes"),
+                voided=uuid.UUID(item["id"]) in voided,
             )
         )
     return [
@@ -89,6 +79,7 @@ def tickets_for_order(
             items=tuple(items),
             created_at=at,
             updated_at=at,
+            batch=batch,
         )
         for station, items in sorted(by_station.items())
     ]
@@ -109,32 +100,48 @@ class KitchenService:
 
     async def open_tickets(self, tx: Transaction, placed: Mapping[str, Any]) -> list[Ticket]:
         """Open the tickets of a placed order, unless it already has them. When the order was
-        cancelled before its placement reached the kitchen (a relay retry can deliver the two
-        out of order), the tickets are voided at once, so a cancelled order never has open
-        tickets and the kitchen never cooks it."""
+        completed or cancelled before its placement reached the kitchen (a relay retry can
+        deliver the two out of order), the tickets are closed as the order's status says at
+        once, so a closed order never has open tickets and the kitchen never cooks it."""
         order_id = uuid.UUID(placed["order_id"])
-        if await tx.tickets.for_order(order_id):
+        if any(t.batch == 0 for t in await tx.tickets.for_order(order_id)):
             return []
-        tickets = tickets_for_order(placed)
-        await tx.tickets.add_many(tickets)
-        now = self._clock.now()
-        await tx.outbox.add([ticket_event(TICKET_CREATED, t, None, now) for t in tickets])
+        return await self._open(tx, order_id, placed, 0)
+
+    async def open_addition(self, tx: Transaction, added: Mapping[str, Any]) -> list[Ticket]:
+        """Open the tickets of items added to an order (an order.items_added payload), marked
+        as an addition, unless that addition's tickets exist already (a redelivery): the
+        addition's ``batch`` number is part of each ticket's unique key."""
+        order_id = uuid.UUID(added["order_id"])
+        batch = int(added["batch"])
+        if any(t.batch == batch for t in await tx.tickets.for_order(order_id)):
+            return []
+        return await self._open(tx, order_id, added, batch)
+
+    async def _open(
+        self, tx: Transaction, order_id: uuid.UUID, data: Mapping[str, Any], batch: int
+    ) -> list[Ticket]:
         order = await tx.orders.get(order_id)
-        if order is not None and order.status is OrderStatus.CANCELLED:
-            return await self.void_tickets(tx, order_id)
+        voided = frozenset(i.id for i in order.items if i.voided) if order else frozenset()
+        tickets = tickets_for_order(data, batch=batch, voided=voided)
+        now = self._clock.now()
+        # A ticket whose every item was voided before it opened has nothing to cook.
+        tickets = [
+            t.moved_to(TicketStatus.CANCELLED, now) if all(i.voided for i in t.items) else t
+            for t in tickets
+        ]
+        await tx.tickets.add_many(tickets)
+        await tx.outbox.add([ticket_event(TICKET_CREATED, t, None, now) for t in tickets])
+        if order is not None and order.status in TERMINAL_ORDER_STATUSES:
+            closed = {
+                t.id: t for t in await close_open_tickets(tx, order_id, order.status, now, tickets)
+            }
+            return [closed.get(t.id, t) for t in tickets]
         return tickets
 
     async def void_tickets(self, tx: Transaction, order_id: uuid.UUID) -> list[Ticket]:
         """Cancel the order's tickets that are still open."""
-        now = self._clock.now()
-        voided = []
-        for ticket in await tx.tickets.for_order(order_id):
-            if ticket.status in OPEN_TICKET_STATUSES:
-                moved = ticket.moved_to(TicketStatus.CANCELLED, now)
-                if await tx.tickets.save(moved, ticket.version):
-                    voided.append(moved)
-                    await tx.outbox.add([ticket_event(TICKET_UPDATED, moved, ticket.status, now)])
-        return voided
+        return await close_open_tickets(tx, order_id, OrderStatus.CANCELLED, self._clock.now())
 
     # Cooks ---------------------------------------------------------------------------------
 
@@ -168,10 +175,7 @@ class KitchenService:
         return await self._db.run(work)
 
     async def _save(self, tx: Transaction, before: Ticket, after: Ticket) -> Ticket:
-        if not await tx.tickets.save(after, before.version):
-            raise Conflict("Ticket changed meanwhile; reload it")
-        await tx.outbox.add([ticket_event(TICKET_UPDATED, after, before.status, after.updated_at)])
-        return after
+        return await save_ticket(tx, before, after)
 
     async def move_ticket(
         self,
@@ -245,11 +249,11 @@ class KitchenService:
         self, actor: Actor, *, restaurant_id: uuid.UUID | None = None, station: str | None = None
     ) -> list[AllDayLine]:
         """Open quantity per food over tickets still being cooked (NEW, ACCEPTED, IN_PROGRESS),
-        counting only items not yet marked done; largest first."""
+        counting only items not yet marked done nor voided; largest first."""
         totals: dict[tuple[uuid.UUID, str], AllDayLine] = {}
         async for ticket in self._cooking(actor, restaurant_id, station):
             for item in ticket.items:
-                if item.done:
+                if item.done or item.voided:
                     continue
                 key = (item.food_id, ticket.station)
                 seen = totals.get(key)

@@ -4,8 +4,9 @@ its items' snapshots (names, prices, stations, tax). Used by :class:`OrderServic
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 
 from restman_core.domain.access import Actor
@@ -19,11 +20,10 @@ from restman_core.domain.orders import (
     OrderStatus,
     StatusChange,
     line_subtotal,
+    order_total,
 )
 from restman_core.errors import InvalidInput
-from restman_core.services.order_requests import (
-    OrderRequest,
-)
+from restman_core.services.order_requests import OrderLine, OrderRequest
 
 
 def as_first_placed(order: Order) -> Order:
@@ -67,17 +67,17 @@ def check_orderable(
         )
 
 
-def new_order(
-    clock: Clock,
-    actor: Actor,
-    restaurant: Restaurant,
-    request: OrderRequest,
+def build_items(
+    at: datetime,
+    order_id: uuid.UUID,
+    lines: Sequence[OrderLine],
     foods: Mapping[uuid.UUID, Food],
     categories: Mapping[uuid.UUID, Category],
-) -> Order:
-    now = clock.now()
-    order_id = new_id()
-    items = tuple(
+    batch: int = 0,
+) -> tuple[OrderItem, ...]:
+    """The order items of ``lines``, snapshotting each food's name, description, price and
+    station as they are now."""
+    return tuple(
         OrderItem(
             id=new_id(),
             order_id=order_id,
@@ -91,15 +91,33 @@ def new_order(
             station=station_for(
                 foods[line.food_id], categories.get(foods[line.food_id].category_id)
             ),
-            created_at=now,
+            created_at=at,
+            batch=batch,
         )
-        for line in request.lines
+        for line in lines
     )
-    total = sum((i.subtotal for i in items), Decimal("0.00"))
-    # The bill adds tax (and later a tip) to this total: refuse here what the bill cannot hold,
-    # instead of failing in the consumer that opens it.
+
+
+def check_total(total: Decimal, restaurant: Restaurant) -> None:
+    """The bill adds tax (and later a tip) to the order total: refuse here what the bill cannot
+    hold, instead of failing in the consumer that opens it."""
     if total + tax_for(total, restaurant.tax_rate) > MAX_AMOUNT:
         raise InvalidInput("The order total is too large", details={"field": "items"})
+
+
+def new_order(
+    clock: Clock,
+    actor: Actor,
+    restaurant: Restaurant,
+    request: OrderRequest,
+    foods: Mapping[uuid.UUID, Food],
+    categories: Mapping[uuid.UUID, Category],
+) -> Order:
+    now = clock.now()
+    order_id = new_id()
+    items = build_items(now, order_id, request.lines, foods, categories)
+    total = order_total(items)
+    check_total(total, restaurant)
     return Order(
         id=order_id,
         user_id=actor.user_id,

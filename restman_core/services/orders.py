@@ -35,11 +35,13 @@ from restman_core.services.access import may_operate, operated_restaurants, scop
 from restman_core.services.menu_common import menu_cache_key
 from restman_core.services.menus import MenuCache
 from restman_core.services.order_building import as_first_placed, check_orderable, new_order
+from restman_core.services.order_changes import OrderChanges
 from restman_core.services.order_requests import (
     OrderRequest,
     check_idempotency_key,
     parse_order_request,
 )
+from restman_core.services.ticket_changes import close_open_tickets
 from restman_core.views import order_item_view
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,8 @@ class OrderService:
         self._db = db
         self._clock = clock
         self._menu_cache = menu_cache
+        # Changes after placement (items added, items voided) live in their own use case.
+        self.changes = OrderChanges(db, clock, menu_cache=menu_cache)
 
     async def place_order(
         self, actor: Actor, fields: Mapping[str, Any], idempotency_key: str | None = None
@@ -246,7 +250,8 @@ class OrderService:
     async def change_status(self, actor: Actor, order_id: uuid.UUID, target: OrderStatus) -> Order:
         """Move an order (owner, staff, admin: any legal move; its customer: only cancel a
         PLACED order). Illegal moves are Conflict; the move is compare-and-set, so two racing
-        changes cannot both apply."""
+        changes cannot both apply. Moving to COMPLETED delivers the order's open tickets and
+        CANCELLED cancels them, in the same transaction."""
 
         async def work(tx: Transaction) -> Order:
             order = await self._visible_order(tx, actor, order_id)
@@ -286,6 +291,8 @@ class OrderService:
         if target is OrderStatus.CANCELLED:
             events.append(self._event(ORDER_CANCELLED, order, payload))
         await tx.outbox.add(events)
+        # In the same transaction: no reader ever sees the order closed with a ticket open.
+        await close_open_tickets(tx, order.id, target, now)
         return replace(order, status=target, updated_at=now, history=(*order.history, change))
 
     async def follow_kitchen(

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
 )
 
 from restman_core.adapters.sql.metadata import UTCDateTime, metadata, money
@@ -157,6 +158,10 @@ order_items = Table(
     Column("station", String(50), nullable=False),
     Column("position", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # 0: placed with the order; 1, 2, ...: each later addition (its tickets share the number).
+    Column("batch", Integer, nullable=False, server_default="0"),
+    # A voided item stays on the order (and its ticket shows VOID) but no longer counts.
+    Column("voided", Boolean, nullable=False, server_default=false()),
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )
 
@@ -188,8 +193,11 @@ kitchen_tickets = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("ready_at", UTCDateTime, nullable=True),
-    # One ticket per station per order: a redelivered order.placed cannot open a second one.
-    UniqueConstraint("order_id", "station"),
+    # 0: opened at placement; 1, 2, ...: each later addition to the order.
+    Column("batch", Integer, nullable=False, server_default="0"),
+    # One ticket per station per order and addition: a redelivered order.placed or
+    # order.items_added cannot open a second one.
+    UniqueConstraint("order_id", "station", "batch"),
     Index("ix_kitchen_tickets_restaurant_status", "restaurant_id", "status", "created_at"),
 )
 
@@ -204,6 +212,7 @@ ticket_items = Table(
     Column("quantity", Integer, nullable=False),
     Column("notes", Text, nullable=True),
     Column("done", Boolean, nullable=False, default=False),
+    Column("voided", Boolean, nullable=False, server_default=false()),
     Column("position", Integer, nullable=False),
 )
 
