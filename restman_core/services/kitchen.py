@@ -19,7 +19,7 @@ from restman_core.domain.kitchen import (
 )
 from restman_core.domain.menus import clean_station
 from restman_core.domain.orders import TERMINAL_ORDER_STATUSES, OrderStatus
-from restman_core.errors import InvalidInput, NotFound
+from restman_core.errors import Conflict, InvalidInput, NotFound
 from restman_core.ports.storage import Database, Page, Transaction
 from restman_core.services.access import may_operate, operated_restaurants, scoped
 from restman_core.services.ticket_changes import close_open_tickets, save_ticket, ticket_event
@@ -201,11 +201,18 @@ class KitchenService:
     async def recall(
         self, actor: Actor, ticket_id: uuid.UUID, expected_version: int | None = None
     ) -> Ticket:
-        """Undo the last bump of a ticket."""
+        """Undo the last bump of a ticket. A ticket of a completed or cancelled order stays as
+        it is (Conflict): no ticket is reopened after its order closed."""
 
         async def work(tx: Transaction) -> Ticket:
             ticket = await self._ticket(tx, actor, ticket_id)
             ticket.check_version(expected_version)
+            order = await tx.orders.get(ticket.order_id)
+            if order is not None and order.status in TERMINAL_ORDER_STATUSES:
+                raise Conflict(
+                    f"The order is {order.status}; its tickets can no longer be recalled",
+                    details={"order_status": str(order.status)},
+                )
             return await self._save(tx, ticket, ticket.recalled(self._clock.now()))
 
         return await self._db.run(work)

@@ -10,6 +10,7 @@ an addition reaches it after its order closed.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -71,5 +72,7 @@ async def close_open_tickets(
     moved = []
     for ticket in candidates:
         if ticket.status in OPEN_TICKET_STATUSES:
-            moved.append(await save_ticket(tx, ticket, ticket.moved_to(target, at)))
+            # Closed with its order, not bumped by a cook: there is nothing to recall.
+            closed = replace(ticket.moved_to(target, at), recall_status=None)
+            moved.append(await save_ticket(tx, ticket, closed))
     return moved
