@@ -41,6 +41,7 @@ def restaurant_view(r: Restaurant) -> Json:
         "address": r.address,
         "phone": r.phone,
         "tax_rate": _rate(r.tax_rate),
+        "auto_fire_courses": r.auto_fire_courses,
         "is_active": r.is_active,
         "created_at": _ts(r.created_at),
         "updated_at": _ts(r.updated_at),
@@ -55,6 +56,7 @@ def category_view(c: Category) -> Json:
         "description": c.description,
         "display_order": c.display_order,
         "station": c.station,
+        "course": c.course,
         "is_active": c.is_active,
         "created_at": _ts(c.created_at),
         "updated_at": _ts(c.updated_at),
@@ -73,6 +75,7 @@ def food_view(f: Food) -> Json:
         "stock_remaining": f.stock_remaining,
         "prep_time_seconds": f.prep_time_seconds,
         "station": f.station,
+        "course": f.course,
         "created_at": _ts(f.created_at),
         "updated_at": _ts(f.updated_at),
     }
@@ -93,6 +96,7 @@ def order_item_view(i: OrderItem) -> Json:
         "created_at": _ts(i.created_at),
         "is_addition": i.batch > 0,
         "voided": i.voided,
+        "course": i.course,
     }
 
 
@@ -154,6 +158,8 @@ def ticket_view(t: Ticket) -> Json:
         ],
         "special_instructions": t.special_instructions,
         "is_addition": t.is_addition,
+        "course": t.course,
+        "held": t.held,
         "can_recall": t.can_recall,
         "created_at": _ts(t.created_at),
         "updated_at": _ts(t.updated_at),

@@ -28,6 +28,7 @@ class CategoryCreate(Body):
     description: str | UnsetType | None = UNSET
     display_order: int | UnsetType = UNSET
     station: str | UnsetType | None = UNSET
+    course: int | UnsetType | None = UNSET
 
 
 class CategoryPatch(Body):
@@ -35,6 +36,7 @@ class CategoryPatch(Body):
     description: str | UnsetType | None = UNSET
     display_order: int | UnsetType = UNSET
     station: str | UnsetType | None = UNSET
+    course: int | UnsetType | None = UNSET
 
 
 class FoodCreate(Body):
@@ -46,6 +48,7 @@ class FoodCreate(Body):
     stock_remaining: int | UnsetType | None = UNSET
     prep_time_seconds: int | UnsetType | None = UNSET
     station: str | UnsetType | None = UNSET
+    course: int | UnsetType | None = UNSET
 
 
 class FoodPatch(Body):
@@ -57,6 +60,7 @@ class FoodPatch(Body):
     stock_remaining: int | UnsetType | None = UNSET
     prep_time_seconds: int | UnsetType | None = UNSET
     station: str | UnsetType | None = UNSET
+    course: int | UnsetType | None = UNSET
 
 
 class Availability(Body):

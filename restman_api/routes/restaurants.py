@@ -27,6 +27,7 @@ class RestaurantCreate(Body):
     address: str | UnsetType | None = UNSET
     phone: str | UnsetType | None = UNSET
     tax_rate: Decimal | UnsetType = UNSET
+    auto_fire_courses: bool | UnsetType = UNSET
 
 
 class RestaurantPatch(Body):
@@ -35,6 +36,7 @@ class RestaurantPatch(Body):
     address: str | UnsetType | None = UNSET
     phone: str | UnsetType | None = UNSET
     tax_rate: Decimal | UnsetType = UNSET
+    auto_fire_courses: bool | UnsetType = UNSET
 
 
 @get(

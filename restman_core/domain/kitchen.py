@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from restman_core.domain.courses import DEFAULT_COURSE
 from restman_core.domain.orders import OrderStatus
 from restman_core.errors import Conflict, InvalidInput, NotFound
 
@@ -99,6 +100,10 @@ class Ticket:
     ready_at: datetime | None = None
     # 0 for the tickets opened at placement, 1, 2, ... for each later addition to the order.
     batch: int = 0
+    # The course the ticket's items are served in (1 starters, 2 mains, 3 desserts).
+    course: int = DEFAULT_COURSE
+    # A later course of a dine-in order waits, visible but not cooked, until it is fired.
+    held: bool = False
 
     @property
     def order_number(self) -> str:
@@ -123,9 +128,22 @@ class Ticket:
                 details={"current_version": self.version},
             )
 
+    def fired(self, at: datetime) -> Ticket:
+        """This held ticket released to the kitchen; a ticket not held is a Conflict."""
+        if not self.held:
+            raise Conflict(
+                f"Course {self.course} was already fired", details={"course": self.course}
+            )
+        return replace(self, held=False, version=self.version + 1, updated_at=at)
+
     def moved_to(self, target: TicketStatus, at: datetime) -> Ticket:
         """This ticket after a legal move; raises Conflict for an illegal one. The previous
-        status is remembered so the bump can be recalled."""
+        status is remembered so the bump can be recalled. A held ticket is not cooked until
+        its course is fired: it may only be closed (delivered or cancelled with its order)."""
+        if self.held and target not in CLOSED_TICKET_STATUSES:
+            raise Conflict(
+                f"Course {self.course} is held; fire it first", details={"course": self.course}
+            )
         if not can_move(self.status, target):
             raise Conflict(
                 f"Invalid ticket transition from {self.status} to {target}",

@@ -29,6 +29,8 @@ class Restaurant:
     is_active: bool
     created_at: datetime
     updated_at: datetime
+    # Fire a dine-in order's next course by itself once the previous one is delivered.
+    auto_fire_courses: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,8 @@ class Category:
     is_active: bool
     created_at: datetime
     updated_at: datetime
+    # The course its foods are served in unless a food says otherwise (None: mains).
+    course: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,8 @@ class Food:
     is_deleted: bool
     created_at: datetime
     updated_at: datetime
+    # 1 starters, 2 mains, 3 desserts; None: its category's course.
+    course: int | None = None
 
     @property
     def in_stock(self) -> bool:

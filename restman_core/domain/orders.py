@@ -108,6 +108,8 @@ class OrderItem:
     batch: int = 0
     # A voided item stays on the order, shown VOID, and no longer counts in the total.
     voided: bool = False
+    # 1 starters, 2 mains, 3 desserts (see restman_core.domain.courses).
+    course: int = 2
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from restman_core.domain.access import Actor
-from restman_core.domain.clock import Clock, ensure_utc
+from restman_core.domain.clock import Clock
+from restman_core.domain.courses import clean_course
 from restman_core.domain.events import TICKET_CREATED
-from restman_core.domain.ids import new_id
 from restman_core.domain.kitchen import (
     Ticket,
-    TicketItem,
     TicketStatus,
 )
 from restman_core.domain.menus import clean_station
@@ -22,6 +20,8 @@ from restman_core.domain.orders import TERMINAL_ORDER_STATUSES, OrderStatus
 from restman_core.errors import Conflict, InvalidInput, NotFound
 from restman_core.ports.storage import Database, Page, Transaction
 from restman_core.services.access import may_operate, operated_restaurants, scoped
+from restman_core.services.courses import auto_fire_next, fire_course
+from restman_core.services.ticket_building import tickets_for_order
 from restman_core.services.ticket_changes import close_open_tickets, save_ticket, ticket_event
 
 __all__ = ["AllDayLine", "KitchenService", "ticket_event", "tickets_for_order"]
@@ -38,57 +38,6 @@ class AllDayLine:
     food_name: str
     station: str
     quantity: int
-
-
-def tickets_for_order(
-    placed: Mapping[str, Any],
-    ticket_ids: Mapping[str, uuid.UUID] | None = None,
-    *,
-    batch: int = 0,
-    voided: frozenset[uuid.UUID] = frozenset(),
-) -> list[Ticket]:
-    """One NEW ticket per station the order's items route to (an order.placed payload, or an
-    order.items_added one with its ``batch``). Items in ``voided`` (order item ids voided before
-    the tickets were opened) arrive already voided."""
-    at = ensure_utc(_parse_time(placed.get("added_at") or placed["placed_at"]))
-    by_station: dict[str, list[TicketItem]] = defaultdict(list)
-    for item in placed["items"]:
-        by_station[str(item.get("station") or "kitchen")].append(
-            TicketItem(
-                id=new_id(),
-                order_item_id=uuid.UUID(item["id"]),
-                food_id=uuid.UUID(item["food_id"]),
-                food_name=str(item["food_name"]),
-                quantity=int(item["quantity"]),
-                notes=item.get("notes"),
-                voided=uuid.UUID(item["id"]) in voided,
-            )
-        )
-    return [
-        Ticket(
-            id=(ticket_ids or {}).get(station) or new_id(),
-            order_id=uuid.UUID(placed["order_id"]),
-            restaurant_id=uuid.UUID(placed["restaurant_id"]),
-            user_id=uuid.UUID(placed["user_id"]),
-            station=station,
-            status=TicketStatus.NEW,
-            version=1,
-            order_type=str(placed.get("order_type") or "delivery"),
-            table=placed.get("table"),
-            special_instructions=placed.get("special_instructions"),
-            items=tuple(items),
-            created_at=at,
-            updated_at=at,
-            batch=batch,
-        )
-        for station, items in sorted(by_station.items())
-    ]
-
-
-def _parse_time(text: str) -> Any:
-    from datetime import datetime
-
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 class KitchenService:
@@ -114,16 +63,24 @@ class KitchenService:
         addition's ``batch`` number is part of each ticket's unique key."""
         order_id = uuid.UUID(added["order_id"])
         batch = int(added["batch"])
-        if any(t.batch == batch for t in await tx.tickets.for_order(order_id)):
+        existing = await tx.tickets.for_order(order_id)
+        if any(t.batch == batch for t in existing):
             return []
-        return await self._open(tx, order_id, added, batch)
+        # Items of a course already fired are cooked at once; later courses wait with theirs.
+        fired = max((t.course for t in existing if not t.held), default=None)
+        return await self._open(tx, order_id, added, batch, fired)
 
     async def _open(
-        self, tx: Transaction, order_id: uuid.UUID, data: Mapping[str, Any], batch: int
+        self,
+        tx: Transaction,
+        order_id: uuid.UUID,
+        data: Mapping[str, Any],
+        batch: int,
+        fired_up_to: int | None = None,
     ) -> list[Ticket]:
         order = await tx.orders.get(order_id)
         voided = frozenset(i.id for i in order.items if i.voided) if order else frozenset()
-        tickets = tickets_for_order(data, batch=batch, voided=voided)
+        tickets = tickets_for_order(data, batch=batch, voided=voided, fired_up_to=fired_up_to)
         now = self._clock.now()
         # A ticket whose every item was voided before it opened has nothing to cook.
         tickets = [
@@ -194,7 +151,41 @@ class KitchenService:
         async def work(tx: Transaction) -> Ticket:
             ticket = await self._ticket(tx, actor, ticket_id)
             ticket.check_version(expected_version)
-            return await self._save(tx, ticket, ticket.moved_to(target, self._clock.now()))
+            if ticket.held:
+                raise Conflict(
+                    f"Course {ticket.course} is held; fire it first",
+                    details={"course": ticket.course},
+                )
+            now = self._clock.now()
+            moved = await self._save(tx, ticket, ticket.moved_to(target, now))
+            if target is TicketStatus.DELIVERED_TO_SERVICE:
+                await auto_fire_next(tx, ticket.order_id, now)
+            return moved
+
+        return await self._db.run(work)
+
+    async def fire(self, actor: Actor, order_id: uuid.UUID, course: object) -> list[Ticket]:
+        """Fire a held course of an open order now (owner, staff, admin): its tickets are
+        cooked from then on and count in all-day. Returns all the order's tickets. Another
+        restaurant's order is NotFound; a closed order or a course already fired a Conflict;
+        ``course`` must be 1, 2 or 3."""
+        wanted = clean_course(course)
+        if wanted is None:
+            raise InvalidInput("course is required", details={"field": "course"})
+
+        async def work(tx: Transaction) -> list[Ticket]:
+            order = await tx.orders.get(order_id)
+            if order is None or not await may_operate(tx, actor, order.restaurant_id):
+                await operated_restaurants(tx, actor)  # Forbidden for roles that never may
+                raise NotFound("Order not found")
+            if order.status in TERMINAL_ORDER_STATUSES:
+                raise Conflict(
+                    f"The order is {order.status}; nothing is left to fire",
+                    details={"status": str(order.status)},
+                )
+            tickets = await tx.tickets.for_order(order_id)
+            await fire_course(tx, tickets, wanted, self._clock.now())
+            return list(await tx.tickets.for_order(order_id))
 
         return await self._db.run(work)
 
@@ -255,10 +246,12 @@ class KitchenService:
     async def all_day(
         self, actor: Actor, *, restaurant_id: uuid.UUID | None = None, station: str | None = None
     ) -> list[AllDayLine]:
-        """Open quantity per food over tickets still being cooked (NEW, ACCEPTED, IN_PROGRESS),
-        counting only items not yet marked done nor voided; largest first."""
+        """Open quantity per food over tickets still being cooked (NEW, ACCEPTED, IN_PROGRESS)
+        and not held, counting only items not yet marked done nor voided; largest first."""
         totals: dict[tuple[uuid.UUID, str], AllDayLine] = {}
         async for ticket in self._cooking(actor, restaurant_id, station):
+            if ticket.held:
+                continue  # a course not fired yet is not being cooked
             for item in ticket.items:
                 if item.done or item.voided:
                     continue

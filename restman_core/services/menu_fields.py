@@ -6,10 +6,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from restman_core.domain.courses import clean_course
 from restman_core.domain.ids import new_id, parse_id
 from restman_core.domain.menus import (
     Category,
     Food,
+    Restaurant,
     clean_name,
     clean_non_negative_int,
     clean_station,
@@ -19,6 +21,22 @@ from restman_core.domain.money import parse_money
 from restman_core.errors import InvalidInput
 from restman_core.ports.storage import Transaction
 from restman_core.services.menu_common import Fields, pick
+
+
+def auto_fire_from(fields: Fields, base: Restaurant | None, *, replace_all: bool) -> bool:
+    """The restaurant's ``auto_fire_courses`` from request fields (off unless sent)."""
+    value = pick(
+        fields,
+        "auto_fire_courses",
+        base.auto_fire_courses if base else False,
+        replace_all=replace_all,
+        default=False,
+    )
+    if not isinstance(value, bool):
+        raise InvalidInput(
+            "auto_fire_courses must be true or false", details={"field": "auto_fire_courses"}
+        )
+    return value
 
 
 def category_from(
@@ -57,6 +75,9 @@ def category_from(
         display_order=order,
         station=clean_station(
             pick(fields, "station", base.station if base else None, replace_all=replace_all)
+        ),
+        course=clean_course(
+            pick(fields, "course", base.course if base else None, replace_all=replace_all)
         ),
         is_active=base.is_active if base else True,
         created_at=base.created_at if base else now,
@@ -135,6 +156,9 @@ async def food_from(
         ),
         station=clean_station(
             pick(fields, "station", base.station if base else None, replace_all=replace_all)
+        ),
+        course=clean_course(
+            pick(fields, "course", base.course if base else None, replace_all=replace_all)
         ),
         is_deleted=False,
         created_at=base.created_at if base else now,

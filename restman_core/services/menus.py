@@ -33,7 +33,7 @@ from restman_core.services.menu_common import (
     pick,
     record_menu_change,
 )
-from restman_core.services.menu_fields import category_from, food_from
+from restman_core.services.menu_fields import auto_fire_from, category_from, food_from
 from restman_core.services.public_menu import build_menu
 from restman_core.views import category_view, food_view, restaurant_view
 
@@ -84,6 +84,7 @@ class MenuService:
             is_active=True,
             created_at=now,
             updated_at=now,
+            auto_fire_courses=auto_fire_from(fields, None, replace_all=False),
         )
 
         async def work(tx: Transaction) -> Restaurant:
@@ -131,6 +132,7 @@ class MenuService:
                         default=self._default_tax_rate,
                     )
                 ),
+                auto_fire_courses=auto_fire_from(fields, current, replace_all=replace_all),
                 updated_at=self._clock.now(),
             )
             await tx.restaurants.save(updated)

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from restman_core.domain.access import Actor
 from restman_core.domain.clock import Clock
+from restman_core.domain.courses import course_of
 from restman_core.domain.ids import new_id
 from restman_core.domain.menus import Category, Food, Restaurant, is_orderable, station_for
 from restman_core.domain.money import MAX_AMOUNT, tax_for
@@ -75,8 +76,13 @@ def build_items(
     categories: Mapping[uuid.UUID, Category],
     batch: int = 0,
 ) -> tuple[OrderItem, ...]:
-    """The order items of ``lines``, snapshotting each food's name, description, price and
-    station as they are now."""
+    """The order items of ``lines``, snapshotting each food's name, description, price,
+    station and course as they are now."""
+
+    def course(food: Food) -> int:
+        category = categories.get(food.category_id)
+        return course_of(food.course, category.course if category else None)
+
     return tuple(
         OrderItem(
             id=new_id(),
@@ -93,6 +99,7 @@ def build_items(
             ),
             created_at=at,
             batch=batch,
+            course=course(foods[line.food_id]),
         )
         for line in lines
     )

@@ -41,6 +41,7 @@ async def world(harness: Harness) -> World:
     dine |= {"order_type": "dine_in", "table": "7"}
     seated = await harness.client.post("/api/orders", json=dine, headers=customer.headers)
     assert seated.status_code == 201, seated.text
+    await harness.tickets_of(owner.headers, seated.json()["id"])
     await harness.bill_of(owner.headers, order["id"])
     users = {
         "customer": customer,
@@ -149,6 +150,13 @@ CASES: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
         "/api/orders/{dine}/items",
         {"items": [{"food_id": "{fid}", "quantity": 1}]},
         expect(401, 403, 404, 201, 404, 201, 404, 201),
+    ),
+    # One course only, fired at placement: whoever may fire finds it already fired.
+    (
+        "POST",
+        "/api/kitchen/orders/{dine}/fire",
+        {"course": 2},
+        expect(401, 403, 403, 409, 404, 409, 404, 409),
     ),
     # The owner voids the item first; staff and admin may too, and find it already voided.
     (

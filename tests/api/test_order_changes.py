@@ -122,3 +122,42 @@ async def test_an_addition_with_an_idempotency_key_is_made_once(harness: Harness
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert len(again.json()["items"]) == 2
+
+
+async def test_a_held_course_is_fired_once_through_the_api(harness: Harness) -> None:
+    owner = await harness.new_user("rest")
+    rid, cid, fid = await harness.restaurant_with_food(owner)
+    c = harness.client
+    r = await c.post(
+        f"/api/restaurants/{rid}/foods",
+        json={"category_id": cid, "name": "Tart", "price": "6.50", "course": 3},
+        headers=owner.headers,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["course"] == 3
+    tart = r.json()["id"]
+    customer = await harness.new_user("user")
+    body = {
+        "restaurant_id": rid,
+        "items": [{"food_id": fid, "quantity": 1}, {"food_id": tart, "quantity": 2}],
+        "order_type": "dine_in",
+        "table": "3",
+    }
+    order = (await c.post("/api/orders", json=body, headers=customer.headers)).json()
+    assert [i["course"] for i in order["items"]] == [2, 3]
+
+    async def two_tickets() -> list[dict[str, Any]]:
+        return await harness.tickets_of(owner.headers, order["id"])
+
+    tickets = await wait_for(two_tickets, until=lambda t: len(t) == 2, what="two tickets")
+    assert sorted((t["course"], t["held"]) for t in tickets) == [(2, False), (3, True)]
+    url = f"/api/kitchen/orders/{order['id']}/fire"
+    r = await c.post(url, json={"course": 3}, headers=owner.headers)
+    assert r.status_code == 200, r.text
+    assert sorted((t["course"], t["held"]) for t in r.json()) == [(2, False), (3, False)]
+    again = await c.post(url, json={"course": 3}, headers=owner.headers)
+    assert again.status_code == 409
+    assert again.json()["details"] == {"course": 3}
+    bad = await c.post(url, json={"course": 7}, headers=owner.headers)
+    assert bad.status_code in (400, 422)
+    assert "course" in bad.json()["message"]

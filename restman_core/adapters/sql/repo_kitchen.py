@@ -35,6 +35,8 @@ def _ticket(row: Any, items: Sequence[TicketItem]) -> Ticket:
         recall_status=TicketStatus(data["recall_status"]) if data["recall_status"] else None,
         ready_at=data["ready_at"],
         batch=data["batch"],
+        course=data["course"],
+        held=data["held"],
     )
 
 
@@ -45,6 +47,7 @@ def _ticket_values(ticket: Ticket) -> dict[str, Any]:
         "version": ticket.version,
         "updated_at": ticket.updated_at,
         "ready_at": ticket.ready_at,
+        "held": ticket.held,
     }
 
 
@@ -69,6 +72,7 @@ class SqlTicketRepository:
                     "special_instructions": t.special_instructions,
                     "created_at": t.created_at,
                     "batch": t.batch,
+                    "course": t.course,
                     **_ticket_values(t),
                 }
                 for t in tickets
@@ -127,7 +131,7 @@ class SqlTicketRepository:
         query = (
             select(kitchen_tickets)
             .where(kitchen_tickets.c.order_id == order_id)
-            .order_by(kitchen_tickets.c.batch, kitchen_tickets.c.station)
+            .order_by(kitchen_tickets.c.course, kitchen_tickets.c.batch, kitchen_tickets.c.station)
         )
         return await self._with_items(list(await self._conn.execute(query)))
 

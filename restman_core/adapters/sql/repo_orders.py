@@ -95,6 +95,7 @@ class SqlOrderRepository:
                     "created_at": item.created_at,
                     "batch": item.batch,
                     "voided": item.voided,
+                    "course": item.course,
                 }
                 for offset, item in enumerate(items)
             ],

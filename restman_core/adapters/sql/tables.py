@@ -55,6 +55,7 @@ restaurants = Table(
     Column("is_active", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("auto_fire_courses", Boolean, nullable=False, server_default=false()),
     Index("ix_restaurants_active_created", "is_active", "created_at"),
 )
 
@@ -98,6 +99,7 @@ categories = Table(
     Column("is_active", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("course", Integer, nullable=True),
 )
 
 foods = Table(
@@ -116,6 +118,7 @@ foods = Table(
     Column("is_deleted", Boolean, nullable=False, default=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("course", Integer, nullable=True),
     CheckConstraint("price >= 0", name="price_not_negative"),
     CheckConstraint("stock_remaining IS NULL OR stock_remaining >= 0", name="stock_not_negative"),
 )
@@ -162,6 +165,7 @@ order_items = Table(
     Column("batch", Integer, nullable=False, server_default="0"),
     # A voided item stays on the order (and its ticket shows VOID) but no longer counts.
     Column("voided", Boolean, nullable=False, server_default=false()),
+    Column("course", Integer, nullable=False, server_default="2"),
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )
 
@@ -195,9 +199,12 @@ kitchen_tickets = Table(
     Column("ready_at", UTCDateTime, nullable=True),
     # 0: opened at placement; 1, 2, ...: each later addition to the order.
     Column("batch", Integer, nullable=False, server_default="0"),
-    # One ticket per station per order and addition: a redelivered order.placed or
+    Column("course", Integer, nullable=False, server_default="2"),
+    # A later course of a dine-in order, waiting to be fired.
+    Column("held", Boolean, nullable=False, server_default=false()),
+    # One ticket per station, addition and course of an order: a redelivered order.placed or
     # order.items_added cannot open a second one.
-    UniqueConstraint("order_id", "station", "batch"),
+    UniqueConstraint("order_id", "station", "batch", "course"),
     Index("ix_kitchen_tickets_restaurant_status", "restaurant_id", "status", "created_at"),
 )
 
