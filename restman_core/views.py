@@ -97,6 +97,7 @@ def order_item_view(i: OrderItem) -> Json:
         "is_addition": i.batch > 0,
         "voided": i.voided,
         "course": i.course,
+        "prep_time_seconds": i.prep_time_seconds,
     }
 
 
@@ -160,6 +161,7 @@ def ticket_view(t: Ticket) -> Json:
         "is_addition": t.is_addition,
         "course": t.course,
         "held": t.held,
+        "fire_at": _ts(t.fire_at),
         "can_recall": t.can_recall,
         "created_at": _ts(t.created_at),
         "updated_at": _ts(t.updated_at),

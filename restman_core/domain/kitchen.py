@@ -104,6 +104,10 @@ class Ticket:
     course: int = DEFAULT_COURSE
     # A later course of a dine-in order waits, visible but not cooked, until it is fired.
     held: bool = False
+    # The longest prep time of its items, and when it is due to be started so that its whole
+    # course is ready together (see restman_core.domain.fire_times); None while held.
+    prep_seconds: int = 0
+    fire_at: datetime | None = None
 
     @property
     def order_number(self) -> str:
@@ -136,6 +140,10 @@ class Ticket:
             )
         return replace(self, held=False, version=self.version + 1, updated_at=at)
 
+    def fired_at(self, fire_at: datetime, at: datetime) -> Ticket:
+        """This held ticket fired, due to be started at ``fire_at``."""
+        return replace(self.fired(at), fire_at=fire_at)
+
     def moved_to(self, target: TicketStatus, at: datetime) -> Ticket:
         """This ticket after a legal move; raises Conflict for an illegal one. The previous
         status is remembered so the bump can be recalled. A held ticket is not cooked until
@@ -150,6 +158,8 @@ class Ticket:
                 details={"from": str(self.status), "to": str(target)},
             )
         ready_at = self.ready_at
+        # Bumped before its fire time: the cook started it early, so it is due now.
+        fire_at = self.fire_at if self.fire_at is None or self.fire_at <= at else at
         if target is TicketStatus.READY or (
             target is TicketStatus.DELIVERED_TO_SERVICE and ready_at is None
         ):
@@ -161,6 +171,7 @@ class Ticket:
             version=self.version + 1,
             updated_at=at,
             ready_at=ready_at,
+            fire_at=fire_at,
         )
 
     def recalled(self, at: datetime) -> Ticket:

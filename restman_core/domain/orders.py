@@ -110,6 +110,8 @@ class OrderItem:
     voided: bool = False
     # 1 starters, 2 mains, 3 desserts (see restman_core.domain.courses).
     course: int = 2
+    # The food's prep time when ordered (None: the menu gave none).
+    prep_time_seconds: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

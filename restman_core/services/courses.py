@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+from restman_core.domain.fire_times import fire_times
 from restman_core.domain.kitchen import Ticket, TicketStatus
 from restman_core.errors import Conflict, NotFound
 from restman_core.ports.storage import Transaction
@@ -32,7 +33,8 @@ async def fire_course(
     held = [t for t in of_course if t.held]
     if not held:
         raise Conflict(f"Course {course} was already fired", details={"course": course})
-    return [await save_ticket(tx, t, t.fired(at)) for t in held]
+    due = fire_times(at, {t.id: t.prep_seconds for t in held})
+    return [await save_ticket(tx, t, t.fired_at(due[t.id], at)) for t in held]
 
 
 def next_course_due(tickets: Sequence[Ticket]) -> int | None:

@@ -11,6 +11,7 @@ from restman_core.domain.access import Actor
 from restman_core.domain.clock import Clock
 from restman_core.domain.courses import clean_course
 from restman_core.domain.events import TICKET_CREATED
+from restman_core.domain.fire_times import is_due
 from restman_core.domain.kitchen import (
     Ticket,
     TicketStatus,
@@ -247,11 +248,13 @@ class KitchenService:
         self, actor: Actor, *, restaurant_id: uuid.UUID | None = None, station: str | None = None
     ) -> list[AllDayLine]:
         """Open quantity per food over tickets still being cooked (NEW, ACCEPTED, IN_PROGRESS)
-        and not held, counting only items not yet marked done nor voided; largest first."""
+        that are due (not held, fire time reached), counting only items not yet marked done
+        nor voided; largest first."""
         totals: dict[tuple[uuid.UUID, str], AllDayLine] = {}
+        now = self._clock.now()
         async for ticket in self._cooking(actor, restaurant_id, station):
-            if ticket.held:
-                continue  # a course not fired yet is not being cooked
+            if ticket.held or not is_due(ticket.fire_at, now):
+                continue  # not being cooked yet: its course is held, or its fire time ahead
             for item in ticket.items:
                 if item.done or item.voided:
                     continue

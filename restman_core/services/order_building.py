@@ -100,6 +100,7 @@ def build_items(
             created_at=at,
             batch=batch,
             course=course(foods[line.food_id]),
+            prep_time_seconds=foods[line.food_id].prep_time_seconds,
         )
         for line in lines
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from restman_core.domain.clock import ensure_utc
 from restman_core.domain.courses import DEFAULT_COURSE, held_courses
+from restman_core.domain.fire_times import fire_times, ticket_prep_seconds
 from restman_core.domain.ids import new_id
 from restman_core.domain.kitchen import Ticket, TicketItem, TicketStatus
 from restman_core.domain.menus import DEFAULT_STATION
@@ -35,12 +36,17 @@ def tickets_for_order(
     :func:`restman_core.domain.courses.held_courses`); for an addition, ``fired_up_to`` is the
     highest course of the order already fired, so an addition to a course under way is cooked
     at once. Events written before courses existed carry no course: their items are mains.
+    Within each course fired now the tickets get fire times so that the course is ready
+    together (:func:`restman_core.domain.fire_times.fire_times`); held tickets get theirs when
+    their course fires.
     """
     at = _parse_time(placed.get("added_at") or placed["placed_at"])
     groups: dict[tuple[str, int], list[TicketItem]] = defaultdict(list)
+    preps: dict[tuple[str, int], list[int | None]] = defaultdict(list)
     for item in placed["items"]:
         station = str(item.get("station") or DEFAULT_STATION)
         course = int(item.get("course") or DEFAULT_COURSE)
+        preps[(station, course)].append(item.get("prep_time_seconds"))
         groups[(station, course)].append(
             TicketItem(
                 id=new_id(),
@@ -54,6 +60,10 @@ def tickets_for_order(
         )
     order_type = str(placed.get("order_type") or "delivery")
     held = held_courses(order_type == "dine_in", {c for _, c in groups}, fired_up_to)
+    prep = {key: ticket_prep_seconds(item_preps) for key, item_preps in preps.items()}
+    fire_at: dict[tuple[str, int], datetime] = {}
+    for course in {c for _, c in groups} - held:
+        fire_at |= fire_times(at, {k: p for k, p in prep.items() if k[1] == course})
     return [
         Ticket(
             id=new_id(),
@@ -72,6 +82,8 @@ def tickets_for_order(
             batch=batch,
             course=course,
             held=course in held,
+            prep_seconds=prep[(station, course)],
+            fire_at=fire_at.get((station, course)),
         )
         for (station, course), items in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0]))
     ]

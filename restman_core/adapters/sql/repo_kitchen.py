@@ -37,6 +37,8 @@ def _ticket(row: Any, items: Sequence[TicketItem]) -> Ticket:
         batch=data["batch"],
         course=data["course"],
         held=data["held"],
+        prep_seconds=data["prep_seconds"],
+        fire_at=data["fire_at"],
     )
 
 
@@ -48,6 +50,7 @@ def _ticket_values(ticket: Ticket) -> dict[str, Any]:
         "updated_at": ticket.updated_at,
         "ready_at": ticket.ready_at,
         "held": ticket.held,
+        "fire_at": ticket.fire_at,
     }
 
 
@@ -73,6 +76,7 @@ class SqlTicketRepository:
                     "created_at": t.created_at,
                     "batch": t.batch,
                     "course": t.course,
+                    "prep_seconds": t.prep_seconds,
                     **_ticket_values(t),
                 }
                 for t in tickets

@@ -96,6 +96,7 @@ class SqlOrderRepository:
                     "batch": item.batch,
                     "voided": item.voided,
                     "course": item.course,
+                    "prep_time_seconds": item.prep_time_seconds,
                 }
                 for offset, item in enumerate(items)
             ],

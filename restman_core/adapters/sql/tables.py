@@ -166,6 +166,7 @@ order_items = Table(
     # A voided item stays on the order (and its ticket shows VOID) but no longer counts.
     Column("voided", Boolean, nullable=False, server_default=false()),
     Column("course", Integer, nullable=False, server_default="2"),
+    Column("prep_time_seconds", Integer, nullable=True),
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )
 
@@ -202,6 +203,9 @@ kitchen_tickets = Table(
     Column("course", Integer, nullable=False, server_default="2"),
     # A later course of a dine-in order, waiting to be fired.
     Column("held", Boolean, nullable=False, server_default=false()),
+    # Its longest item prep time, and when it is due so that its course is ready together.
+    Column("prep_seconds", Integer, nullable=False, server_default="0"),
+    Column("fire_at", UTCDateTime, nullable=True),
     # One ticket per station, addition and course of an order: a redelivered order.placed or
     # order.items_added cannot open a second one.
     UniqueConstraint("order_id", "station", "batch", "course"),

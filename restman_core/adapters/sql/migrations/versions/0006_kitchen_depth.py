@@ -10,7 +10,9 @@ widened to (order, station, batch) so an addition gets tickets of its own, and `
 order items and ticket items. Existing rows are placements (batch 0) and not voided.
 Courses: ``course`` on categories and foods (optional), on order items and tickets (mains, 2,
 for existing rows), tickets ``held`` (false for existing rows), and the restaurant's
-``auto_fire_courses`` (off). The ticket key becomes (order, station, batch, course).
+``auto_fire_courses`` (off). The ticket key becomes (order, station, batch, course). Fire
+times: order items keep their food's ``prep_time_seconds``, tickets their ``prep_seconds`` (0
+for existing rows) and ``fire_at`` (none: due).
 
 It also closes the tickets that earlier versions left open on orders already closed (an order
 moved to COMPLETED or CANCELLED by hand kept them): DELIVERED_TO_SERVICE for a completed order,
@@ -25,6 +27,8 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 from alembic import op
+
+from restman_core.adapters.sql.metadata import UTCDateTime
 
 revision: str = "0006"
 down_revision: str | None = "0004"
@@ -85,6 +89,7 @@ def upgrade() -> None:
     op.add_column(
         "order_items", sa.Column("course", sa.Integer(), nullable=False, server_default="2")
     )
+    op.add_column("order_items", sa.Column("prep_time_seconds", sa.Integer(), nullable=True))
     op.add_column(
         "ticket_items",
         sa.Column("voided", sa.Boolean(), nullable=False, server_default=sa.false()),
@@ -93,6 +98,10 @@ def upgrade() -> None:
         batch.add_column(sa.Column("batch", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("course", sa.Integer(), nullable=False, server_default="2"))
         batch.add_column(sa.Column("held", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(
+            sa.Column("prep_seconds", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch.add_column(sa.Column("fire_at", UTCDateTime(timezone=True), nullable=True))
         batch.drop_constraint("uq_kitchen_tickets_order_id_station", type_="unique")
         batch.create_unique_constraint(_NEW_KEY, ["order_id", "station", "batch", "course"])
     for order_status, ticket_status in (
@@ -127,12 +136,14 @@ def downgrade() -> None:
         batch.create_unique_constraint(
             "uq_kitchen_tickets_order_id_station", ["order_id", "station"]
         )
+        batch.drop_column("fire_at")
+        batch.drop_column("prep_seconds")
         batch.drop_column("held")
         batch.drop_column("course")
         batch.drop_column("batch")
     # Plain DROP COLUMN (SQLite has it since 3.35): no table with children is recreated.
     op.drop_column("ticket_items", "voided")
-    for column in ("course", "voided", "batch"):
+    for column in ("prep_time_seconds", "course", "voided", "batch"):
         op.drop_column("order_items", column)
     for table in ("foods", "categories"):
         op.drop_column(table, "course")
