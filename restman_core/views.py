@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from restman_core.domain.analytics import KitchenTime, RevenueSummary, StatusCount, TopFood
 from restman_core.domain.billing import Bill
@@ -20,6 +20,9 @@ from restman_core.domain.money import format_money
 from restman_core.domain.orders import Order, OrderItem
 from restman_core.domain.users import User
 from restman_core.ports.dead_letters import DeadLetterRecord
+
+if TYPE_CHECKING:
+    from restman_core.services.expo import ExpoOrder
 
 Json = dict[str, Any]
 
@@ -254,4 +257,17 @@ def dead_letter_view(letter: DeadLetterRecord) -> dict[str, Any]:
         "last_error": letter.error,
         "failed_at": format_timestamp(letter.failed_at),
         "event": letter.event.envelope(),
+    }
+
+
+def expo_view(e: ExpoOrder) -> Json:
+    """One order on the expediter's board: the order (without items), its tickets, stations
+    and whether it is ready to send out."""
+    return {
+        "order": order_view(e.order, with_items=False),
+        "order_number": e.order.number,
+        "table": e.order.table,
+        "stations": list(e.stations),
+        "ready_for_expo": e.ready_for_expo,
+        "tickets": [ticket_view(t) for t in e.tickets],
     }

@@ -158,6 +158,20 @@ CASES: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
         {"course": 2},
         expect(401, 403, 403, 409, 404, 409, 404, 409),
     ),
+    ("GET", "/api/kitchen/expo", None, expect(401, 403, 403, 200, 200, 200, 200, 200)),
+    (
+        "GET",
+        "/api/kitchen/expo?restaurant_id={rid}",
+        None,
+        expect(401, 403, 403, 200, 200, 200, 200, 200),
+    ),
+    # Its ticket is NEW: whoever may bump it finds nothing READY.
+    (
+        "POST",
+        "/api/kitchen/orders/{dine}/deliver",
+        None,
+        expect(401, 403, 403, 409, 404, 409, 404, 409),
+    ),
     # The owner voids the item first; staff and admin may too, and find it already voided.
     (
         "DELETE",

@@ -161,3 +161,31 @@ async def test_a_held_course_is_fired_once_through_the_api(harness: Harness) -> 
     bad = await c.post(url, json={"course": 7}, headers=owner.headers)
     assert bad.status_code in (400, 422)
     assert "course" in bad.json()["message"]
+
+
+async def test_the_expo_bump_sends_the_whole_order_out(harness: Harness) -> None:
+    owner = await harness.new_user("rest")
+    rid, _, fid = await harness.restaurant_with_food(owner)
+    order = await seated_order(harness, owner, rid, fid)
+    c = harness.client
+    board = (await c.get(f"/api/kitchen/expo?restaurant_id={rid}", headers=owner.headers)).json()
+    assert [(e["order"]["id"], e["ready_for_expo"]) for e in board] == [(order["id"], False)]
+    url = f"/api/kitchen/orders/{order['id']}/deliver"
+    early = await c.post(url, headers=owner.headers)
+    assert early.status_code == 409
+    assert "READY" in early.json()["message"]
+    (ticket,) = board[0]["tickets"]
+    for status in ("ACCEPTED", "IN_PROGRESS", "READY"):
+        r = await c.patch(
+            f"/api/kitchen/tickets/{ticket['id']}/status",
+            json={"status": status},
+            headers=owner.headers,
+        )
+        assert r.status_code == 200, r.text
+    sent = await c.post(url, headers=owner.headers)
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["order"]["status"] == "COMPLETED"
+    assert [t["status"] for t in sent.json()["tickets"]] == ["DELIVERED_TO_SERVICE"]
+    assert (await c.post(url, headers=owner.headers)).status_code == 409
+    after = await c.get(f"/api/kitchen/expo?restaurant_id={rid}", headers=owner.headers)
+    assert after.json() == []
