@@ -53,6 +53,7 @@ class TicketItem:
     quantity: int
     notes: str | None
     done: bool
+    voided: bool = False
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TicketItem:
@@ -63,6 +64,7 @@ class TicketItem:
             quantity=int(data.get("quantity", 1)),
             notes=data.get("notes") or None,
             done=bool(data.get("done", False)),
+            voided=bool(data.get("voided", False)),
         )
 
 
@@ -85,6 +87,11 @@ class Ticket:
     can_recall: bool
     created_at: datetime
     updated_at: datetime
+    # Courses and fire times (absent from APIs that predate them: a plain ticket).
+    course: int = 2
+    held: bool = False
+    fire_at: datetime | None = None
+    is_addition: bool = False
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Ticket:
@@ -107,6 +114,10 @@ class Ticket:
             can_recall=bool(data.get("can_recall", False)),
             created_at=created,
             updated_at=updated,
+            course=int(data.get("course") or 2),
+            held=bool(data.get("held", False)),
+            fire_at=parse_time(data.get("fire_at")),
+            is_addition=bool(data.get("is_addition", False)),
         )
 
     @property
