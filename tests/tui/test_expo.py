@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
-
 from restman_tui.config import KitchenConfig
 from restman_tui.expo import ExpoApp, ExpoEntry, expo_text, pick
 from tests.api.live import live_api
@@ -79,8 +77,5 @@ async def test_the_expediter_sends_a_ready_order_out_on_the_real_api(tmp_path: P
             await pilot.press(*order["number"][:4], "enter")
             await until(pilot, lambda: app.entries == [], timeout=30)
 
-        async def status() -> Any:
-            r = await h.client.get(f"/api/orders/{order['id']}", headers=owner.headers)
-            return r.json()["status"]
-
-        assert await status() == "COMPLETED"
+        r = await h.client.get(f"/api/orders/{order['id']}", headers=owner.headers)
+        assert r.json()["status"] == "COMPLETED"
