@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+
 from restman_tui.config import KitchenConfig
 from restman_tui.expo import ExpoApp, ExpoEntry, expo_text, pick
 from tests.api.live import live_api
