@@ -40,6 +40,7 @@ from restman_api.routes.auth import AUTH_ROUTES
 from restman_api.routes.billing import BILLING_ROUTES
 from restman_api.routes.health import HEALTH_ROUTES
 from restman_api.routes.kitchen import KITCHEN_ROUTES
+from restman_api.routes.kitchen_orders import KITCHEN_ORDER_ROUTES
 from restman_api.routes.menus import MENU_ROUTES
 from restman_api.routes.modifiers import MODIFIER_ROUTES
 from restman_api.routes.orders import ORDER_ROUTES
@@ -142,6 +143,7 @@ def _api_router() -> Router:
         *MENU_ROUTES,
         *MODIFIER_ROUTES,
         *ORDER_ROUTES,
+        *KITCHEN_ORDER_ROUTES,
         *KITCHEN_ROUTES,
         *STREAM_ROUTES,
         *BILLING_ROUTES,

@@ -60,12 +60,16 @@ def kitchen(
     token: Annotated[
         str | None, typer.Option(help="A session token (see `restman users token`).")
     ] = None,
+    expo: Annotated[
+        bool,
+        typer.Option("--expo", help="The expediter's board: whole orders, sent out by number."),
+    ] = False,
 ) -> None:
     """Open the kitchen display (a terminal ticket board) against a running API."""
     run_kitchen = _entry("restman_tui", "run_kitchen")
     config_error = _entry("restman_tui.config", "KitchenConfigError")
     try:
-        run_kitchen(api=api, restaurant=restaurant, station=station, token=token)
+        run_kitchen(api=api, restaurant=restaurant, station=station, token=token, expo=expo)
     except config_error as error:
         fail(str(error), EXIT_CONFIGURATION)
 

@@ -51,6 +51,7 @@ from restman_core.services.accounts import AccountService
 from restman_core.services.analytics import AnalyticsService
 from restman_core.services.auth import AuthService
 from restman_core.services.billing import BillingService
+from restman_core.services.expo import ExpoService
 from restman_core.services.kitchen import KitchenService
 from restman_core.services.menu_common import restaurant_of_menu_key
 from restman_core.services.menu_import import MenuImportService
@@ -127,9 +128,12 @@ class Platform:
     # Built from the fields above rather than passed in: the reports read the lazily opened
     # store through :meth:`analytics`.
     reports: AnalyticsService = field(init=False)
+    # The expediter's use cases complete orders, so they are built on the order service.
+    expo: ExpoService = field(init=False)
 
     def __post_init__(self) -> None:
         self.reports = AnalyticsService(self.db, self.analytics)
+        self.expo = ExpoService(self.db, self.clock, self.orders)
 
     @property
     def embedded(self) -> bool:

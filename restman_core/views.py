@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from restman_core.domain.analytics import KitchenTime, RevenueSummary, StatusCount, TopFood
 from restman_core.domain.billing import Bill
@@ -21,6 +21,9 @@ from restman_core.domain.orders import Order, OrderItem
 from restman_core.domain.users import User
 from restman_core.menu_views import chosen_views
 from restman_core.ports.dead_letters import DeadLetterRecord
+
+if TYPE_CHECKING:
+    from restman_core.services.expo import ExpoOrder
 
 Json = dict[str, Any]
 
@@ -42,6 +45,7 @@ def restaurant_view(r: Restaurant) -> Json:
         "address": r.address,
         "phone": r.phone,
         "tax_rate": _rate(r.tax_rate),
+        "auto_fire_courses": r.auto_fire_courses,
         "is_active": r.is_active,
         "created_at": _ts(r.created_at),
         "updated_at": _ts(r.updated_at),
@@ -58,6 +62,7 @@ def category_view(c: Category) -> Json:
         "description": c.description,
         "display_order": c.display_order,
         "station": c.station,
+        "course": c.course,
         "is_active": c.is_active,
         "created_at": _ts(c.created_at),
         "updated_at": _ts(c.updated_at),
@@ -77,6 +82,7 @@ def food_view(f: Food) -> Json:
         "stock_remaining": f.stock_remaining,
         "prep_time_seconds": f.prep_time_seconds,
         "station": f.station,
+        "course": f.course,
         "created_at": _ts(f.created_at),
         "updated_at": _ts(f.updated_at),
         "modifier_group_ids": [str(g) for g in f.modifier_group_ids],
@@ -99,6 +105,10 @@ def order_item_view(i: OrderItem) -> Json:
         "created_at": _ts(i.created_at),
         "modifiers": chosen_views(i.modifiers),
         "allergy_note": i.allergy_note,
+        "is_addition": i.batch > 0,
+        "voided": i.voided,
+        "course": i.course,
+        "prep_time_seconds": i.prep_time_seconds,
     }
 
 
@@ -156,11 +166,16 @@ def ticket_view(t: Ticket) -> Json:
                 "done": i.done,
                 "modifiers": chosen_views(i.modifiers),
                 "allergy_note": i.allergy_note,
+                "voided": i.voided,
             }
             for i in t.items
         ],
         "allergy_notes": list(t.allergy_notes),
         "special_instructions": t.special_instructions,
+        "is_addition": t.is_addition,
+        "course": t.course,
+        "held": t.held,
+        "fire_at": _ts(t.fire_at),
         "can_recall": t.can_recall,
         "created_at": _ts(t.created_at),
         "updated_at": _ts(t.updated_at),
@@ -253,4 +268,17 @@ def dead_letter_view(letter: DeadLetterRecord) -> dict[str, Any]:
         "last_error": letter.error,
         "failed_at": format_timestamp(letter.failed_at),
         "event": letter.event.envelope(),
+    }
+
+
+def expo_view(e: ExpoOrder) -> Json:
+    """One order on the expediter's board: the order (without items), its tickets, stations
+    and whether it is ready to send out."""
+    return {
+        "order": order_view(e.order, with_items=False),
+        "order_number": e.order.number,
+        "table": e.order.table,
+        "stations": list(e.stations),
+        "ready_for_expo": e.ready_for_expo,
+        "tickets": [ticket_view(t) for t in e.tickets],
     }

@@ -9,8 +9,9 @@ def run_kitchen(
     restaurant: str | None = None,
     station: str | None = None,
     token: str | None = None,
+    expo: bool = False,
 ) -> None:
-    """Run the kitchen display until the cook quits.
+    """Run the kitchen display until the cook quits (with ``expo``: the expediter's board).
 
     Settings come from the user's config file (see :mod:`restman_tui.config`); the arguments
     override it for this run, and ``api``/``token`` are saved back after a successful sign-in.
@@ -18,7 +19,7 @@ def run_kitchen(
     """
     from restman_tui.main import run
 
-    run(api=api, restaurant=restaurant, station=station, token=token)
+    run(api=api, restaurant=restaurant, station=station, token=token, expo=expo)
 
 
 __all__ = ["run_kitchen"]

@@ -164,6 +164,17 @@ class KitchenClient:
             tickets.extend(_parsed(200, partial(_tickets, rows)))
         return sorted(tickets, key=lambda t: (t.created_at, t.id))
 
+    async def expo(self, restaurant_id: str | None) -> list[dict[str, Any]]:
+        """The expediter's board (``GET /api/kitchen/expo``) as the API answers it."""
+        params = {"restaurant_id": restaurant_id} if restaurant_id else None
+        rows = await self._call("GET", "/api/kitchen/expo", params=params)
+        return _parsed(200, lambda: [dict(row) for row in rows])
+
+    async def deliver(self, order_id: str) -> dict[str, Any]:
+        """The expo bump of one order; a ticket not READY is a 409 ``CONFLICT``."""
+        body = await self._call("POST", f"/api/kitchen/orders/{order_id}/deliver")
+        return _parsed(200, lambda: dict(body))
+
     async def ticket(self, ticket_id: str) -> Ticket:
         body = await self._call("GET", f"/api/kitchen/tickets/{ticket_id}")
         return _parsed(200, lambda: Ticket.from_json(body))

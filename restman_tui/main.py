@@ -6,6 +6,7 @@ from pathlib import Path
 
 from restman_tui.app import KitchenApp
 from restman_tui.config import KitchenConfig, default_config_path, load_config
+from restman_tui.expo import ExpoApp
 
 
 def prepare_config(
@@ -38,8 +39,13 @@ def run(
     restaurant: str | None,
     station: str | None,
     token: str | None,
+    expo: bool = False,
 ) -> None:
-    """Load the config, apply the command-line overrides and run the app in this terminal."""
+    """Load the config, apply the command-line overrides and run the app in this terminal:
+    the ticket board, or with ``expo`` the expediter's board."""
     path = default_config_path()
     config = prepare_config(path, api=api, restaurant=restaurant, station=station, token=token)
+    if expo:
+        ExpoApp(config).run()
+        return
     KitchenApp(config, config_path=path).run()

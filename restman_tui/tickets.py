@@ -76,6 +76,7 @@ class TicketItem:
     done: bool
     modifiers: tuple[Modifier, ...] = ()
     allergy_note: str | None = None
+    voided: bool = False
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TicketItem:
@@ -88,6 +89,7 @@ class TicketItem:
             done=bool(data.get("done", False)),
             modifiers=tuple(Modifier.from_json(m) for m in data.get("modifiers") or ()),
             allergy_note=data.get("allergy_note") or None,
+            voided=bool(data.get("voided", False)),
         )
 
 
@@ -111,6 +113,11 @@ class Ticket:
     created_at: datetime
     updated_at: datetime
     allergy_notes: tuple[str, ...] = ()
+    # Courses and fire times (absent from APIs that predate them: a plain ticket).
+    course: int = 2
+    held: bool = False
+    fire_at: datetime | None = None
+    is_addition: bool = False
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Ticket:
@@ -141,6 +148,10 @@ class Ticket:
             created_at=created,
             updated_at=updated,
             allergy_notes=tuple(str(n) for n in notes),
+            course=int(data.get("course") or 2),
+            held=bool(data.get("held", False)),
+            fire_at=parse_time(data.get("fire_at")),
+            is_addition=bool(data.get("is_addition", False)),
         )
 
     @property

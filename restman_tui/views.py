@@ -4,12 +4,12 @@ so that the widgets only draw and the tests can read the same text the cook read
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.text import Text
 
 from restman_tui.board import Board, Thresholds, format_age
-from restman_tui.tickets import COLUMN_TITLES, AllDayLine, Ticket
+from restman_tui.tickets import COLUMN_TITLES, AllDayLine, Ticket, TicketItem
 
 _ORDER_TYPES = {"dine_in": "Dine-in", "takeaway": "Takeaway", "delivery": "Delivery"}
 
@@ -36,26 +36,61 @@ def order_line(ticket: Ticket) -> str:
     return f"{kind or 'Order'}{table}"
 
 
-def card_body(ticket: Ticket, cursor: int | None, show_station: bool) -> Text:
+_COURSES = {1: "starters", 2: "mains", 3: "desserts"}
+
+
+def state_line(ticket: Ticket, now: datetime) -> str | None:
+    """The ticket's state in words, so it never rests on colour alone: ``HELD · desserts``
+    until its course is fired, ``FIRES IN 3:20`` until its fire time, ``+ ADDITION`` for items
+    added to the order later (several joined by `` · ``); None for a plain ticket."""
+    parts = []
+    if ticket.held:
+        parts.append(f"HELD · {_COURSES.get(ticket.course, f'course {ticket.course}')}")
+    elif ticket.fire_at is not None and ticket.fire_at > now:
+        parts.append(f"FIRES IN {format_age(ticket.fire_at - now + timedelta(seconds=0.999))}")
+    if ticket.is_addition:
+        parts.append("+ ADDITION")
+    return " · ".join(parts) or None
+
+
+def item_lines(item: TicketItem, selected: bool) -> Text:
+    """One item of a ticket as drawn, with its notes under it: the pointer when ``selected``,
+    ✓ when done, and VOID (struck through) when voided. Every item line is drawn here, so
+    whatever else an item carries is added in this one place."""
+    text = Text()
+    pointer = "›" if selected else " "
+    mark = "✓" if item.done else " "
+    text.append(f"\n{pointer}{mark}", style="bold reverse" if selected else "")
+    if item.voided:
+        text.append("VOID ", style="bold")
+        text.append(f"{item.quantity}× {item.food_name}", style="dim strike")
+        return text
+    style = "dim strike" if item.done else ""
+    text.append(f"{item.quantity}× {item.food_name}", style=style)
+    for modifier in item.modifiers:
+        text.append(f"\n    {modifier.label}", style=style)
+    if item.notes:
+        text.append(f"\n    {item.notes}", style="italic")
+    return text
+
+
+def card_body(
+    ticket: Ticket, cursor: int | None, show_station: bool, now: datetime | None = None
+) -> Text:
     """Allergy notes first (``⚠ ALLERGY: ...``, in words as well as colour, so no cook misses
-    them), then items with quantity, modifiers (``+ Large``, ``− No onions``), notes and done
-    marks, then the special instructions. ``cursor`` is the selected item's index when this
-    card is selected."""
+    them), its state (held, fires in, addition), the items with quantity, modifiers
+    (``+ Large``, ``− No onions``), notes, done and void marks, then the special instructions.
+    ``cursor`` is the selected item's index when this card is selected."""
     text = Text(order_line(ticket), style="bold")
     if show_station:
         text.append(f" [{ticket.station}]", style="dim")
     for note in ticket.allergy_notes:
         text.append(f"\n⚠ ALLERGY: {note}", style="bold reverse red")
+    state = state_line(ticket, now) if now is not None else None
+    if state:
+        text.append(f"\n{state}", style="bold reverse")
     for index, item in enumerate(ticket.items):
-        pointer = "›" if cursor == index else " "
-        mark = "✓" if item.done else " "
-        style = "dim strike" if item.done else ""
-        text.append(f"\n{pointer}{mark}", style="bold reverse" if cursor == index else "")
-        text.append(f"{item.quantity}× {item.food_name}", style=style)
-        for modifier in item.modifiers:
-            text.append(f"\n    {modifier.label}", style=style)
-        if item.notes:
-            text.append(f"\n    {item.notes}", style="italic")
+        text.append(item_lines(item, cursor == index))
     if ticket.special_instructions:
         text.append(f"\n! {ticket.special_instructions}", style="bold")
     return text
@@ -80,7 +115,9 @@ def card_views(board: Board, now: datetime, thresholds: Thresholds) -> dict[str,
                     level=thresholds.age_level(age),
                     selected=selected,
                     highlighted=board.is_highlighted(ticket.id, now),
-                    body=card_body(ticket, board.item_index if selected else None, show_station),
+                    body=card_body(
+                        ticket, board.item_index if selected else None, show_station, now
+                    ),
                 )
             )
     return views

@@ -32,6 +32,7 @@ class CategoryCreate(Body):
     display_order: int | UnsetType = UNSET
     station: str | UnsetType | None = UNSET
     available_hours: dict[str, list[list[str]]] | UnsetType | None = UNSET
+    course: int | UnsetType | None = UNSET
 
 
 class CategoryPatch(Body):
@@ -43,6 +44,7 @@ class CategoryPatch(Body):
     display_order: int | UnsetType = UNSET
     station: str | UnsetType | None = UNSET
     available_hours: dict[str, list[list[str]]] | UnsetType | None = UNSET
+    course: int | UnsetType | None = UNSET
 
 
 class FoodCreate(Body):
@@ -56,6 +58,7 @@ class FoodCreate(Body):
     station: str | UnsetType | None = UNSET
     modifier_group_ids: list[uuid.UUID] | UnsetType | None = UNSET
     allergens: list[str] | UnsetType | None = UNSET
+    course: int | UnsetType | None = UNSET
 
 
 class FoodPatch(Body):
@@ -69,6 +72,7 @@ class FoodPatch(Body):
     station: str | UnsetType | None = UNSET
     modifier_group_ids: list[uuid.UUID] | UnsetType | None = UNSET
     allergens: list[str] | UnsetType | None = UNSET
+    course: int | UnsetType | None = UNSET
 
 
 class Availability(Body):

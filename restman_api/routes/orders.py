@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Response, get, patch, post
+from litestar import Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from msgspec import UNSET, UnsetType
 
@@ -57,6 +57,10 @@ class PlaceOrder(Body):
 
 class StatusChange(Body):
     status: OrderStatus
+
+
+class AddItems(Body):
+    items: list[OrderLine]
 
 
 @post(
@@ -133,4 +137,44 @@ async def change_status(
     return order_view(order, with_items=False)
 
 
-ORDER_ROUTES = [place_order, get_order, list_orders, change_status]
+@post(
+    ITEM + "/items",
+    operation_id="addOrderItems",
+    summary="Add items to an open dine-in order (owner, staff, admin): stock is taken, the "
+    "total grows and the kitchen gets new tickets marked as an addition; another order type "
+    "or a closed order is a 409 and nothing changes (idempotent with Idempotency-Key)",
+    tags=TAGS,
+    responses=responses(400, 401, 403, 404, 409),
+)
+async def add_items(
+    api: Api,
+    actor: Caller,
+    order_id: FromPath[uuid.UUID],
+    data: JSONBody[AddItems],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[Json]:
+    changed = await api.platform.orders.changes.add_items(
+        actor, order_id, fields_of(data), idempotency_key
+    )
+    headers = {"Idempotent-Replayed": "true"} if changed.replayed else {}
+    return Response(order_view(changed.order), status_code=201, headers=headers)
+
+
+@delete(
+    ITEM + "/items/{item_id:uuid}",
+    operation_id="voidOrderItem",
+    summary="Void an item not yet READY (owner, staff, admin): it stays on the order marked "
+    "voided, its ticket line shows VOID and the total no longer counts it; a READY or voided "
+    "item, or a closed order, is a 409 and nothing changes",
+    tags=TAGS,
+    status_code=200,
+    responses=responses(400, 401, 403, 404, 409),
+)
+async def void_item(
+    api: Api, actor: Caller, order_id: FromPath[uuid.UUID], item_id: FromPath[uuid.UUID]
+) -> Json:
+    changed = await api.platform.orders.changes.void_item(actor, order_id, item_id)
+    return order_view(changed.order)
+
+
+ORDER_ROUTES = [place_order, get_order, list_orders, change_status, add_items, void_item]

@@ -29,6 +29,7 @@ class RestaurantCreate(Body):
     tax_rate: Decimal | UnsetType = UNSET
     timezone: str | UnsetType | None = UNSET
     opening_hours: dict[str, list[list[str]]] | UnsetType | None = UNSET
+    auto_fire_courses: bool | UnsetType = UNSET
 
 
 class RestaurantPatch(Body):
@@ -39,6 +40,7 @@ class RestaurantPatch(Body):
     tax_rate: Decimal | UnsetType = UNSET
     timezone: str | UnsetType | None = UNSET
     opening_hours: dict[str, list[list[str]]] | UnsetType | None = UNSET
+    auto_fire_courses: bool | UnsetType = UNSET
 
 
 @get(

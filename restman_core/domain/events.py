@@ -31,6 +31,9 @@ TOPICS = (TOPIC_USER, TOPIC_MENU, TOPIC_ORDER, TOPIC_BILL)
 ORDER_PLACED = "order.placed"
 ORDER_STATUS_UPDATED = "order.status_updated"
 ORDER_CANCELLED = "order.cancelled"
+# Changes to an open order's items: additions (new tickets) and voids.
+ORDER_ITEMS_ADDED = "order.items_added"
+ORDER_ITEM_VOIDED = "order.item_voided"
 TICKET_CREATED = "ticket.created"
 TICKET_UPDATED = "ticket.updated"
 # Billing.

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from restman_core.domain.courses import DEFAULT_COURSE
 from restman_core.domain.modifiers import ChosenModifier
 from restman_core.domain.orders import OrderStatus
 from restman_core.errors import Conflict, InvalidInput, NotFound
@@ -25,6 +26,10 @@ class TicketStatus(StrEnum):
 
 CLOSED_TICKET_STATUSES = frozenset({TicketStatus.DELIVERED_TO_SERVICE, TicketStatus.CANCELLED})
 OPEN_TICKET_STATUSES = frozenset(set(TicketStatus) - CLOSED_TICKET_STATUSES)
+# Open and not yet READY: what the kitchen still has to cook.
+COOKING_TICKET_STATUSES = frozenset(
+    {TicketStatus.NEW, TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS}
+)
 
 _BUMP: dict[TicketStatus, TicketStatus] = {
     TicketStatus.NEW: TicketStatus.ACCEPTED,
@@ -76,6 +81,7 @@ class TicketItem:
     done: bool = False
     modifiers: tuple[ChosenModifier, ...] = ()
     allergy_note: str | None = None
+    voided: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +101,16 @@ class Ticket:
     updated_at: datetime
     recall_status: TicketStatus | None = None
     ready_at: datetime | None = None
+    # 0 for the tickets opened at placement, 1, 2, ... for each later addition to the order.
+    batch: int = 0
+    # The course the ticket's items are served in (1 starters, 2 mains, 3 desserts).
+    course: int = DEFAULT_COURSE
+    # A later course of a dine-in order waits, visible but not cooked, until it is fired.
+    held: bool = False
+    # The longest prep time of its items, and when it is due to be started so that its whole
+    # course is ready together (see restman_core.domain.fire_times); None while held.
+    prep_seconds: int = 0
+    fire_at: datetime | None = None
 
     @property
     def order_number(self) -> str:
@@ -107,6 +123,11 @@ class Ticket:
         return tuple(
             f"{i.quantity}x {i.food_name}: {i.allergy_note}" for i in self.items if i.allergy_note
         )
+
+    @property
+    def is_addition(self) -> bool:
+        """Whether the ticket holds items added after the order was placed."""
+        return self.batch > 0
 
     @property
     def can_recall(self) -> bool:
@@ -122,15 +143,34 @@ class Ticket:
                 details={"current_version": self.version},
             )
 
+    def fired(self, at: datetime) -> Ticket:
+        """This held ticket released to the kitchen; a ticket not held is a Conflict."""
+        if not self.held:
+            raise Conflict(
+                f"Course {self.course} was already fired", details={"course": self.course}
+            )
+        return replace(self, held=False, version=self.version + 1, updated_at=at)
+
+    def fired_at(self, fire_at: datetime, at: datetime) -> Ticket:
+        """This held ticket fired, due to be started at ``fire_at``."""
+        return replace(self.fired(at), fire_at=fire_at)
+
     def moved_to(self, target: TicketStatus, at: datetime) -> Ticket:
         """This ticket after a legal move; raises Conflict for an illegal one. The previous
-        status is remembered so the bump can be recalled."""
+        status is remembered so the bump can be recalled. A held ticket is not cooked until
+        its course is fired: it may only be closed (delivered or cancelled with its order)."""
+        if self.held and target not in CLOSED_TICKET_STATUSES:
+            raise Conflict(
+                f"Course {self.course} is held; fire it first", details={"course": self.course}
+            )
         if not can_move(self.status, target):
             raise Conflict(
                 f"Invalid ticket transition from {self.status} to {target}",
                 details={"from": str(self.status), "to": str(target)},
             )
         ready_at = self.ready_at
+        # Bumped before its fire time: the cook started it early, so it is due now.
+        fire_at = self.fire_at if self.fire_at is None or self.fire_at <= at else at
         if target is TicketStatus.READY or (
             target is TicketStatus.DELIVERED_TO_SERVICE and ready_at is None
         ):
@@ -142,6 +182,7 @@ class Ticket:
             version=self.version + 1,
             updated_at=at,
             ready_at=ready_at,
+            fire_at=fire_at,
         )
 
     def recalled(self, at: datetime) -> Ticket:
@@ -168,6 +209,31 @@ class Ticket:
             raise Conflict(f"Ticket is {self.status}; its items can no longer change")
         items = tuple(replace(i, done=done) if i.id == item_id else i for i in self.items)
         return replace(self, items=items, version=self.version + 1, updated_at=at)
+
+
+def voided_item(ticket: Ticket, order_item_id: uuid.UUID, at: datetime) -> Ticket:
+    """``ticket`` with the line of ``order_item_id`` voided (shown VOID, no longer cooked).
+
+    Only an item not yet READY may be voided: a ticket that is READY or closed, or an item the
+    cook marked done, is a Conflict, as is an item voided before. A ticket whose every line is
+    voided has nothing left to cook and is CANCELLED with it.
+    """
+    line = next((i for i in ticket.items if i.order_item_id == order_item_id), None)
+    if line is None:
+        raise NotFound("Order item not found on this ticket")
+    if line.voided:
+        raise Conflict("This item is already voided")
+    if ticket.status not in COOKING_TICKET_STATUSES or line.done:
+        raise Conflict(
+            f"The item is {'done' if line.done else ticket.status}; only an item not yet "
+            "READY can be voided",
+            details={"ticket_status": str(ticket.status)},
+        )
+    items = tuple(replace(i, voided=True) if i is line else i for i in ticket.items)
+    after = replace(ticket, items=items, version=ticket.version + 1, updated_at=at)
+    if all(i.voided for i in items):
+        return replace(after.moved_to(TicketStatus.CANCELLED, at), version=ticket.version + 1)
+    return after
 
 
 def order_status_from_tickets(statuses: Iterable[TicketStatus]) -> OrderStatus | None:

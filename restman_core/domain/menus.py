@@ -36,6 +36,8 @@ class Restaurant:
     updated_at: datetime
     timezone: str = "UTC"
     opening_hours: WeeklyHours | None = None
+    # Fire a dine-in order's next course by itself once the previous one is delivered.
+    auto_fire_courses: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,8 @@ class Category:
     created_at: datetime
     updated_at: datetime
     available_hours: WeeklyHours | None = None
+    # The course its foods are served in unless a food says otherwise (None: mains).
+    course: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,8 @@ class Food:
     updated_at: datetime
     modifier_group_ids: tuple[uuid.UUID, ...] = ()
     allergens: tuple[str, ...] = ()
+    # 1 starters, 2 mains, 3 desserts; None: its category's course.
+    course: int | None = None
 
     @property
     def in_stock(self) -> bool:

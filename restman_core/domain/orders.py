@@ -107,6 +107,14 @@ class OrderItem:
     created_at: datetime
     modifiers: tuple[ChosenModifier, ...] = ()
     allergy_note: str | None = None
+    # 0 when placed with the order; 1, 2, ... for each later addition.
+    batch: int = 0
+    # A voided item stays on the order, shown VOID, and no longer counts in the total.
+    voided: bool = False
+    # 1 starters, 2 mains, 3 desserts (see restman_core.domain.courses).
+    course: int = 2
+    # The food's prep time when ordered (None: the menu gave none).
+    prep_time_seconds: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +145,11 @@ class Order:
     def number(self) -> str:
         """The short order number cooks and customers read out: the id's first six hex digits."""
         return self.id.hex[:6].upper()
+
+
+def order_total(items: tuple[OrderItem, ...]) -> Decimal:
+    """What the order costs: the subtotals of its items not voided (exact, two places)."""
+    return sum((i.subtotal for i in items if not i.voided), Decimal("0.00"))
 
 
 def line_subtotal(unit_price: Decimal, quantity: int) -> Decimal:

@@ -118,6 +118,11 @@ class OrderRepository(Protocol):
         """The order with items and status history."""
         ...
 
+    async def change_items(self, before: Order, after: Order) -> bool:
+        """Write the items added to ``after``, the items it voided and its total, only if the
+        stored order still has ``before``'s status and ``updated_at``; False when it changed."""
+        ...
+
     async def ids_between(self, low: uuid.UUID, high: uuid.UUID, limit: int) -> Sequence[uuid.UUID]:
         """Up to ``limit`` order ids from ``low`` to ``high`` inclusive (primary-key order)."""
         ...

@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from restman_core.domain.access import Actor
-from restman_core.domain.clock import Clock, ensure_utc
-from restman_core.domain.events import TICKET_CREATED, TICKET_UPDATED, DomainEvent
-from restman_core.domain.ids import new_id
+from restman_core.domain.clock import Clock
+from restman_core.domain.courses import clean_course
+from restman_core.domain.events import TICKET_CREATED
+from restman_core.domain.fire_times import is_due
 from restman_core.domain.kitchen import (
-    OPEN_TICKET_STATUSES,
     Ticket,
-    TicketItem,
     TicketStatus,
 )
 from restman_core.domain.menus import clean_station
-from restman_core.domain.modifiers import chosen_from_json
-from restman_core.domain.orders import OrderStatus
+from restman_core.domain.orders import TERMINAL_ORDER_STATUSES, OrderStatus
 from restman_core.errors import Conflict, InvalidInput, NotFound
 from restman_core.ports.storage import Database, Page, Transaction
 from restman_core.services.access import may_operate, operated_restaurants, scoped
-from restman_core.views import ticket_view
+from restman_core.services.courses import auto_fire_next, fire_course
+from restman_core.services.ticket_building import tickets_for_order
+from restman_core.services.ticket_changes import close_open_tickets, save_ticket, ticket_event
+
+__all__ = ["AllDayLine", "KitchenService", "ticket_event", "tickets_for_order"]
 
 COOKING = frozenset({TicketStatus.NEW, TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS})
 MAX_TICKET_PAGE = 200
@@ -40,69 +41,6 @@ class AllDayLine:
     quantity: int
 
 
-def ticket_event(
-    kind: str, ticket: Ticket, old_status: TicketStatus | None, at: Any
-) -> DomainEvent:
-    """``ticket.created`` / ``ticket.updated``, keyed by order id, carrying the full ticket."""
-    return DomainEvent(
-        event_type=kind,
-        key=ticket.order_id,
-        occurred_at=at,
-        payload={
-            "ticket": ticket_view(ticket),
-            "order_id": str(ticket.order_id),
-            "restaurant_id": str(ticket.restaurant_id),
-            "old_status": str(old_status) if old_status else None,
-            "new_status": str(ticket.status),
-        },
-    )
-
-
-def tickets_for_order(
-    placed: Mapping[str, Any], ticket_ids: Mapping[str, uuid.UUID] | None = None
-) -> list[Ticket]:
-    """One NEW ticket per station the order's items route to (an order.placed payload)."""
-    at = ensure_utc(_parse_time(placed["placed_at"]))
-    by_station: dict[str, list[TicketItem]] = defaultdict(list)
-    for item in placed["items"]:
-        by_station[str(item.get("station") or "kitchen")].append(
-            TicketItem(
-                id=new_id(),
-                order_item_id=uuid.UUID(item["id"]),
-                food_id=uuid.UUID(item["food_id"]),
-                food_name=str(item["food_name"]),
-                quantity=int(item["quantity"]),
-                notes=item.get("notes"),
-                modifiers=tuple(chosen_from_json(m) for m in item.get("modifiers") or ()),
-                allergy_note=item.get("allergy_note"),
-            )
-        )
-    return [
-        Ticket(
-            id=(ticket_ids or {}).get(station) or new_id(),
-            order_id=uuid.UUID(placed["order_id"]),
-            restaurant_id=uuid.UUID(placed["restaurant_id"]),
-            user_id=uuid.UUID(placed["user_id"]),
-            station=station,
-            status=TicketStatus.NEW,
-            version=1,
-            order_type=str(placed.get("order_type") or "delivery"),
-            table=placed.get("table"),
-            special_instructions=placed.get("special_instructions"),
-            items=tuple(items),
-            created_at=at,
-            updated_at=at,
-        )
-        for station, items in sorted(by_station.items())
-    ]
-
-
-def _parse_time(text: str) -> Any:
-    from datetime import datetime
-
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 class KitchenService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
@@ -112,32 +50,56 @@ class KitchenService:
 
     async def open_tickets(self, tx: Transaction, placed: Mapping[str, Any]) -> list[Ticket]:
         """Open the tickets of a placed order, unless it already has them. When the order was
-        cancelled before its placement reached the kitchen (a relay retry can deliver the two
-        out of order), the tickets are voided at once, so a cancelled order never has open
-        tickets and the kitchen never cooks it."""
+        completed or cancelled before its placement reached the kitchen (a relay retry can
+        deliver the two out of order), the tickets are closed as the order's status says at
+        once, so a closed order never has open tickets and the kitchen never cooks it."""
         order_id = uuid.UUID(placed["order_id"])
-        if await tx.tickets.for_order(order_id):
+        if any(t.batch == 0 for t in await tx.tickets.for_order(order_id)):
             return []
-        tickets = tickets_for_order(placed)
-        await tx.tickets.add_many(tickets)
-        now = self._clock.now()
-        await tx.outbox.add([ticket_event(TICKET_CREATED, t, None, now) for t in tickets])
+        return await self._open(tx, order_id, placed, 0)
+
+    async def open_addition(self, tx: Transaction, added: Mapping[str, Any]) -> list[Ticket]:
+        """Open the tickets of items added to an order (an order.items_added payload), marked
+        as an addition, unless that addition's tickets exist already (a redelivery): the
+        addition's ``batch`` number is part of each ticket's unique key."""
+        order_id = uuid.UUID(added["order_id"])
+        batch = int(added["batch"])
+        existing = await tx.tickets.for_order(order_id)
+        if any(t.batch == batch for t in existing):
+            return []
+        # Items of a course already fired are cooked at once; later courses wait with theirs.
+        fired = max((t.course for t in existing if not t.held), default=None)
+        return await self._open(tx, order_id, added, batch, fired)
+
+    async def _open(
+        self,
+        tx: Transaction,
+        order_id: uuid.UUID,
+        data: Mapping[str, Any],
+        batch: int,
+        fired_up_to: int | None = None,
+    ) -> list[Ticket]:
         order = await tx.orders.get(order_id)
-        if order is not None and order.status is OrderStatus.CANCELLED:
-            return await self.void_tickets(tx, order_id)
+        voided = frozenset(i.id for i in order.items if i.voided) if order else frozenset()
+        tickets = tickets_for_order(data, batch=batch, voided=voided, fired_up_to=fired_up_to)
+        now = self._clock.now()
+        # A ticket whose every item was voided before it opened has nothing to cook.
+        tickets = [
+            t.moved_to(TicketStatus.CANCELLED, now) if all(i.voided for i in t.items) else t
+            for t in tickets
+        ]
+        await tx.tickets.add_many(tickets)
+        await tx.outbox.add([ticket_event(TICKET_CREATED, t, None, now) for t in tickets])
+        if order is not None and order.status in TERMINAL_ORDER_STATUSES:
+            closed = {
+                t.id: t for t in await close_open_tickets(tx, order_id, order.status, now, tickets)
+            }
+            return [closed.get(t.id, t) for t in tickets]
         return tickets
 
     async def void_tickets(self, tx: Transaction, order_id: uuid.UUID) -> list[Ticket]:
         """Cancel the order's tickets that are still open."""
-        now = self._clock.now()
-        voided = []
-        for ticket in await tx.tickets.for_order(order_id):
-            if ticket.status in OPEN_TICKET_STATUSES:
-                moved = ticket.moved_to(TicketStatus.CANCELLED, now)
-                if await tx.tickets.save(moved, ticket.version):
-                    voided.append(moved)
-                    await tx.outbox.add([ticket_event(TICKET_UPDATED, moved, ticket.status, now)])
-        return voided
+        return await close_open_tickets(tx, order_id, OrderStatus.CANCELLED, self._clock.now())
 
     # Cooks ---------------------------------------------------------------------------------
 
@@ -171,10 +133,7 @@ class KitchenService:
         return await self._db.run(work)
 
     async def _save(self, tx: Transaction, before: Ticket, after: Ticket) -> Ticket:
-        if not await tx.tickets.save(after, before.version):
-            raise Conflict("Ticket changed meanwhile; reload it")
-        await tx.outbox.add([ticket_event(TICKET_UPDATED, after, before.status, after.updated_at)])
-        return after
+        return await save_ticket(tx, before, after)
 
     async def move_ticket(
         self,
@@ -193,18 +152,59 @@ class KitchenService:
         async def work(tx: Transaction) -> Ticket:
             ticket = await self._ticket(tx, actor, ticket_id)
             ticket.check_version(expected_version)
-            return await self._save(tx, ticket, ticket.moved_to(target, self._clock.now()))
+            if ticket.held:
+                raise Conflict(
+                    f"Course {ticket.course} is held; fire it first",
+                    details={"course": ticket.course},
+                )
+            now = self._clock.now()
+            moved = await self._save(tx, ticket, ticket.moved_to(target, now))
+            if target is TicketStatus.DELIVERED_TO_SERVICE:
+                await auto_fire_next(tx, ticket.order_id, now)
+            return moved
+
+        return await self._db.run(work)
+
+    async def fire(self, actor: Actor, order_id: uuid.UUID, course: object) -> list[Ticket]:
+        """Fire a held course of an open order now (owner, staff, admin): its tickets are
+        cooked from then on and count in all-day. Returns all the order's tickets. Another
+        restaurant's order is NotFound; a closed order or a course already fired a Conflict;
+        ``course`` must be 1, 2 or 3."""
+        wanted = clean_course(course)
+        if wanted is None:
+            raise InvalidInput("course is required", details={"field": "course"})
+
+        async def work(tx: Transaction) -> list[Ticket]:
+            order = await tx.orders.get(order_id)
+            if order is None or not await may_operate(tx, actor, order.restaurant_id):
+                await operated_restaurants(tx, actor)  # Forbidden for roles that never may
+                raise NotFound("Order not found")
+            if order.status in TERMINAL_ORDER_STATUSES:
+                raise Conflict(
+                    f"The order is {order.status}; nothing is left to fire",
+                    details={"status": str(order.status)},
+                )
+            tickets = await tx.tickets.for_order(order_id)
+            await fire_course(tx, tickets, wanted, self._clock.now())
+            return list(await tx.tickets.for_order(order_id))
 
         return await self._db.run(work)
 
     async def recall(
         self, actor: Actor, ticket_id: uuid.UUID, expected_version: int | None = None
     ) -> Ticket:
-        """Undo the last bump of a ticket."""
+        """Undo the last bump of a ticket. A ticket of a completed or cancelled order stays as
+        it is (Conflict): no ticket is reopened after its order closed."""
 
         async def work(tx: Transaction) -> Ticket:
             ticket = await self._ticket(tx, actor, ticket_id)
             ticket.check_version(expected_version)
+            order = await tx.orders.get(ticket.order_id)
+            if order is not None and order.status in TERMINAL_ORDER_STATUSES:
+                raise Conflict(
+                    f"The order is {order.status}; its tickets can no longer be recalled",
+                    details={"order_status": str(order.status)},
+                )
             return await self._save(tx, ticket, ticket.recalled(self._clock.now()))
 
         return await self._db.run(work)
@@ -247,12 +247,16 @@ class KitchenService:
     async def all_day(
         self, actor: Actor, *, restaurant_id: uuid.UUID | None = None, station: str | None = None
     ) -> list[AllDayLine]:
-        """Open quantity per food over tickets still being cooked (NEW, ACCEPTED, IN_PROGRESS),
-        counting only items not yet marked done; largest first."""
+        """Open quantity per food over tickets still being cooked (NEW, ACCEPTED, IN_PROGRESS)
+        that are due (not held, fire time reached), counting only items not yet marked done
+        nor voided; largest first."""
         totals: dict[tuple[uuid.UUID, str], AllDayLine] = {}
+        now = self._clock.now()
         async for ticket in self._cooking(actor, restaurant_id, station):
+            if ticket.held or not is_due(ticket.fire_at, now):
+                continue  # not being cooked yet: its course is held, or its fire time ahead
             for item in ticket.items:
-                if item.done:
+                if item.done or item.voided:
                     continue
                 key = (item.food_id, ticket.station)
                 seen = totals.get(key)

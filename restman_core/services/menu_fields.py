@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from restman_core.domain.courses import clean_course
 from restman_core.domain.ids import new_id, parse_id
 from restman_core.domain.menus import (
     Category,
@@ -60,6 +61,9 @@ def category_from(
         display_order=order,
         station=clean_station(
             pick(fields, "station", base.station if base else None, replace_all=replace_all)
+        ),
+        course=clean_course(
+            pick(fields, "course", base.course if base else None, replace_all=replace_all)
         ),
         is_active=base.is_active if base else True,
         created_at=base.created_at if base else now,
@@ -181,6 +185,9 @@ async def food_from(
         ),
         station=clean_station(
             pick(fields, "station", base.station if base else None, replace_all=replace_all)
+        ),
+        course=clean_course(
+            pick(fields, "course", base.course if base else None, replace_all=replace_all)
         ),
         is_deleted=False,
         created_at=base.created_at if base else now,

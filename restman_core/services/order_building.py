@@ -4,13 +4,14 @@ its items' snapshots (names, prices, stations, tax). Used by :class:`OrderServic
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
 from restman_core.domain.access import Actor
 from restman_core.domain.clock import Clock, format_timestamp
+from restman_core.domain.courses import course_of
 from restman_core.domain.ids import new_id
 from restman_core.domain.menus import Category, Food, Restaurant, is_orderable, station_for
 from restman_core.domain.modifiers import ChosenModifier, unit_price_with
@@ -21,12 +22,11 @@ from restman_core.domain.orders import (
     OrderStatus,
     StatusChange,
     line_subtotal,
+    order_total,
 )
 from restman_core.domain.schedule import is_open, next_opening
 from restman_core.errors import Conflict, InvalidInput
-from restman_core.services.order_requests import (
-    OrderRequest,
-)
+from restman_core.services.order_requests import OrderLine, OrderRequest
 
 
 def as_first_placed(order: Order) -> Order:
@@ -107,22 +107,25 @@ def check_open(
         )
 
 
-def new_order(
-    clock: Clock,
-    actor: Actor,
-    restaurant: Restaurant,
-    request: OrderRequest,
+def build_items(
+    at: datetime,
+    order_id: uuid.UUID,
+    lines: Sequence[OrderLine],
     foods: Mapping[uuid.UUID, Food],
     categories: Mapping[uuid.UUID, Category],
+    batch: int = 0,
     chosen: tuple[tuple[ChosenModifier, ...], ...] = (),
-) -> Order:
-    """The order with its items' snapshots; ``chosen`` holds each line's checked modifiers
-    (empty for lines without), and a line's unit price is its food's price plus their
-    deltas."""
-    now = clock.now()
-    order_id = new_id()
-    picks = chosen or tuple(() for _ in request.lines)
-    items = tuple(
+) -> tuple[OrderItem, ...]:
+    """The order items of ``lines``, snapshotting each food's name, description, price,
+    station and course as they are now; ``chosen`` holds each line's checked modifiers (empty
+    for lines without), and a line's unit price is its food's price plus their deltas."""
+
+    def course(food: Food) -> int:
+        category = categories.get(food.category_id)
+        return course_of(food.course, category.course if category else None)
+
+    picks = chosen or tuple(() for _ in lines)
+    return tuple(
         OrderItem(
             id=new_id(),
             order_id=order_id,
@@ -136,17 +139,39 @@ def new_order(
             station=station_for(
                 foods[line.food_id], categories.get(foods[line.food_id].category_id)
             ),
-            created_at=now,
+            created_at=at,
+            batch=batch,
+            course=course(foods[line.food_id]),
+            prep_time_seconds=foods[line.food_id].prep_time_seconds,
             modifiers=mods,
             allergy_note=line.allergy_note,
         )
-        for line, mods in zip(request.lines, picks, strict=True)
+        for line, mods in zip(lines, picks, strict=True)
     )
-    total = sum((i.subtotal for i in items), Decimal("0.00"))
-    # The bill adds tax (and later a tip) to this total: refuse here what the bill cannot hold,
-    # instead of failing in the consumer that opens it.
+
+
+def check_total(total: Decimal, restaurant: Restaurant) -> None:
+    """The bill adds tax (and later a tip) to the order total: refuse here what the bill cannot
+    hold, instead of failing in the consumer that opens it."""
     if total + tax_for(total, restaurant.tax_rate) > MAX_AMOUNT:
         raise InvalidInput("The order total is too large", details={"field": "items"})
+
+
+def new_order(
+    clock: Clock,
+    actor: Actor,
+    restaurant: Restaurant,
+    request: OrderRequest,
+    foods: Mapping[uuid.UUID, Food],
+    categories: Mapping[uuid.UUID, Category],
+    chosen: tuple[tuple[ChosenModifier, ...], ...] = (),
+) -> Order:
+    """The order with its items' snapshots (see :func:`build_items` for ``chosen``)."""
+    now = clock.now()
+    order_id = new_id()
+    items = build_items(now, order_id, request.lines, foods, categories, chosen=chosen)
+    total = order_total(items)
+    check_total(total, restaurant)
     return Order(
         id=order_id,
         user_id=actor.user_id,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from restman_core.domain.kitchen import TicketStatus
 from restman_core.domain.menus import Food
@@ -14,7 +14,7 @@ from restman_core.domain.modifiers import ChosenModifier, ModifierGroup, choose_
 from restman_core.domain.orders import Order, OrderStatus
 from restman_core.errors import Conflict
 from restman_core.ports.storage import Transaction
-from restman_core.services.order_requests import OrderRequest
+from restman_core.services.order_requests import OrderLine
 
 # The kitchen has not started an order while it and all its tickets are at most ACCEPTED.
 _NOT_STARTED = frozenset({OrderStatus.PLACED, OrderStatus.ACCEPTED})
@@ -22,11 +22,11 @@ _TICKETS_NOT_STARTED = frozenset({TicketStatus.NEW, TicketStatus.ACCEPTED, Ticke
 
 
 async def choose_for_lines(
-    tx: Transaction, request: OrderRequest, foods: Mapping[uuid.UUID, Food]
+    tx: Transaction, lines: Sequence[OrderLine], foods: Mapping[uuid.UUID, Food]
 ) -> tuple[tuple[ChosenModifier, ...], ...]:
     """Every line's checked and frozen modifiers, in line order. The groups of all the
     order's foods are read in one round trip; a food without groups takes none."""
-    wanted = frozenset(g for line in request.lines for g in foods[line.food_id].modifier_group_ids)
+    wanted = frozenset(g for line in lines for g in foods[line.food_id].modifier_group_ids)
     groups: dict[uuid.UUID, ModifierGroup] = {}
     if wanted:
         groups = {g.id: g for g in await tx.modifiers.get_many(wanted)}
@@ -40,7 +40,7 @@ async def choose_for_lines(
         )
         if foods[line.food_id].modifier_group_ids or line.modifiers
         else ()
-        for position, line in enumerate(request.lines)
+        for position, line in enumerate(lines)
     )
 
 
@@ -56,12 +56,12 @@ def option_takes(
 
 
 async def take_option_stock(
-    tx: Transaction, request: OrderRequest, chosen: tuple[tuple[ChosenModifier, ...], ...]
+    tx: Transaction, lines: Sequence[OrderLine], chosen: tuple[tuple[ChosenModifier, ...], ...]
 ) -> bool:
     """Take the options' tracked stock in the caller's unit of work (so together with the
     foods'); running short is a Conflict naming the options, and the whole unit aborts.
     Returns whether any tracked stock was taken (the public menu then changed)."""
-    takes = option_takes(tuple(line.quantity for line in request.lines), chosen)
+    takes = option_takes(tuple(line.quantity for line in lines), chosen)
     if not takes:
         return False
     groups = await tx.modifiers.get_many(frozenset(m.group_id for mods in chosen for m in mods))

@@ -124,23 +124,34 @@ def _parse_line(raw: object, position: int) -> OrderLine:
     )
 
 
+def parse_lines(raw_items: object) -> tuple[OrderLine, ...]:
+    """The ``items`` of a request: 1..100 lines, each a food id and a quantity in 1..100."""
+    if not isinstance(raw_items, Sequence) or isinstance(raw_items, str) or not raw_items:
+        raise InvalidInput("items must list at least one item", details={"field": "items"})
+    if len(raw_items) > MAX_LINES:
+        raise InvalidInput(f"an order has at most {MAX_LINES} lines", details={"field": "items"})
+    return tuple(_parse_line(raw, i) for i, raw in enumerate(raw_items))
+
+
+def lines_fingerprint(scope: str, lines: Sequence[OrderLine]) -> str:
+    """A digest of ``scope`` and the lines, for idempotency of requests made only of lines."""
+    canonical = [scope, [_line_key(x) for x in lines]]
+    return hashlib.sha256(json.dumps(canonical).encode()).hexdigest()
+
+
 def parse_order_request(fields: Mapping[str, Any]) -> OrderRequest:
     """Validate the request body's meaning (types are the front end's job): restaurant id,
     1..100 lines each with a food id and a quantity in 1..100, order type, table for dine-in."""
     if "restaurant_id" not in fields:
         raise InvalidInput("restaurant_id is required", details={"field": "restaurant_id"})
-    raw_items = fields.get("items")
-    if not isinstance(raw_items, Sequence) or isinstance(raw_items, str) or not raw_items:
-        raise InvalidInput("items must list at least one item", details={"field": "items"})
-    if len(raw_items) > MAX_LINES:
-        raise InvalidInput(f"an order has at most {MAX_LINES} lines", details={"field": "items"})
+    lines = parse_lines(fields.get("items"))
     order_type = parse_order_type(fields.get("order_type") or OrderType.DELIVERY)
     table = clean_text(fields.get("table"), field="table", limit=MAX_TABLE)
     if order_type is OrderType.DINE_IN and table is None:
         raise InvalidInput("table is required for dine_in orders", details={"field": "table"})
     return OrderRequest(
         restaurant_id=parse_id(fields["restaurant_id"], what="restaurant_id"),
-        lines=tuple(_parse_line(raw, i) for i, raw in enumerate(raw_items)),
+        lines=lines,
         order_type=order_type,
         table=table if order_type is OrderType.DINE_IN else None,
         delivery_address=clean_text(

@@ -40,6 +40,7 @@ from restman_core.services.order_building import (
     check_orderable,
     new_order,
 )
+from restman_core.services.order_changes import OrderChanges
 from restman_core.services.order_modifiers import (
     choose_for_lines,
     give_stock_back,
@@ -50,6 +51,7 @@ from restman_core.services.order_requests import (
     check_idempotency_key,
     parse_order_request,
 )
+from restman_core.services.ticket_changes import close_open_tickets
 from restman_core.views import order_item_view
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,8 @@ class OrderService:
         self._db = db
         self._clock = clock
         self._menu_cache = menu_cache
+        # Changes after placement (items added, items voided) live in their own use case.
+        self.changes = OrderChanges(db, clock, menu_cache=menu_cache)
 
     async def place_order(
         self, actor: Actor, fields: Mapping[str, Any], idempotency_key: str | None = None
@@ -153,7 +157,7 @@ class OrderService:
         categories = {c.id: c for c in await tx.categories.list_for(restaurant.id)}
         check_orderable(restaurant, categories, foods, wanted)
         check_open(restaurant, categories, foods, wanted, self._clock.now())
-        chosen = await choose_for_lines(tx, request, foods)
+        chosen = await choose_for_lines(tx, request.lines, foods)
         takes = Counter[uuid.UUID]()
         for line in request.lines:
             takes[line.food_id] += line.quantity
@@ -164,7 +168,7 @@ class OrderService:
             raise Conflict(
                 f"Not enough stock for: {names}", details={"food_ids": sorted(map(str, short))}
             )
-        took_options = await take_option_stock(tx, request, chosen)
+        took_options = await take_option_stock(tx, request.lines, chosen)
         order = new_order(self._clock, actor, restaurant, request, foods, categories, chosen)
         return order, restaurant, bool(tracked) or took_options
 
@@ -259,7 +263,8 @@ class OrderService:
     async def change_status(self, actor: Actor, order_id: uuid.UUID, target: OrderStatus) -> Order:
         """Move an order (owner, staff, admin: any legal move; its customer: only cancel a
         PLACED order). Illegal moves are Conflict; the move is compare-and-set, so two racing
-        changes cannot both apply."""
+        changes cannot both apply. Moving to COMPLETED delivers the order's open tickets and
+        CANCELLED cancels them, in the same transaction."""
 
         async def work(tx: Transaction) -> Order:
             order = await self._visible_order(tx, actor, order_id)
@@ -306,6 +311,8 @@ class OrderService:
         if target is OrderStatus.CANCELLED:
             events.append(self._event(ORDER_CANCELLED, order, payload))
         await tx.outbox.add(events)
+        # In the same transaction: no reader ever sees the order closed with a ticket open.
+        await close_open_tickets(tx, order.id, target, now)
         return replace(order, status=target, updated_at=now, history=(*order.history, change))
 
     async def follow_kitchen(

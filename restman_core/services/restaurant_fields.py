@@ -11,6 +11,7 @@ from restman_core.domain.access import Actor
 from restman_core.domain.ids import new_id
 from restman_core.domain.menus import Restaurant, clean_name, clean_tax_rate, clean_text
 from restman_core.domain.schedule import clean_timezone, parse_weekly_hours
+from restman_core.errors import InvalidInput
 from restman_core.services.menu_common import Fields, pick
 
 
@@ -32,6 +33,7 @@ def new_restaurant(
         updated_at=now,
         timezone=clean_timezone(fields.get("timezone")),
         opening_hours=parse_weekly_hours(fields.get("opening_hours"), field="opening_hours"),
+        auto_fire_courses=auto_fire_from(fields, None, replace_all=False),
     )
 
 
@@ -61,4 +63,21 @@ def restaurant_updated(
         updated_at=now,
         timezone=clean_timezone(given("timezone", current.timezone)),
         opening_hours=parse_weekly_hours(given("opening_hours", hours), field="opening_hours"),
+        auto_fire_courses=auto_fire_from(fields, current, replace_all=replace_all),
     )
+
+
+def auto_fire_from(fields: Fields, base: Restaurant | None, *, replace_all: bool) -> bool:
+    """The restaurant's ``auto_fire_courses`` from request fields (off unless sent)."""
+    value = pick(
+        fields,
+        "auto_fire_courses",
+        base.auto_fire_courses if base else False,
+        replace_all=replace_all,
+        default=False,
+    )
+    if not isinstance(value, bool):
+        raise InvalidInput(
+            "auto_fire_courses must be true or false", details={"field": "auto_fire_courses"}
+        )
+    return value

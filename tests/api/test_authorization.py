@@ -37,6 +37,11 @@ async def world(harness: Harness) -> World:
     customer, other_customer = await harness.new_user("user"), await harness.new_user("user")
     order = await harness.place(customer, rid, fid)
     ticket = (await harness.tickets_of(owner.headers, order["id"]))[0]
+    dine = {"restaurant_id": rid, "items": [{"food_id": fid, "quantity": 1}]}
+    dine |= {"order_type": "dine_in", "table": "7"}
+    seated = await harness.client.post("/api/orders", json=dine, headers=customer.headers)
+    assert seated.status_code == 201, seated.text
+    await harness.tickets_of(owner.headers, seated.json()["id"])
     await harness.bill_of(owner.headers, order["id"])
     users = {
         "customer": customer,
@@ -64,6 +69,8 @@ async def world(harness: Harness) -> World:
         "tid": ticket["id"],
         "cust": customer.user_id,
         "other_rid": other_rid,
+        "dine": seated.json()["id"],
+        "dine_item": seated.json()["items"][0]["id"],
     }
     return World(users, ids)
 
@@ -182,6 +189,40 @@ CASES: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
         expect(401, 403, 403, 200, 404, 403, 403, 200),
     ),
     ("GET", "/api/auth/me", None, expect(401, 200, 200, 200, 200, 200, 200, 200)),
+    (
+        "POST",
+        "/api/orders/{dine}/items",
+        {"items": [{"food_id": "{fid}", "quantity": 1}]},
+        expect(401, 403, 404, 201, 404, 201, 404, 201),
+    ),
+    # One course only, fired at placement: whoever may fire finds it already fired.
+    (
+        "POST",
+        "/api/kitchen/orders/{dine}/fire",
+        {"course": 2},
+        expect(401, 403, 403, 409, 404, 409, 404, 409),
+    ),
+    ("GET", "/api/kitchen/expo", None, expect(401, 403, 403, 200, 200, 200, 200, 200)),
+    (
+        "GET",
+        "/api/kitchen/expo?restaurant_id={rid}",
+        None,
+        expect(401, 403, 403, 200, 200, 200, 200, 200),
+    ),
+    # Its ticket is NEW: whoever may bump it finds nothing READY.
+    (
+        "POST",
+        "/api/kitchen/orders/{dine}/deliver",
+        None,
+        expect(401, 403, 403, 409, 404, 409, 404, 409),
+    ),
+    # The owner voids the item first; staff and admin may too, and find it already voided.
+    (
+        "DELETE",
+        "/api/orders/{dine}/items/{dine_item}",
+        None,
+        expect(401, 403, 404, 200, 404, 409, 404, 409),
+    ),
 ]
 
 

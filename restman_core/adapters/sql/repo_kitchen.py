@@ -34,6 +34,11 @@ def _ticket(row: Any, items: Sequence[TicketItem]) -> Ticket:
         updated_at=data["updated_at"],
         recall_status=TicketStatus(data["recall_status"]) if data["recall_status"] else None,
         ready_at=data["ready_at"],
+        batch=data["batch"],
+        course=data["course"],
+        held=data["held"],
+        prep_seconds=data["prep_seconds"],
+        fire_at=data["fire_at"],
     )
 
 
@@ -44,6 +49,8 @@ def _ticket_values(ticket: Ticket) -> dict[str, Any]:
         "version": ticket.version,
         "updated_at": ticket.updated_at,
         "ready_at": ticket.ready_at,
+        "held": ticket.held,
+        "fire_at": ticket.fire_at,
     }
 
 
@@ -67,6 +74,9 @@ class SqlTicketRepository:
                     "table_label": t.table,
                     "special_instructions": t.special_instructions,
                     "created_at": t.created_at,
+                    "batch": t.batch,
+                    "course": t.course,
+                    "prep_seconds": t.prep_seconds,
                     **_ticket_values(t),
                 }
                 for t in tickets
@@ -82,6 +92,7 @@ class SqlTicketRepository:
                 "quantity": item.quantity,
                 "notes": item.notes,
                 "done": item.done,
+                "voided": item.voided,
                 "position": position,
                 "modifiers": item.modifiers,
                 "allergy_note": item.allergy_note,
@@ -114,6 +125,7 @@ class SqlTicketRepository:
                     done=item.done,
                     modifiers=item.modifiers,
                     allergy_note=item.allergy_note,
+                    voided=item.voided,
                 )
             )
         return [_ticket(r, items[r.id]) for r in rows]
@@ -127,7 +139,7 @@ class SqlTicketRepository:
         query = (
             select(kitchen_tickets)
             .where(kitchen_tickets.c.order_id == order_id)
-            .order_by(kitchen_tickets.c.station)
+            .order_by(kitchen_tickets.c.course, kitchen_tickets.c.batch, kitchen_tickets.c.station)
         )
         return await self._with_items(list(await self._conn.execute(query)))
 
@@ -142,20 +154,22 @@ class SqlTicketRepository:
         )
         if not result.rowcount:
             return False
-        # Write the items' done flags as the ticket says, without reading them back first: at
-        # most two statements (done, not done) whatever the number of items.
-        for done in (True, False):
-            ids = [item.id for item in ticket.items if item.done is done]
-            if ids:
-                await self._conn.execute(
-                    update(ticket_items)
-                    .where(
-                        ticket_items.c.ticket_id == ticket.id,
-                        ticket_items.c.id.in_(ids),
-                        ticket_items.c.done.is_not(done),
+        # Write the items' done and voided flags as the ticket says, without reading them back
+        # first: at most two statements per flag whatever the number of items.
+        for name in ("done", "voided"):
+            column = ticket_items.c[name]
+            for flag in (True, False):
+                ids = [item.id for item in ticket.items if getattr(item, name) is flag]
+                if ids:
+                    await self._conn.execute(
+                        update(ticket_items)
+                        .where(
+                            ticket_items.c.ticket_id == ticket.id,
+                            ticket_items.c.id.in_(ids),
+                            column.is_not(flag),
+                        )
+                        .values({name: flag})
                     )
-                    .values(done=done)
-                )
         return True
 
     async def list(

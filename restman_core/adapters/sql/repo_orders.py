@@ -69,13 +69,20 @@ class SqlOrderRepository:
                 updated_at=order.updated_at,
             )
         )
+        await self._insert_items(order.id, order.items, 0)
+        for change in order.history:
+            await self._add_change(order.id, change)
+
+    async def _insert_items(
+        self, order_id: uuid.UUID, items: Sequence[OrderItem], first_position: int
+    ) -> None:
         # One multi-row insert for all items, whatever their number.
         await self._conn.execute(
             order_items.insert(),
             [
                 {
                     "id": item.id,
-                    "order_id": order.id,
+                    "order_id": order_id,
                     "food_id": item.food_id,
                     "food_name": item.food_name,
                     "food_description": item.food_description,
@@ -84,16 +91,45 @@ class SqlOrderRepository:
                     "subtotal": item.subtotal,
                     "notes": item.notes,
                     "station": item.station,
-                    "position": position,
+                    "position": first_position + offset,
                     "created_at": item.created_at,
                     "modifiers": item.modifiers,
                     "allergy_note": item.allergy_note,
+                    "batch": item.batch,
+                    "voided": item.voided,
+                    "course": item.course,
+                    "prep_time_seconds": item.prep_time_seconds,
                 }
-                for position, item in enumerate(order.items)
+                for offset, item in enumerate(items)
             ],
         )
-        for change in order.history:
-            await self._add_change(order.id, change)
+
+    async def change_items(self, before: Order, after: Order) -> bool:
+        """Write ``after``'s new items, voided flags and total over ``before``, only if the order
+        still has ``before``'s status and update time (compare-and-set); False otherwise."""
+        result = await self._conn.execute(
+            update(orders)
+            .where(
+                orders.c.id == before.id,
+                orders.c.status == str(before.status),
+                orders.c.updated_at == before.updated_at,
+            )
+            .values(total_amount=after.total_amount, updated_at=after.updated_at)
+        )
+        if not result.rowcount:
+            return False
+        known = {i.id: i for i in before.items}
+        added = [i for i in after.items if i.id not in known]
+        if added:
+            await self._insert_items(before.id, added, len(before.items))
+        voided = [
+            i.id for i in after.items if i.voided and i.id in known and not known[i.id].voided
+        ]
+        if voided:
+            await self._conn.execute(
+                update(order_items).where(order_items.c.id.in_(voided)).values(voided=True)
+            )
+        return True
 
     async def _add_change(self, order_id: uuid.UUID, change: StatusChange) -> None:
         await self._conn.execute(

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
 )
 
 from restman_core.adapters.sql.menu_types import HoursJson, IdList, ModifierSnapshots, WordList
@@ -57,6 +58,7 @@ restaurants = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("timezone", String(64), nullable=False, server_default="UTC"),
     Column("opening_hours", HoursJson, nullable=True),
+    Column("auto_fire_courses", Boolean, nullable=False, server_default=false()),
     Index("ix_restaurants_active_created", "is_active", "created_at"),
 )
 
@@ -101,6 +103,7 @@ categories = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("available_hours", HoursJson, nullable=True),
+    Column("course", Integer, nullable=True),
 )
 
 foods = Table(
@@ -122,6 +125,7 @@ foods = Table(
     # The attached modifier groups in display order, and the allergens: JSON lists.
     Column("modifier_group_ids", IdList, nullable=False, server_default="[]"),
     Column("allergens", WordList, nullable=False, server_default="[]"),
+    Column("course", Integer, nullable=True),
     CheckConstraint("price >= 0", name="price_not_negative"),
     CheckConstraint("stock_remaining IS NULL OR stock_remaining >= 0", name="stock_not_negative"),
 )
@@ -196,6 +200,12 @@ order_items = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("modifiers", ModifierSnapshots, nullable=False, server_default="[]"),
     Column("allergy_note", Text, nullable=True),
+    # 0: placed with the order; 1, 2, ...: each later addition (its tickets share the number).
+    Column("batch", Integer, nullable=False, server_default="0"),
+    # A voided item stays on the order (and its ticket shows VOID) but no longer counts.
+    Column("voided", Boolean, nullable=False, server_default=false()),
+    Column("course", Integer, nullable=False, server_default="2"),
+    Column("prep_time_seconds", Integer, nullable=True),
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )
 
@@ -227,8 +237,17 @@ kitchen_tickets = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("ready_at", UTCDateTime, nullable=True),
-    # One ticket per station per order: a redelivered order.placed cannot open a second one.
-    UniqueConstraint("order_id", "station"),
+    # 0: opened at placement; 1, 2, ...: each later addition to the order.
+    Column("batch", Integer, nullable=False, server_default="0"),
+    Column("course", Integer, nullable=False, server_default="2"),
+    # A later course of a dine-in order, waiting to be fired.
+    Column("held", Boolean, nullable=False, server_default=false()),
+    # Its longest item prep time, and when it is due so that its course is ready together.
+    Column("prep_seconds", Integer, nullable=False, server_default="0"),
+    Column("fire_at", UTCDateTime, nullable=True),
+    # One ticket per station, addition and course of an order: a redelivered order.placed or
+    # order.items_added cannot open a second one.
+    UniqueConstraint("order_id", "station", "batch", "course"),
     Index("ix_kitchen_tickets_restaurant_status", "restaurant_id", "status", "created_at"),
 )
 
@@ -243,6 +262,7 @@ ticket_items = Table(
     Column("quantity", Integer, nullable=False),
     Column("notes", Text, nullable=True),
     Column("done", Boolean, nullable=False, default=False),
+    Column("voided", Boolean, nullable=False, server_default=false()),
     Column("position", Integer, nullable=False),
     Column("modifiers", ModifierSnapshots, nullable=False, server_default="[]"),
     Column("allergy_note", Text, nullable=True),
