@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from restman_core.domain.money import check_amount, tax_for
+from restman_core.domain.money import ZERO, check_amount, tax_for
 from restman_core.errors import Conflict, InvalidInput
 
 
@@ -83,7 +83,9 @@ class Bill:
             raise Conflict(f"Bill {self.id} is already paid")
         if self.status is BillStatus.CANCELLED:
             raise Conflict(f"Bill {self.id} is cancelled")
-        total = self.total_amount - self.tip_amount + tip
+        # Tax is part of the prices when they include it: the total is then the sum of prices.
+        tax = ZERO if self.prices_include_tax else self.tax_amount
+        total = self.subtotal - self.discount_amount + self.service_charge + tax + tip
         return replace(
             self,
             status=BillStatus.PAID,
