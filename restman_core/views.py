@@ -41,6 +41,11 @@ def restaurant_view(r: Restaurant) -> Json:
         "address": r.address,
         "phone": r.phone,
         "tax_rate": _rate(r.tax_rate),
+        "prices_include_tax": r.prices_include_tax,
+        "service_charge_rate": _rate(r.service_charge_rate) if r.service_charge_rate else None,
+        "staff_discount_limit": (
+            format_money(r.staff_discount_limit) if r.staff_discount_limit is not None else None
+        ),
         "is_active": r.is_active,
         "created_at": _ts(r.created_at),
         "updated_at": _ts(r.updated_at),
@@ -73,6 +78,7 @@ def food_view(f: Food) -> Json:
         "stock_remaining": f.stock_remaining,
         "prep_time_seconds": f.prep_time_seconds,
         "station": f.station,
+        "tax_rate": _rate(f.tax_rate) if f.tax_rate is not None else None,
         "created_at": _ts(f.created_at),
         "updated_at": _ts(f.updated_at),
     }
@@ -90,6 +96,7 @@ def order_item_view(i: OrderItem) -> Json:
         "subtotal": format_money(i.subtotal),
         "notes": i.notes,
         "station": i.station,
+        "tax_rate": _rate(i.tax_rate) if i.tax_rate is not None else None,
         "created_at": _ts(i.created_at),
     }
 
@@ -169,6 +176,11 @@ def bill_view(b: Bill) -> Json:
         "discount_amount": format_money(b.discount_amount),
         "tip_amount": format_money(b.tip_amount),
         "total_amount": format_money(b.total_amount),
+        "service_charge": format_money(b.service_charge),
+        "amount_paid": format_money(b.amount_paid),
+        "amount_due": format_money(b.amount_due),
+        "refunded_amount": format_money(b.refunded_amount),
+        "prices_include_tax": b.prices_include_tax,
         "status": str(b.status),
         "payment_method": str(b.payment_method) if b.payment_method else None,
         "generated_at": _ts(b.generated_at),

@@ -37,6 +37,11 @@ TICKET_UPDATED = "ticket.updated"
 BILL_GENERATED = "bill.generated"
 BILL_PAID = "bill.paid"
 BILL_CANCELLED = "bill.cancelled"
+# The money of a bill moving: each carries the whole bill and the entry that moved it.
+BILL_DISCOUNT_CHANGED = "bill.discount_changed"
+BILL_SPLIT = "bill.split"
+BILL_PAYMENT_TAKEN = "bill.payment_taken"
+BILL_REFUNDED = "bill.refunded"
 
 
 def topic_for(event_type: str) -> str:

@@ -104,6 +104,8 @@ class OrderItem:
     notes: str | None
     station: str
     created_at: datetime
+    tax_rate: Decimal | None = None
+    """The rate snapshot at placement; None on items placed before rates were per food."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from restman_core.services.menu_common import (
     pick,
     record_menu_change,
 )
-from restman_core.services.menu_fields import category_from, food_from
+from restman_core.services.menu_fields import category_from, food_from, money_settings
 from restman_core.services.public_menu import build_menu
 from restman_core.views import category_view, food_view, restaurant_view
 
@@ -84,6 +84,7 @@ class MenuService:
             is_active=True,
             created_at=now,
             updated_at=now,
+            **money_settings(fields, None, replace_all=True),
         )
 
         async def work(tx: Transaction) -> Restaurant:
@@ -132,6 +133,7 @@ class MenuService:
                     )
                 ),
                 updated_at=self._clock.now(),
+                **money_settings(fields, current, replace_all=replace_all),
             )
             await tx.restaurants.save(updated)
             await record_menu_change(

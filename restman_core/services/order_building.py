@@ -92,13 +92,20 @@ def new_order(
                 foods[line.food_id], categories.get(foods[line.food_id].category_id)
             ),
             created_at=now,
+            tax_rate=(
+                restaurant.tax_rate
+                if foods[line.food_id].tax_rate is None
+                else foods[line.food_id].tax_rate
+            ),
         )
         for line in request.lines
     )
     total = sum((i.subtotal for i in items), Decimal("0.00"))
     # The bill adds tax (and later a tip) to this total: refuse here what the bill cannot hold,
     # instead of failing in the consumer that opens it.
-    if total + tax_for(total, restaurant.tax_rate) > MAX_AMOUNT:
+    highest = max((i.tax_rate or restaurant.tax_rate for i in items), default=restaurant.tax_rate)
+    charge = restaurant.service_charge_rate or Decimal("0")
+    if total + tax_for(total, highest) + tax_for(total, charge) > MAX_AMOUNT:
         raise InvalidInput("The order total is too large", details={"field": "items"})
     return Order(
         id=order_id,

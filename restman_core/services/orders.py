@@ -25,6 +25,7 @@ from restman_core.domain.orders import (
     TERMINAL_ORDER_STATUSES,
     Order,
     OrderStatus,
+    OrderType,
     StatusChange,
     can_transition,
     check_transition,
@@ -78,6 +79,13 @@ def placed_payload(order: Order, restaurant: Restaurant) -> dict[str, Any]:
         "delivery_address": order.delivery_address,
         "special_instructions": order.special_instructions,
         "placed_at": format_timestamp(order.created_at),
+        # The bill's snapshots: how tax is counted, and the service charge of a dine-in order.
+        "prices_include_tax": restaurant.prices_include_tax,
+        "service_charge_rate": (
+            f"{restaurant.service_charge_rate:f}"
+            if restaurant.service_charge_rate and order.order_type is OrderType.DINE_IN
+            else None
+        ),
     }
 
 

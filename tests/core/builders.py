@@ -24,6 +24,7 @@ from restman_core.domain.menus import Category, Food, Restaurant
 from restman_core.domain.orders import Order
 from restman_core.domain.users import User
 from restman_core.ports.storage import Transaction
+from restman_core.services.bill_money import MoneyService
 from restman_core.services.billing import BillingService
 from restman_core.services.kitchen import KitchenService
 from restman_core.services.menus import MenuService
@@ -39,6 +40,7 @@ class Core:
     orders: OrderService
     kitchen: KitchenService
     billing: BillingService
+    money: MoneyService
 
     @classmethod
     def on(cls, db: SqlDatabase) -> Core:
@@ -49,6 +51,7 @@ class Core:
             orders=OrderService(db, clock),
             kitchen=KitchenService(db, clock),
             billing=BillingService(db, clock),
+            money=MoneyService(db, clock),
         )
 
 

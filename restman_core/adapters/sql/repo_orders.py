@@ -86,6 +86,7 @@ class SqlOrderRepository:
                     "station": item.station,
                     "position": position,
                     "created_at": item.created_at,
+                    "tax_rate": item.tax_rate,
                 }
                 for position, item in enumerate(order.items)
             ],

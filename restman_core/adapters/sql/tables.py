@@ -21,9 +21,14 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
 )
 
 from restman_core.adapters.sql.metadata import UTCDateTime, metadata, money
+
+BILL_STATUSES = (
+    "status IN ('PENDING','PARTIALLY_PAID','PAID','PARTIALLY_REFUNDED','REFUNDED','CANCELLED')"
+)
 
 # An auto-incrementing 64-bit key that SQLite also accepts as its rowid alias.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -54,6 +59,12 @@ restaurants = Table(
     Column("is_active", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # VAT style: tax is taken out of the prices instead of added to them.
+    Column("prices_include_tax", Boolean, nullable=False, server_default=false()),
+    # Added to dine-in bills as its own line; NULL: none.
+    Column("service_charge_rate", Numeric(5, 4), nullable=True),
+    # The largest discount staff may give, in percent of a bill's subtotal; NULL: none.
+    Column("staff_discount_limit", Numeric(5, 2), nullable=True),
     Index("ix_restaurants_active_created", "is_active", "created_at"),
 )
 
@@ -115,6 +126,8 @@ foods = Table(
     Column("is_deleted", Boolean, nullable=False, default=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Overrides the restaurant's rate (drinks at 20 %, food at 5 %); NULL: the restaurant's.
+    Column("tax_rate", Numeric(5, 4), nullable=True),
     CheckConstraint("price >= 0", name="price_not_negative"),
     CheckConstraint("stock_remaining IS NULL OR stock_remaining >= 0", name="stock_not_negative"),
 )
@@ -157,6 +170,9 @@ order_items = Table(
     Column("station", String(50), nullable=False),
     Column("position", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # The rate the item was placed at, so later menu edits never change a placed order; NULL on
+    # items placed before rates were per food: the bill's rate.
+    Column("tax_rate", Numeric(5, 4), nullable=True),
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )
 
@@ -220,14 +236,70 @@ bills = Table(
     Column("discount_amount", money(), nullable=False),
     Column("tip_amount", money(), nullable=False),
     Column("total_amount", money(), nullable=False),
-    Column("status", String(10), nullable=False),
+    Column("status", String(20), nullable=False),
     Column("payment_method", String(10), nullable=True),
     Column("generated_at", UTCDateTime, nullable=False),
     Column("paid_at", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
-    CheckConstraint("status IN ('PENDING','PAID','CANCELLED')", name="status"),
+    Column("prices_include_tax", Boolean, nullable=False, server_default=false()),
+    Column("service_charge_rate", Numeric(5, 4), nullable=True),
+    Column("service_charge", money(), nullable=False, server_default="0"),
+    # Payments without their tips, and what went back: amount due = total - tips - amount_paid.
+    Column("amount_paid", money(), nullable=False, server_default="0"),
+    Column("refunded_amount", money(), nullable=False, server_default="0"),
+    Column("split_by", String(10), nullable=True),
+    CheckConstraint(BILL_STATUSES, name="status"),
+    CheckConstraint("amount_paid >= refunded_amount", name="refunds_within_payments"),
+)
+
+bill_discounts = Table(
+    "bill_discounts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bill_id", Uuid, ForeignKey("bills.id"), nullable=False, index=True),
+    Column("kind", String(10), nullable=False),
+    Column("value", Numeric(12, 2), nullable=False),
+    Column("amount", money(), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("given_by", Uuid, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+bill_parts = Table(
+    "bill_parts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bill_id", Uuid, ForeignKey("bills.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("amount", money(), nullable=False),
+)
+
+bill_payments = Table(
+    "bill_payments",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bill_id", Uuid, ForeignKey("bills.id"), nullable=False, index=True),
+    Column("part_id", Uuid, nullable=True),
+    Column("method", String(10), nullable=False),
+    Column("amount", money(), nullable=False),
+    Column("tip", money(), nullable=False),
+    Column("taken_by", Uuid, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+bill_refunds = Table(
+    "bill_refunds",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bill_id", Uuid, ForeignKey("bills.id"), nullable=False, index=True),
+    Column("amount", money(), nullable=False),
+    # The refunded order items' ids, comma-separated; empty for a refund by amount.
+    Column("item_ids", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("given_by", Uuid, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 outbox = Table(
