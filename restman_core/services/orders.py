@@ -33,6 +33,7 @@ from restman_core.domain.orders import (
 from restman_core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from restman_core.ports.storage import Database, IdempotencyRecord, Page, Transaction
 from restman_core.services.access import may_operate, operated_restaurants, scoped
+from restman_core.services.bill_changes import clean_reason, refund_in
 from restman_core.services.menu_common import menu_cache_key
 from restman_core.services.menus import MenuCache
 from restman_core.services.order_building import as_first_placed, check_orderable, new_order
@@ -251,10 +252,20 @@ class OrderService:
 
         return await self._db.run(work)
 
-    async def change_status(self, actor: Actor, order_id: uuid.UUID, target: OrderStatus) -> Order:
+    async def change_status(
+        self,
+        actor: Actor,
+        order_id: uuid.UUID,
+        target: OrderStatus,
+        refund_reason: object = None,
+    ) -> Order:
         """Move an order (owner, staff, admin: any legal move; its customer: only cancel a
         PLACED order). Illegal moves are Conflict; the move is compare-and-set, so two racing
-        changes cannot both apply."""
+        changes cannot both apply.
+
+        Cancelling an order whose bill took money is a Conflict unless ``refund_reason`` is
+        given: then everything paid and not yet refunded goes back in the same unit of work
+        (owners and admins only, as every refund), and the bill ends REFUNDED."""
 
         async def work(tx: Transaction) -> Order:
             order = await self._visible_order(tx, actor, order_id)
@@ -266,9 +277,37 @@ class OrderService:
                     raise Conflict("Only a PLACED order can be cancelled by its customer")
                 raise Forbidden("Only the restaurant can change this order's status")
             check_transition(order.status, target)
+            if target is OrderStatus.CANCELLED:
+                await self._refund_on_cancel(tx, actor, order_id, refund_reason)
+            elif refund_reason is not None:
+                raise InvalidInput(
+                    "refund goes only with a cancellation", details={"field": "refund"}
+                )
             return await self._apply(tx, order, target, actor.user_id, None)
 
         return await self._db.run(work)
+
+    async def _refund_on_cancel(
+        self, tx: Transaction, actor: Actor, order_id: uuid.UUID, reason: object
+    ) -> None:
+        book = await tx.bills.get_book(order_id)
+        if book is None or book.net_paid <= 0:
+            return
+        if reason is None:
+            raise Conflict(
+                f"The order's bill was paid ({book.net_paid:f}); cancel it with a full refund: "
+                '{"status": "CANCELLED", "refund": {"reason": "..."}}',
+                details={"field": "refund", "refundable": f"{book.net_paid:f}"},
+            )
+        await refund_in(
+            tx,
+            actor,
+            book,
+            amount=book.net_paid,
+            item_ids=(),
+            reason=clean_reason(reason),
+            at=self._clock.now(),
+        )
 
     async def _apply(
         self,
