@@ -47,16 +47,15 @@ def _moment(name: str) -> sa.Column[object]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("restaurants") as batch:
-        batch.add_column(
-            sa.Column("prices_include_tax", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch.add_column(sa.Column("service_charge_rate", RATE, nullable=True))
-        batch.add_column(sa.Column("staff_discount_limit", sa.Numeric(5, 2), nullable=True))
-    with op.batch_alter_table("foods") as batch:
-        batch.add_column(sa.Column("tax_rate", RATE, nullable=True))
-    with op.batch_alter_table("order_items") as batch:
-        batch.add_column(sa.Column("tax_rate", RATE, nullable=True))
+    # Plain ADD COLUMN: a batch would recreate tables that other tables' rows reference.
+    op.add_column(
+        "restaurants",
+        sa.Column("prices_include_tax", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column("restaurants", sa.Column("service_charge_rate", RATE, nullable=True))
+    op.add_column("restaurants", sa.Column("staff_discount_limit", sa.Numeric(5, 2), nullable=True))
+    op.add_column("foods", sa.Column("tax_rate", RATE, nullable=True))
+    op.add_column("order_items", sa.Column("tax_rate", RATE, nullable=True))
     with op.batch_alter_table("bills") as batch:
         batch.drop_constraint(op.f("ck_bills_status"), type_="check")
         batch.alter_column(
@@ -143,11 +142,9 @@ def downgrade() -> None:
             "status", existing_type=sa.String(20), type_=sa.String(10), existing_nullable=False
         )
         batch.create_check_constraint("status", OLD_STATUSES)
-    with op.batch_alter_table("order_items") as batch:
-        batch.drop_column("tax_rate")
-    with op.batch_alter_table("foods") as batch:
-        batch.drop_column("tax_rate")
-    with op.batch_alter_table("restaurants") as batch:
-        batch.drop_column("staff_discount_limit")
-        batch.drop_column("service_charge_rate")
-        batch.drop_column("prices_include_tax")
+    # Plain DROP COLUMN (SQLite has it since 3.35): a batch would recreate these tables, which
+    # other tables' rows reference.
+    op.drop_column("order_items", "tax_rate")
+    op.drop_column("foods", "tax_rate")
+    for column in ("staff_discount_limit", "service_charge_rate", "prices_include_tax"):
+        op.drop_column("restaurants", column)
