@@ -46,6 +46,8 @@ class FoodCreate(Body):
     stock_remaining: int | UnsetType | None = UNSET
     prep_time_seconds: int | UnsetType | None = UNSET
     station: str | UnsetType | None = UNSET
+    # Overrides the restaurant's rate for this food; null: the restaurant's.
+    tax_rate: Decimal | UnsetType | None = UNSET
 
 
 class FoodPatch(Body):
@@ -57,6 +59,8 @@ class FoodPatch(Body):
     stock_remaining: int | UnsetType | None = UNSET
     prep_time_seconds: int | UnsetType | None = UNSET
     station: str | UnsetType | None = UNSET
+    # Overrides the restaurant's rate for this food; null: the restaurant's.
+    tax_rate: Decimal | UnsetType | None = UNSET
 
 
 class Availability(Body):

@@ -27,6 +27,11 @@ class RestaurantCreate(Body):
     address: str | UnsetType | None = UNSET
     phone: str | UnsetType | None = UNSET
     tax_rate: Decimal | UnsetType = UNSET
+    # Money settings: tax taken out of prices (VAT style), a dine-in service charge, and the
+    # largest discount staff may give (percent of a bill's subtotal).
+    prices_include_tax: bool | UnsetType = UNSET
+    service_charge_rate: Decimal | UnsetType | None = UNSET
+    staff_discount_limit: Decimal | UnsetType | None = UNSET
 
 
 class RestaurantPatch(Body):
@@ -35,6 +40,11 @@ class RestaurantPatch(Body):
     address: str | UnsetType | None = UNSET
     phone: str | UnsetType | None = UNSET
     tax_rate: Decimal | UnsetType = UNSET
+    # Money settings: tax taken out of prices (VAT style), a dine-in service charge, and the
+    # largest discount staff may give (percent of a bill's subtotal).
+    prices_include_tax: bool | UnsetType = UNSET
+    service_charge_rate: Decimal | UnsetType | None = UNSET
+    staff_discount_limit: Decimal | UnsetType | None = UNSET
 
 
 @get(
