@@ -47,6 +47,7 @@ def refund_view(r: Refund) -> Json:
     return {
         "id": str(r.id),
         "amount": format_money(r.amount),
+        "revenue_amount": format_money(r.revenue_amount),
         "item_ids": [str(i) for i in r.item_ids],
         "reason": r.reason,
         "given_by": str(r.given_by),

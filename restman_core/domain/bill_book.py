@@ -81,6 +81,10 @@ class Refund:
     reason: str
     given_by: uuid.UUID
     created_at: datetime
+    revenue_amount: Decimal = ZERO
+    """The part of ``amount`` that was sales (prices less discounts), the rest being tax and
+    service charge: ``amount × (subtotal − discounts) / total owed`` rounded half-up once, when
+    the refund is made. Revenue analytics subtract it from net sales."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +218,13 @@ class BillBook:
                 f"A refund cannot be more than was paid and not refunded ({self.net_paid:f})",
                 details={"field": "amount", "refundable": f"{self.net_paid:f}"},
             )
-        book = replace(self, refunds=(*self.refunds, replace(refund, amount=amount)))
+        totals = self.totals()
+        sales = totals.subtotal - totals.discount
+        revenue = round_cents(amount * sales / totals.due) if totals.due else ZERO
+        # Rounding per refund must never take more sales back than the bill had.
+        left = sales - sum((r.revenue_amount for r in self.refunds), ZERO)
+        made = replace(refund, amount=amount, revenue_amount=min(revenue, left))
+        book = replace(self, refunds=(*self.refunds, made))
         return book.settled(refund.created_at, split_by=self.bill.split_by)
 
     def cancelled(self, at: datetime) -> BillBook | None:

@@ -70,6 +70,10 @@ def assert_invariants(book: BillBook) -> None:
     assert bill.refunded_amount == sum((r.amount for r in book.refunds), ZERO)
     assert bill.total_amount - bill.tip_amount == book.totals().due
     assert bill.discount_amount <= bill.subtotal
+    sales_back = sum((r.revenue_amount for r in book.refunds), ZERO)
+    assert ZERO <= sales_back <= bill.subtotal - bill.discount_amount
+    for refund in book.refunds:
+        assert ZERO <= refund.revenue_amount <= refund.amount
     if book.parts:
         assert sum((p.amount for p in book.parts), ZERO) == bill.total_amount - bill.tip_amount
         for part in book.parts:

@@ -300,6 +300,8 @@ bill_refunds = Table(
     Column("reason", Text, nullable=False),
     Column("given_by", Uuid, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # The part of the amount that was sales (not tax or service charge), for revenue reports.
+    Column("revenue_amount", money(), nullable=False),
 )
 
 outbox = Table(

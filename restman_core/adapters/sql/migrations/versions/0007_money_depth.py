@@ -101,6 +101,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("given_by", sa.Uuid(), nullable=False),
         _moment("created_at"),
+        sa.Column("revenue_amount", MONEY, nullable=False),
     )
     _backfill_payments()
 
