@@ -11,7 +11,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from restman_core.domain.analytics import KitchenTime, RevenueSummary, StatusCount, TopFood
+from restman_core.domain.analytics import (
+    KitchenTime,
+    MethodTotal,
+    RevenueSummary,
+    StatusCount,
+    TopFood,
+)
 from restman_core.domain.billing import Bill
 from restman_core.domain.clock import format_timestamp
 from restman_core.domain.kitchen import Ticket
@@ -218,6 +224,17 @@ def revenue_view(s: RevenueSummary) -> Json:
         "tax_total": format_money(s.tax_total),
         "tip_total": format_money(s.tip_total),
         "gross_total": format_money(s.gross_total),
+        "discount_total": format_money(s.discount_total),
+        "refund_total": format_money(s.refund_total),
+    }
+
+
+def method_total_view(t: MethodTotal) -> Json:
+    return {
+        "payment_method": t.payment_method,
+        "payments": t.payments,
+        "amount_total": format_money(t.amount_total),
+        "tip_total": format_money(t.tip_total),
     }
 
 

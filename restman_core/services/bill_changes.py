@@ -86,7 +86,7 @@ def money_event(kind: str, book: BillBook, at: datetime, **entry: Any) -> Domain
         event_type=kind,
         key=book.bill.order_id,
         occurred_at=at,
-        payload=bill_view(book.bill) | entry,
+        payload=bill_view(book.bill) | {"version": book.bill.version} | entry,
     )
 
 

@@ -32,6 +32,7 @@ from restman_core.services.access import may_operate
 from restman_core.services.bill_changes import visible_book
 from restman_core.services.order_requests import check_idempotency_key
 from restman_core.views import bill_view
+from restman_core.views_billing import payment_view
 
 FINALIZE_SCOPE = "bills.finalize"
 
@@ -42,9 +43,11 @@ class Finalized:
     replayed: bool
 
 
-def bill_event(kind: str, bill: Bill, at: datetime) -> DomainEvent:
-    """Bill events are keyed by the bill's order id, so they stay ordered with the order."""
-    return DomainEvent(event_type=kind, key=bill.order_id, occurred_at=at, payload=bill_view(bill))
+def bill_event(kind: str, bill: Bill, at: datetime, **entry: Any) -> DomainEvent:
+    """Bill events are keyed by the bill's order id, so they stay ordered with the order. The
+    payload is the bill, its version (analytics keeps the latest) and any entry given."""
+    payload = bill_view(bill) | {"version": bill.version} | entry
+    return DomainEvent(event_type=kind, key=bill.order_id, occurred_at=at, payload=payload)
 
 
 def lines_of(placed: Mapping[str, Any], tax_rate: Decimal) -> tuple[BillLine, ...]:
@@ -173,7 +176,9 @@ class BillingService:
             if not await tx.bills.save_book(after, book):
                 raise Conflict(f"Bill {bill.id} changed meanwhile; reload it")
             paid = after.bill
-            await tx.outbox.add([bill_event(BILL_PAID, paid, paid.updated_at)])
+            await tx.outbox.add(
+                [bill_event(BILL_PAID, paid, paid.updated_at, payment=payment_view(payment))]
+            )
             if key is not None:
                 await tx.idempotency.add(
                     IdempotencyRecord(
