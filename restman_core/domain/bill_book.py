@@ -32,6 +32,7 @@ from restman_core.domain.bill_totals import (
     Totals,
     compute_totals,
     percent_of,
+    sales_of_items,
     value_of_items,
 )
 from restman_core.domain.billing import Bill, BillStatus, PaymentMethod
@@ -83,8 +84,9 @@ class Refund:
     created_at: datetime
     revenue_amount: Decimal = ZERO
     """The part of ``amount`` that was sales (prices less discounts), the rest being tax and
-    service charge: ``amount × (subtotal − discounts) / total owed`` rounded half-up once, when
-    the refund is made. Revenue analytics subtract it from net sales."""
+    service charge, rounded half-up once when the refund is made: for items, their prices less
+    their share of the discounts; for an amount, ``amount × (subtotal − discounts) / total
+    owed``. Revenue analytics subtract it from net sales."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +222,14 @@ class BillBook:
             )
         totals = self.totals()
         sales = totals.subtotal - totals.discount
-        revenue = round_cents(amount * sales / totals.due) if totals.due else ZERO
+        if refund.item_ids:
+            revenue = round_cents(
+                sales_of_items(
+                    self.lines, totals, self.bill.prices_include_tax, frozenset(refund.item_ids)
+                )
+            )
+        else:
+            revenue = round_cents(amount * sales / totals.due) if totals.due else ZERO
         # Rounding per refund must never take more sales back than the bill had.
         left = sales - sum((r.revenue_amount for r in self.refunds), ZERO)
         made = replace(refund, amount=amount, revenue_amount=min(revenue, left))

@@ -145,3 +145,26 @@ def value_of_items(
         value += (tax.taxable + tax.amount) * mine / base
     price = sum((line.amount for line in lines if line.item_id in items), ZERO)
     return value + totals.service_charge * price / totals.subtotal
+
+
+def sales_of_items(
+    lines: Sequence[BillLine],
+    totals: Totals,
+    prices_include_tax: bool,
+    items: set[uuid.UUID] | frozenset[uuid.UUID],
+) -> Decimal:
+    """What the given lines are worth in sales (their prices less their share of each rate
+    line's discount; tax and service charge left out), exactly. A refund of items takes this
+    much off net sales."""
+    value = ZERO
+    for tax in totals.taxes:
+        base = sum((line.amount for line in lines if line.tax_rate == tax.rate), ZERO)
+        mine = sum(
+            (line.amount for line in lines if line.tax_rate == tax.rate and line.item_id in items),
+            ZERO,
+        )
+        if base:
+            # Net sales are the prices: the taxable amount, plus the tax when it is included.
+            net = tax.taxable + tax.amount if prices_include_tax else tax.taxable
+            value += net * mine / base
+    return value

@@ -183,6 +183,13 @@ CASES: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
         None,
         expect(401, 403, 403, 200, 404, 403, 403, 200),
     ),
+    ("GET", "/api/analytics/payment-methods", None, expect(401, 403, 403, 200, 200, 403, 403, 200)),
+    (
+        "GET",
+        "/api/analytics/payment-methods?restaurant_id={rid}",
+        None,
+        expect(401, 403, 403, 200, 404, 403, 403, 200),
+    ),
     ("GET", "/api/auth/me", None, expect(401, 200, 200, 200, 200, 200, 200, 200)),
 ]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.api.harness import Harness, User
+from tests.support.services import wait_for
 
 
 async def table_of_four(harness: Harness) -> tuple[User, User, str, dict[str, Any]]:
@@ -97,6 +98,28 @@ async def test_a_table_of_four_splits_its_check_with_one_partial_refund(harness:
     assert [p["status"] for p in shown["parts"]] == ["PAID"] * 4
     assert len(shown["payments"]) == 4
     assert shown["refunds"][0]["amount"] == "39.00"
+
+    rid = shown["restaurant_id"]
+
+    async def revenue() -> dict[str, Any]:
+        r = await c.get(f"/api/analytics/revenue?restaurant_id={rid}", headers=owner.headers)
+        return dict(r.json())
+
+    # Net sales: 78.00 less the wine's 30.00; gross: 96.60 + 8.00 tips less the 39.00 refund.
+    expected = {"refund_total": "39.00", "total_revenue": "48.00", "gross_total": "65.60"}
+    report = await wait_for(
+        revenue,
+        until=lambda seen: all(seen[k] == v for k, v in expected.items()),
+        what="the payments and the refund in revenue",
+    )
+    assert report["discount_total"] == "0.00"
+
+    async def methods() -> list[dict[str, Any]]:
+        url = f"/api/analytics/payment-methods?restaurant_id={rid}"
+        return list((await c.get(url, headers=owner.headers)).json())
+
+    card = {"payment_method": "card", "payments": 4, "amount_total": "96.60", "tip_total": "8.00"}
+    await wait_for(methods, until=lambda seen: seen == [card], what="tips per method")
 
 
 async def test_bad_money_input_names_the_problem_and_writes_nothing(harness: Harness) -> None:

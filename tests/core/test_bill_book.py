@@ -161,6 +161,7 @@ def test_parts_payments_and_a_partial_refund() -> None:
         whole.paid(payment("0.01", first.id))
     back = whole.refunded(refund("0", (whole.lines[1].item_id,)))
     assert back.bill.refunded_amount == D("28.80")  # the wine and its 20 % tax
+    assert back.refunds[-1].revenue_amount == D("24.00")  # of which sales: the wine's price
     assert back.bill.status is BillStatus.PARTIALLY_REFUNDED
     with pytest.raises(Conflict, match="already refunded"):
         back.refunded(refund("0", (whole.lines[1].item_id,)))
