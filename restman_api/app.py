@@ -37,6 +37,7 @@ from restman_api.pipeline import PipelineRunner, pipeline_runner
 from restman_api.routes.admin import ADMIN_ROUTES
 from restman_api.routes.analytics import ANALYTICS_ROUTES
 from restman_api.routes.auth import AUTH_ROUTES
+from restman_api.routes.bill_money import MONEY_ROUTES
 from restman_api.routes.billing import BILLING_ROUTES
 from restman_api.routes.health import HEALTH_ROUTES
 from restman_api.routes.kitchen import KITCHEN_ROUTES
@@ -147,6 +148,7 @@ def _api_router() -> Router:
         *KITCHEN_ROUTES,
         *STREAM_ROUTES,
         *BILLING_ROUTES,
+        *MONEY_ROUTES,
         *ANALYTICS_ROUTES,
         *ADMIN_ROUTES,
     ]

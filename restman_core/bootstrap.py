@@ -50,6 +50,7 @@ from restman_core.private_files import private_directory, private_sqlite
 from restman_core.services.accounts import AccountService
 from restman_core.services.analytics import AnalyticsService
 from restman_core.services.auth import AuthService
+from restman_core.services.bill_money import MoneyService
 from restman_core.services.billing import BillingService
 from restman_core.services.expo import ExpoService
 from restman_core.services.kitchen import KitchenService
@@ -116,6 +117,7 @@ class Platform:
     orders: OrderService
     kitchen: KitchenService
     billing: BillingService
+    money: MoneyService
     users: UserDirectory
     auth: AuthService
     staff: StaffService
@@ -290,6 +292,7 @@ async def bootstrap(
         orders=OrderService(db, clock, menu_cache=cache),
         kitchen=KitchenService(db, clock),
         billing=BillingService(db, clock),
+        money=MoneyService(db, clock),
         users=UserDirectory(db, clock),
         auth=AuthService(
             db,

@@ -11,7 +11,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from restman_core.domain.analytics import KitchenTime, RevenueSummary, StatusCount, TopFood
+from restman_core.domain.analytics import (
+    KitchenTime,
+    MethodTotal,
+    RevenueSummary,
+    StatusCount,
+    TopFood,
+)
 from restman_core.domain.billing import Bill
 from restman_core.domain.clock import format_timestamp
 from restman_core.domain.kitchen import Ticket
@@ -46,6 +52,11 @@ def restaurant_view(r: Restaurant) -> Json:
         "phone": r.phone,
         "tax_rate": _rate(r.tax_rate),
         "auto_fire_courses": r.auto_fire_courses,
+        "prices_include_tax": r.prices_include_tax,
+        "service_charge_rate": _rate(r.service_charge_rate) if r.service_charge_rate else None,
+        "staff_discount_limit": (
+            format_money(r.staff_discount_limit) if r.staff_discount_limit is not None else None
+        ),
         "is_active": r.is_active,
         "created_at": _ts(r.created_at),
         "updated_at": _ts(r.updated_at),
@@ -83,6 +94,7 @@ def food_view(f: Food) -> Json:
         "prep_time_seconds": f.prep_time_seconds,
         "station": f.station,
         "course": f.course,
+        "tax_rate": _rate(f.tax_rate) if f.tax_rate is not None else None,
         "created_at": _ts(f.created_at),
         "updated_at": _ts(f.updated_at),
         "modifier_group_ids": [str(g) for g in f.modifier_group_ids],
@@ -102,6 +114,7 @@ def order_item_view(i: OrderItem) -> Json:
         "subtotal": format_money(i.subtotal),
         "notes": i.notes,
         "station": i.station,
+        "tax_rate": _rate(i.tax_rate) if i.tax_rate is not None else None,
         "created_at": _ts(i.created_at),
         "modifiers": chosen_views(i.modifiers),
         "allergy_note": i.allergy_note,
@@ -195,6 +208,11 @@ def bill_view(b: Bill) -> Json:
         "discount_amount": format_money(b.discount_amount),
         "tip_amount": format_money(b.tip_amount),
         "total_amount": format_money(b.total_amount),
+        "service_charge": format_money(b.service_charge),
+        "amount_paid": format_money(b.amount_paid),
+        "amount_due": format_money(b.amount_due),
+        "refunded_amount": format_money(b.refunded_amount),
+        "prices_include_tax": b.prices_include_tax,
         "status": str(b.status),
         "payment_method": str(b.payment_method) if b.payment_method else None,
         "generated_at": _ts(b.generated_at),
@@ -232,6 +250,17 @@ def revenue_view(s: RevenueSummary) -> Json:
         "tax_total": format_money(s.tax_total),
         "tip_total": format_money(s.tip_total),
         "gross_total": format_money(s.gross_total),
+        "discount_total": format_money(s.discount_total),
+        "refund_total": format_money(s.refund_total),
+    }
+
+
+def method_total_view(t: MethodTotal) -> Json:
+    return {
+        "payment_method": t.payment_method,
+        "payments": t.payments,
+        "amount_total": format_money(t.amount_total),
+        "tip_total": format_money(t.tip_total),
     }
 
 

@@ -14,6 +14,7 @@ from restman_api.errors import responses
 from restman_api.state import Api, Caller
 from restman_core.views import (
     kitchen_time_view,
+    method_total_view,
     revenue_view,
     status_count_view,
     top_food_view,
@@ -73,7 +74,10 @@ async def restaurant_top_foods(
     operation_id="revenue",
     tags=TAGS,
     responses=ERRORS,
-    summary="Net sales (subtotals of bills not cancelled), orders, average, tax, tips, gross",
+    summary=(
+        "Net sales (subtotals of bills not cancelled, less discounts and the sales part of "
+        "refunds), orders, average, tax, tips, gross (less refunds), discount_total, refund_total"
+    ),
 )
 async def revenue(
     api: Api,
@@ -128,4 +132,31 @@ async def kitchen_times(
     return [kitchen_time_view(t) for t in times]
 
 
-ANALYTICS_ROUTES = [top_foods, restaurant_top_foods, revenue, orders_by_status, kitchen_times]
+@get(
+    "/api/analytics/payment-methods",
+    operation_id="paymentMethods",
+    tags=TAGS,
+    responses=ERRORS,
+    summary="Payments of the period's bills per method: how many, their amounts, their tips",
+)
+async def payment_methods(
+    api: Api,
+    actor: Caller,
+    start_date: Day = None,
+    end_date: Day = None,
+    restaurant_id: FromQuery[uuid.UUID | None] = None,
+) -> list[Json]:
+    totals = await api.platform.reports.payment_methods(
+        actor, restaurant_id=restaurant_id, start=start_date, end=end_date
+    )
+    return [method_total_view(t) for t in totals]
+
+
+ANALYTICS_ROUTES = [
+    top_foods,
+    restaurant_top_foods,
+    revenue,
+    orders_by_status,
+    kitchen_times,
+    payment_methods,
+]

@@ -16,6 +16,7 @@ from restman_api.routes.orders import IdempotencyKey
 from restman_api.state import Api, Caller
 from restman_core.domain.billing import PaymentMethod
 from restman_core.views import bill_view
+from restman_core.views_billing import bill_book_view
 
 TAGS = ["billing"]
 Json = dict[str, Any]
@@ -30,12 +31,16 @@ class Finalize(Body):
 @get(
     BILL,
     operation_id="getBill",
-    summary="The bill of an order",
+    summary=(
+        "The whole bill of an order: its fields plus lines, taxes (one line per rate: rate, "
+        "taxable, amount), discounts, service charge, split parts, payments, refunds; "
+        "amount_due = total_amount - tip_amount - amount_paid (refunds never reopen it)"
+    ),
     tags=TAGS,
     responses=responses(400, 401, 404),
 )
 async def get_bill(api: Api, actor: Caller, order_id: FromPath[uuid.UUID]) -> Json:
-    return bill_view(await api.platform.billing.get_bill(actor, order_id))
+    return bill_book_view(await api.platform.billing.get_book(actor, order_id))
 
 
 @post(

@@ -59,6 +59,8 @@ class FoodCreate(Body):
     modifier_group_ids: list[uuid.UUID] | UnsetType | None = UNSET
     allergens: list[str] | UnsetType | None = UNSET
     course: int | UnsetType | None = UNSET
+    # Overrides the restaurant's rate for this food; null: the restaurant's.
+    tax_rate: Decimal | UnsetType | None = UNSET
 
 
 class FoodPatch(Body):
@@ -73,6 +75,8 @@ class FoodPatch(Body):
     modifier_group_ids: list[uuid.UUID] | UnsetType | None = UNSET
     allergens: list[str] | UnsetType | None = UNSET
     course: int | UnsetType | None = UNSET
+    # Overrides the restaurant's rate for this food; null: the restaurant's.
+    tax_rate: Decimal | UnsetType | None = UNSET
 
 
 class Availability(Body):

@@ -55,8 +55,14 @@ class PlaceOrder(Body):
     table: str | UnsetType | None = UNSET
 
 
+class CancelRefund(Body):
+    reason: str
+
+
 class StatusChange(Body):
     status: OrderStatus
+    # Cancelling an order whose bill took money needs the full refund with it.
+    refund: CancelRefund | None = None
 
 
 class AddItems(Body):
@@ -126,14 +132,20 @@ async def list_orders(
 @patch(
     ITEM + "/status",
     operation_id="changeOrderStatus",
-    summary="Move an order (restaurant side; a customer may cancel a PLACED order)",
+    summary=(
+        "Move an order (restaurant side; a customer may cancel a PLACED order). Cancelling an "
+        'order whose bill took money is a 409 unless the body carries `"refund": {"reason": '
+        '"..."}`: everything paid and not refunded goes back with it (owner, admin), the bill '
+        "ends REFUNDED"
+    ),
     tags=TAGS,
     responses=responses(400, 401, 403, 404, 409),
 )
 async def change_status(
     api: Api, actor: Caller, order_id: FromPath[uuid.UUID], data: JSONBody[StatusChange]
 ) -> Json:
-    order = await api.platform.orders.change_status(actor, order_id, data.status)
+    reason = data.refund.reason if data.refund else None
+    order = await api.platform.orders.change_status(actor, order_id, data.status, reason)
     return order_view(order, with_items=False)
 
 

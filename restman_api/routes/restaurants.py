@@ -30,6 +30,11 @@ class RestaurantCreate(Body):
     timezone: str | UnsetType | None = UNSET
     opening_hours: dict[str, list[list[str]]] | UnsetType | None = UNSET
     auto_fire_courses: bool | UnsetType = UNSET
+    # Money settings: tax taken out of prices (VAT style), a dine-in service charge, and the
+    # largest discount staff may give (percent of a bill's subtotal).
+    prices_include_tax: bool | UnsetType = UNSET
+    service_charge_rate: Decimal | UnsetType | None = UNSET
+    staff_discount_limit: Decimal | UnsetType | None = UNSET
 
 
 class RestaurantPatch(Body):
@@ -41,6 +46,11 @@ class RestaurantPatch(Body):
     timezone: str | UnsetType | None = UNSET
     opening_hours: dict[str, list[list[str]]] | UnsetType | None = UNSET
     auto_fire_courses: bool | UnsetType = UNSET
+    # Money settings: tax taken out of prices (VAT style), a dine-in service charge, and the
+    # largest discount staff may give (percent of a bill's subtotal).
+    prices_include_tax: bool | UnsetType = UNSET
+    service_charge_rate: Decimal | UnsetType | None = UNSET
+    staff_discount_limit: Decimal | UnsetType | None = UNSET
 
 
 @get(

@@ -27,7 +27,9 @@ ORDER_CANCELLED = "CANCELLED"
 BILL_PENDING = "PENDING"
 BILL_PAID = "PAID"
 BILL_CANCELLED = "CANCELLED"
-BILL_STATUSES = frozenset({BILL_PENDING, BILL_PAID, BILL_CANCELLED})
+BILL_STATUSES = frozenset(
+    {BILL_PENDING, "PARTIALLY_PAID", BILL_PAID, "PARTIALLY_REFUNDED", "REFUNDED", BILL_CANCELLED}
+)
 ZERO = Decimal("0.00")
 # Versions and quantities are stored as UInt32.
 _UINT32_MAX = 2**32 - 1
@@ -131,6 +133,43 @@ class BillFact:
 
 
 @dataclass(frozen=True, slots=True)
+class PaymentFact:
+    """One payment of a bill (it never changes). ``generated_at`` is its bill's, so payments
+    are reported over the same period as the bills they paid."""
+
+    payment_id: UUID
+    bill_id: UUID
+    restaurant_id: UUID
+    payment_method: str
+    amount: Decimal
+    tip_amount: Decimal
+    generated_at: datetime
+    paid_at: datetime
+
+    def __post_init__(self) -> None:
+        _check_money(self, "amount", "tip_amount")
+        _check_times(self, "generated_at", "paid_at")
+
+
+@dataclass(frozen=True, slots=True)
+class RefundFact:
+    """One refund of a bill (it never changes): its amount and the part of it that was sales.
+    ``generated_at`` is its bill's."""
+
+    refund_id: UUID
+    bill_id: UUID
+    restaurant_id: UUID
+    amount: Decimal
+    revenue_amount: Decimal
+    generated_at: datetime
+    refunded_at: datetime
+
+    def __post_init__(self) -> None:
+        _check_money(self, "amount", "revenue_amount")
+        _check_times(self, "generated_at", "refunded_at")
+
+
+@dataclass(frozen=True, slots=True)
 class TicketTimingFact:
     """One version of a kitchen ticket's timing. ``ready_at`` is ``None`` until the ticket is
     READY, and again after a recall; the latest version decides."""
@@ -148,7 +187,7 @@ class TicketTimingFact:
         _check_count(self.version, "version")
 
 
-AnalyticsFact = OrderFact | OrderItemFact | BillFact | TicketTimingFact
+AnalyticsFact = OrderFact | OrderItemFact | BillFact | TicketTimingFact | PaymentFact | RefundFact
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,9 +228,10 @@ class TopFood:
 class RevenueSummary:
     """Sales over the period from bills that were not cancelled.
 
-    ``total_revenue`` is net sales (sum of subtotals, before tax and tips), ``total_orders`` the
-    number of such bills, ``average_order_value`` their mean rounded half-up to cents,
-    ``gross_total`` the sum of bill totals.
+    ``total_revenue`` is net sales: subtotals less discounts less the sales part of refunds
+    (before tax and tips); ``total_orders`` the number of such bills, ``average_order_value``
+    their mean rounded half-up to cents, ``gross_total`` the bill totals (tips included) less
+    refunds; ``discount_total`` and ``refund_total`` what was given as discounts and refunds.
     """
 
     total_revenue: Decimal
@@ -200,11 +240,48 @@ class RevenueSummary:
     tax_total: Decimal
     tip_total: Decimal
     gross_total: Decimal
+    discount_total: Decimal = ZERO
+    refund_total: Decimal = ZERO
 
     @classmethod
     def empty(cls) -> RevenueSummary:
         """The summary of no bills at all."""
         return cls(ZERO, 0, ZERO, ZERO, ZERO, ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyTotals:
+    """Discounts and refunds over the bills of a period: what revenue is reported net of."""
+
+    discount_total: Decimal
+    refund_total: Decimal
+    refund_revenue: Decimal
+
+    def applied_to(self, summary: RevenueSummary) -> RevenueSummary:
+        """``summary`` (sums of subtotals and totals) made net of these discounts and refunds."""
+        if summary.total_orders == 0:
+            return summary
+        net = summary.total_revenue - self.discount_total - self.refund_revenue
+        return RevenueSummary(
+            total_revenue=net,
+            total_orders=summary.total_orders,
+            average_order_value=average_order_value(net, summary.total_orders),
+            tax_total=summary.tax_total,
+            tip_total=summary.tip_total,
+            gross_total=summary.gross_total - self.refund_total,
+            discount_total=self.discount_total,
+            refund_total=self.refund_total,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MethodTotal:
+    """Payments by one method over the bills of a period: how many, their amounts, their tips."""
+
+    payment_method: str
+    payments: int
+    amount_total: Decimal
+    tip_total: Decimal
 
 
 def average_order_value(total_revenue: Decimal, total_orders: int) -> Decimal:

@@ -40,6 +40,13 @@ TICKET_UPDATED = "ticket.updated"
 BILL_GENERATED = "bill.generated"
 BILL_PAID = "bill.paid"
 BILL_CANCELLED = "bill.cancelled"
+# The money of a bill moving: each carries the whole bill and the entry that moved it.
+BILL_DISCOUNT_CHANGED = "bill.discount_changed"
+BILL_SPLIT = "bill.split"
+BILL_PAYMENT_TAKEN = "bill.payment_taken"
+BILL_REFUNDED = "bill.refunded"
+# The order's items changed (an addition, a void) and the bill follows them.
+BILL_REVISED = "bill.revised"
 
 
 def topic_for(event_type: str) -> str:

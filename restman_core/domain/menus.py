@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from restman_core.domain.money import parse_money
 from restman_core.domain.schedule import WeeklyHours
 from restman_core.domain.text import plain_text
 from restman_core.errors import InvalidInput
@@ -38,6 +39,12 @@ class Restaurant:
     opening_hours: WeeklyHours | None = None
     # Fire a dine-in order's next course by itself once the previous one is delivered.
     auto_fire_courses: bool = False
+    prices_include_tax: bool = False
+    """VAT style: tax is taken out of the prices; a bill's total is the sum of its prices."""
+    service_charge_rate: Decimal | None = None
+    """Added to dine-in bills as its own, untaxed line; None: no service charge."""
+    staff_discount_limit: Decimal | None = None
+    """The largest discount staff may give, in percent of a bill's subtotal; None: none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +82,8 @@ class Food:
     allergens: tuple[str, ...] = ()
     # 1 starters, 2 mains, 3 desserts; None: its category's course.
     course: int | None = None
+    tax_rate: Decimal | None = None
+    """Overrides the restaurant's rate (drinks at 20 %, food at 5 %); None: the restaurant's."""
 
     @property
     def in_stock(self) -> bool:
@@ -140,19 +149,45 @@ def clean_station(value: object, *, field: str = "station") -> str | None:
     return text.lower() if text else None
 
 
-def clean_tax_rate(value: object) -> Decimal:
-    """A tax rate between 0 and 1 with at most four places (0.0825 for 8.25%)."""
+def clean_tax_rate(value: object, *, field: str = "tax_rate") -> Decimal:
+    """A rate between 0 and 1 with at most four places (0.0825 for 8.25%)."""
+    if isinstance(value, bool):
+        raise InvalidInput(f"{field} must be a number", details={"field": field})
     try:
         rate = Decimal(str(value))
     except Exception as exc:
-        raise InvalidInput("tax_rate must be a number", details={"field": "tax_rate"}) from exc
+        raise InvalidInput(f"{field} must be a number", details={"field": field}) from exc
     if not rate.is_finite() or rate < 0 or rate > 1:
-        raise InvalidInput("tax_rate must be between 0 and 1", details={"field": "tax_rate"})
+        raise InvalidInput(f"{field} must be between 0 and 1", details={"field": field})
     if rate != rate.quantize(Decimal("0.0001")):
         raise InvalidInput(
-            "tax_rate must have at most four decimal places", details={"field": "tax_rate"}
+            f"{field} must have at most four decimal places", details={"field": field}
         )
     return rate.quantize(Decimal("0.0001"))
+
+
+def clean_optional_rate(value: object, *, field: str) -> Decimal | None:
+    """An optional rate (None clears it), as :func:`clean_tax_rate`."""
+    return None if value is None else clean_tax_rate(value, field=field)
+
+
+def clean_discount_limit(value: object) -> Decimal | None:
+    """Staff's discount limit: a percent between 0 and 100 with at most two places, or None."""
+    if value is None:
+        return None
+    limit = parse_money(value, field="staff_discount_limit")
+    if limit > 100:
+        raise InvalidInput(
+            "staff_discount_limit must be between 0 and 100",
+            details={"field": "staff_discount_limit"},
+        )
+    return limit
+
+
+def clean_flag(value: object, *, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{field} must be true or false", details={"field": field})
+    return value
 
 
 def clean_non_negative_int(value: object, *, field: str, maximum: int = 1_000_000) -> int | None:

@@ -115,6 +115,8 @@ class OrderItem:
     course: int = 2
     # The food's prep time when ordered (None: the menu gave none).
     prep_time_seconds: int | None = None
+    tax_rate: Decimal | None = None
+    """The rate snapshot at placement; None on items placed before rates were per food."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,8 @@ from restman_core.domain.analytics import (
     AnalyticsFact,
     AnalyticsScope,
     KitchenTime,
+    MethodTotal,
+    MoneyTotals,
     RevenueSummary,
     StatusCount,
     TopFood,
@@ -48,7 +50,20 @@ class AnalyticsStore(Protocol):
     async def revenue(
         self, scope: AnalyticsScope, start: date | None = None, end: date | None = None
     ) -> RevenueSummary:
-        """Sales of bills generated in the period whose latest status is not CANCELLED."""
+        """Sales of bills generated in the period whose latest status is not CANCELLED, net of
+        their discounts and refunds (see ``MoneyTotals.applied_to``)."""
+        ...
+
+    async def money_totals(
+        self, scope: AnalyticsScope, start: date | None = None, end: date | None = None
+    ) -> MoneyTotals:
+        """Discounts of those bills, and their refunds (amounts and the sales part of them)."""
+        ...
+
+    async def payment_methods(
+        self, scope: AnalyticsScope, start: date | None = None, end: date | None = None
+    ) -> list[MethodTotal]:
+        """Payments of the period's bills per method (count, amounts, tips), by method name."""
         ...
 
     async def orders_by_status(

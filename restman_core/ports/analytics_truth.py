@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, Literal, Protocol
 
-TruthKind = Literal["orders", "bills", "tickets"]
+TruthKind = Literal["orders", "bills", "tickets", "payments", "refunds"]
 
 
 class AnalyticsTruth(Protocol):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
+from restman_core.domain.bill_book import BillBook
 from restman_core.domain.billing import Bill
 from restman_core.domain.events import DomainEvent
 from restman_core.domain.kitchen import Ticket, TicketStatus
@@ -176,6 +177,17 @@ class BillRepository(Protocol):
 
     async def get_by_order(self, order_id: uuid.UUID) -> Bill | None: ...
     async def save(self, bill: Bill, expected_version: int) -> bool: ...
+    async def get_book(self, order_id: uuid.UUID) -> BillBook | None:
+        """The order's bill with its lines (the order's items), discounts, parts, payments and
+        refunds, in the order they were made."""
+        ...
+
+    async def save_book(self, book: BillBook, previous: BillBook) -> bool:
+        """Write ``book`` over ``previous`` (the book it was derived from): the bill only if it
+        is still at ``previous``'s version (False otherwise, nothing written), then the rows
+        added to or gone from its discounts, parts, payments and refunds."""
+        ...
+
     async def list_for_user(self, user_id: uuid.UUID, page: Page) -> Sequence[Bill]: ...
     async def list_for_restaurant(self, restaurant_id: uuid.UUID, page: Page) -> Sequence[Bill]: ...
 

@@ -18,6 +18,7 @@ from restman_core.domain.access import Actor, Role
 from restman_core.domain.analytics import (
     AnalyticsScope,
     KitchenTime,
+    MethodTotal,
     RevenueSummary,
     StatusCount,
     TopFood,
@@ -114,10 +115,24 @@ class AnalyticsService:
         start: date | None = None,
         end: date | None = None,
     ) -> RevenueSummary:
-        """Sales of the bills generated in the period that were not cancelled."""
+        """Sales of the bills generated in the period that were not cancelled, net of their
+        discounts and refunds."""
         scope = await self.scope(actor, restaurant_id)
         period = check_period(start, end)
         return await (await self._store()).revenue(scope, *period)
+
+    async def payment_methods(
+        self,
+        actor: Actor,
+        *,
+        restaurant_id: uuid.UUID | None = None,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> list[MethodTotal]:
+        """Payments of the bills generated in the period, per method: count, amounts, tips."""
+        scope = await self.scope(actor, restaurant_id)
+        period = check_period(start, end)
+        return await (await self._store()).payment_methods(scope, *period)
 
     async def daily_revenue(
         self, actor: Actor, *, restaurant_id: uuid.UUID | None = None, start: date, end: date

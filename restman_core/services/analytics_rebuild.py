@@ -1,6 +1,7 @@
 """``restman analytics rebuild``: re-project every analytics fact from the SQL truth.
 
-The facts are derived from the SQL rows (orders with their items, bills, kitchen tickets)
+The facts are derived from the SQL rows (orders with their items, bills, kitchen tickets,
+payments and refunds)
 rather than from the outbox, because housekeeping prunes the outbox after the retention: the
 SQL rows are the truth for as long as they exist. The analytics tables are truncated first and
 every fact recorded again with the version of the row's current state, so afterwards every
@@ -26,7 +27,9 @@ from restman_core.services.access import require_role
 from restman_core.services.pipeline.facts import (
     ORDER_VERSIONS,
     bill_fact,
+    payment_fact,
     placed_facts,
+    refund_fact,
     ticket_fact,
 )
 
@@ -36,6 +39,8 @@ class RebuildReport:
     orders: int = 0
     bills: int = 0
     tickets: int = 0
+    payments: int = 0
+    refunds: int = 0
     facts: int = 0
 
 
@@ -44,6 +49,10 @@ def _facts(kind: TruthKind, row: Mapping[str, Any]) -> list[AnalyticsFact]:
         return [bill_fact(row)]
     if kind == "tickets":
         return [ticket_fact(row)]
+    if kind == "payments":
+        return [payment_fact(row, row["bill"])]
+    if kind == "refunds":
+        return [refund_fact(row, row["bill"])]
     facts = placed_facts(row)
     placed = facts[0]
     assert isinstance(placed, OrderFact)
@@ -75,7 +84,7 @@ async def rebuild_analytics(
     analytics = await store()
     await analytics.truncate_all()
     report = RebuildReport()
-    kinds: tuple[TruthKind, ...] = ("orders", "bills", "tickets")
+    kinds: tuple[TruthKind, ...] = ("orders", "bills", "tickets", "payments", "refunds")
     for kind in kinds:
         after: uuid.UUID | None = None
         while True:

@@ -1,26 +1,44 @@
-"""Bills: opened from placed orders, paid once (idempotently), cancelled with their order."""
+"""Bills: opened from placed orders, paid at once (idempotently), cancelled with their order.
+Discounts, splits, part payments and refunds are :mod:`restman_core.services.bill_money`."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from restman_core.domain.access import Actor, Role
-from restman_core.domain.billing import Bill, PaymentMethod, open_bill, parse_payment_method
+from restman_core.domain.bill_book import BillBook, Payment, open_book
+from restman_core.domain.bill_totals import BillLine
+from restman_core.domain.billing import (
+    Bill,
+    BillStatus,
+    PaymentMethod,
+    open_bill,
+    parse_payment_method,
+)
 from restman_core.domain.clock import Clock, ensure_utc
-from restman_core.domain.events import BILL_CANCELLED, BILL_GENERATED, BILL_PAID, DomainEvent
+from restman_core.domain.events import (
+    BILL_CANCELLED,
+    BILL_GENERATED,
+    BILL_PAID,
+    BILL_REVISED,
+    DomainEvent,
+)
+from restman_core.domain.ids import new_id
 from restman_core.domain.money import parse_money
 from restman_core.domain.orders import OrderStatus
 from restman_core.errors import Conflict, Forbidden, NotFound
 from restman_core.ports.storage import Database, IdempotencyRecord, Page, Transaction
 from restman_core.services.access import may_operate
+from restman_core.services.bill_changes import visible_book
 from restman_core.services.order_requests import check_idempotency_key
 from restman_core.views import bill_view
+from restman_core.views_billing import payment_view
 
 FINALIZE_SCOPE = "bills.finalize"
 
@@ -31,9 +49,26 @@ class Finalized:
     replayed: bool
 
 
-def bill_event(kind: str, bill: Bill, at: datetime) -> DomainEvent:
-    """Bill events are keyed by the bill's order id, so they stay ordered with the order."""
-    return DomainEvent(event_type=kind, key=bill.order_id, occurred_at=at, payload=bill_view(bill))
+def bill_event(kind: str, bill: Bill, at: datetime, **entry: Any) -> DomainEvent:
+    """Bill events are keyed by the bill's order id, so they stay ordered with the order. The
+    payload is the bill, its version (analytics keeps the latest) and any entry given."""
+    payload = bill_view(bill) | {"version": bill.version} | entry
+    return DomainEvent(event_type=kind, key=bill.order_id, occurred_at=at, payload=payload)
+
+
+def lines_of(placed: Mapping[str, Any], tax_rate: Decimal) -> tuple[BillLine, ...]:
+    """The bill's lines from an ``order.placed`` payload; an item without its own rate (placed
+    before rates were per food) is at the order's rate."""
+    return tuple(
+        BillLine(
+            uuid.UUID(item["id"]),
+            str(item["food_name"]),
+            int(item["quantity"]),
+            Decimal(item["subtotal"]),
+            Decimal(item["tax_rate"]) if item.get("tax_rate") else tax_rate,
+        )
+        for item in placed.get("items", ())
+    )
 
 
 class BillingService:
@@ -44,37 +79,70 @@ class BillingService:
     # Platform side (event consumers) -------------------------------------------------------
 
     async def open_bill(self, tx: Transaction, placed: Mapping[str, Any]) -> Bill | None:
-        """Open the PENDING bill of a placed order at the tax rate it was placed with; None when
-        the order already has one. An order cancelled before its placement reached billing gets
-        its bill cancelled at once."""
-        bill = open_bill(
-            order_id=uuid.UUID(placed["order_id"]),
-            user_id=uuid.UUID(placed["user_id"]),
-            restaurant_id=uuid.UUID(placed["restaurant_id"]),
-            subtotal=Decimal(placed["total_amount"]),
-            tax_rate=Decimal(placed.get("tax_rate", "0.10")),
-            at=ensure_utc(datetime.fromisoformat(placed["placed_at"].replace("Z", "+00:00"))),
+        """Open the PENDING bill of a placed order with the snapshots it was placed with (tax
+        rate per item, whether prices include tax, a dine-in service charge); None when the
+        order already has one. An order cancelled before its placement reached billing gets its
+        bill cancelled at once."""
+        at = ensure_utc(datetime.fromisoformat(placed["placed_at"].replace("Z", "+00:00")))
+        tax_rate = Decimal(placed.get("tax_rate", "0.10"))
+        charge = placed.get("service_charge_rate")
+        bill = replace(
+            open_bill(
+                order_id=uuid.UUID(placed["order_id"]),
+                user_id=uuid.UUID(placed["user_id"]),
+                restaurant_id=uuid.UUID(placed["restaurant_id"]),
+                subtotal=Decimal(placed["total_amount"]),
+                tax_rate=tax_rate,
+                at=at,
+            ),
+            prices_include_tax=bool(placed.get("prices_include_tax", False)),
+            service_charge_rate=Decimal(charge) if charge else None,
         )
+        opened = open_book(bill, lines_of(placed, tax_rate), at)
+        bill = opened.bill
         if not await tx.bills.add(bill):
             return None
         await tx.outbox.add([bill_event(BILL_GENERATED, bill, self._clock.now())])
         order = await tx.orders.get(bill.order_id)
         if order is not None and order.status is OrderStatus.CANCELLED:
             return await self.cancel_bill(tx, bill.order_id)
-        return bill
+        # Items added or voided before the placement reached billing are billed at once.
+        return await self.revise_bill(tx, bill.order_id) or bill
+
+    async def revise_bill(self, tx: Transaction, order_id: uuid.UUID) -> Bill | None:
+        """Bring the order's bill in line with the order's items as they are now (added items
+        billed, voided ones not; see :meth:`BillBook.with_lines`). The order's rows are the
+        truth, so applying it twice, or for events out of order, changes nothing more. None
+        when there is no bill yet (opening it bills the items then), it is cancelled, or it
+        already matches."""
+        book = await tx.bills.get_book(order_id)
+        if book is None:
+            return None
+        revised = book.with_lines(book.lines, self._clock.now())
+        if revised is None or (
+            revised.bill.total_amount == book.bill.total_amount
+            and revised.bill.subtotal == book.bill.subtotal
+            and revised.parts == book.parts
+        ):
+            return None
+        if not await tx.bills.save_book(revised, book):
+            raise Conflict("Bill changed meanwhile")
+        await tx.outbox.add([bill_event(BILL_REVISED, revised.bill, revised.bill.updated_at)])
+        return revised.bill
 
     async def cancel_bill(self, tx: Transaction, order_id: uuid.UUID) -> Bill | None:
-        """Cancel the order's bill if it is still unpaid; a paid bill is left as it is."""
-        bill = await tx.bills.get_by_order(order_id)
-        if bill is None:
+        """Cancel the order's bill if nothing was paid on it; a bill with payments is left as
+        it is (cancelling its order took a full refund with it)."""
+        book = await tx.bills.get_book(order_id)
+        if book is None:
             return None
-        cancelled = bill.cancelled(self._clock.now())
+        cancelled = book.cancelled(self._clock.now())
         if cancelled is None:
             return None
-        if not await tx.bills.save(cancelled, bill.version):
+        if not await tx.bills.save(cancelled.bill, book.bill.version):
             raise Conflict("Bill changed meanwhile")
-        await tx.outbox.add([bill_event(BILL_CANCELLED, cancelled, cancelled.updated_at)])
-        return cancelled
+        await tx.outbox.add([bill_event(BILL_CANCELLED, cancelled.bill, cancelled.bill.updated_at)])
+        return cancelled.bill
 
     # People --------------------------------------------------------------------------------
 
@@ -90,6 +158,11 @@ class BillingService:
         """The bill of an order, for its customer, the restaurant's owner and staff, admins."""
         return await self._db.run(lambda tx: self._visible_bill(tx, actor, order_id))
 
+    async def get_book(self, actor: Actor, order_id: uuid.UUID) -> BillBook:
+        """The whole bill (lines, taxes, discounts, parts, payments, refunds), for the same
+        people as :meth:`get_bill`."""
+        return await self._db.run(lambda tx: visible_book(tx, actor, order_id))
+
     async def finalize(
         self,
         actor: Actor,
@@ -98,9 +171,10 @@ class BillingService:
         tip_amount: object = None,
         idempotency_key: str | None = None,
     ) -> Finalized:
-        """Pay a bill. Paying twice or paying a cancelled bill is Conflict; of two concurrent
-        payments exactly one succeeds (compare-and-set on the bill's version). With an
-        Idempotency-Key the same request replays and a different one conflicts."""
+        """Pay the whole bill at once (one payment of everything due). Paying twice, paying a
+        bill that was paid in part or split, or paying a cancelled bill is Conflict; of two
+        concurrent payments exactly one succeeds (compare-and-set on the bill's version). With
+        an Idempotency-Key the same request replays and a different one conflicts."""
         method = parse_payment_method(payment_method)
         tip = parse_money(tip_amount if tip_amount is not None else "0", field="tip_amount")
         key = check_idempotency_key(idempotency_key)
@@ -113,15 +187,27 @@ class BillingService:
                     if record.fingerprint != fingerprint:
                         raise Conflict("Idempotency-Key was already used with a different request")
                     return Finalized(await self._visible_bill(tx, actor, order_id), True)
-            bill = await self._visible_bill(tx, actor, order_id)
+            book = await visible_book(tx, actor, order_id)
+            bill = book.bill
             order = await tx.orders.get(order_id)
             if order is not None and order.status is OrderStatus.CANCELLED:
                 # The billing consumer cancels the bill shortly after; never take money first.
                 raise Conflict("The order is cancelled; its bill cannot be paid")
-            paid = bill.paid(method, tip, self._clock.now())
-            if not await tx.bills.save(paid, bill.version):
+            if bill.status is BillStatus.CANCELLED:
+                raise Conflict(f"Bill {bill.id} is cancelled")
+            if book.payments:
+                raise Conflict(f"Bill {bill.id} is already paid")
+            if book.parts:
+                raise Conflict("The bill is split: pay its parts with payments")
+            at = self._clock.now()
+            payment = Payment(new_id(), None, method, bill.amount_due, tip, actor.user_id, at)
+            after = book.paid(payment, whole=True)
+            if not await tx.bills.save_book(after, book):
                 raise Conflict(f"Bill {bill.id} changed meanwhile; reload it")
-            await tx.outbox.add([bill_event(BILL_PAID, paid, paid.updated_at)])
+            paid = after.bill
+            await tx.outbox.add(
+                [bill_event(BILL_PAID, paid, paid.updated_at, payment=payment_view(payment))]
+            )
             if key is not None:
                 await tx.idempotency.add(
                     IdempotencyRecord(

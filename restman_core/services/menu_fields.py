@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from restman_core.domain.courses import clean_course
 from restman_core.domain.ids import new_id, parse_id
 from restman_core.domain.menus import (
     Category,
     Food,
+    Restaurant,
     clean_allergens,
+    clean_discount_limit,
+    clean_flag,
     clean_name,
     clean_non_negative_int,
+    clean_optional_rate,
     clean_station,
     clean_text,
 )
@@ -205,4 +210,42 @@ async def food_from(
         allergens=clean_allergens(
             pick(fields, "allergens", base.allergens if base else (), replace_all=replace_all)
         ),
+        tax_rate=clean_optional_rate(
+            pick(fields, "tax_rate", base.tax_rate if base else None, replace_all=replace_all),
+            field="tax_rate",
+        ),
     )
+
+
+def money_settings(fields: Fields, base: Restaurant | None, *, replace_all: bool) -> dict[str, Any]:
+    """A restaurant's money settings from request fields (new, PUT or PATCH): whether prices
+    include tax, the dine-in service charge rate, and staff's discount limit."""
+    return {
+        "prices_include_tax": clean_flag(
+            pick(
+                fields,
+                "prices_include_tax",
+                base.prices_include_tax if base else False,
+                replace_all=replace_all,
+                default=False,
+            ),
+            field="prices_include_tax",
+        ),
+        "service_charge_rate": clean_optional_rate(
+            pick(
+                fields,
+                "service_charge_rate",
+                base.service_charge_rate if base else None,
+                replace_all=replace_all,
+            ),
+            field="service_charge_rate",
+        ),
+        "staff_discount_limit": clean_discount_limit(
+            pick(
+                fields,
+                "staff_discount_limit",
+                base.staff_discount_limit if base else None,
+                replace_all=replace_all,
+            )
+        ),
+    }

@@ -109,6 +109,7 @@ def check_open(
 
 def build_items(
     at: datetime,
+    restaurant: Restaurant,
     order_id: uuid.UUID,
     lines: Sequence[OrderLine],
     foods: Mapping[uuid.UUID, Food],
@@ -117,8 +118,9 @@ def build_items(
     chosen: tuple[tuple[ChosenModifier, ...], ...] = (),
 ) -> tuple[OrderItem, ...]:
     """The order items of ``lines``, snapshotting each food's name, description, price,
-    station and course as they are now; ``chosen`` holds each line's checked modifiers (empty
-    for lines without), and a line's unit price is its food's price plus their deltas."""
+    station, course and tax rate (the food's, else the restaurant's) as they are now.
+    ``chosen`` holds each line's checked modifiers (empty for lines without), and a line's
+    unit price is its food's price plus their deltas."""
 
     def course(food: Food) -> int:
         category = categories.get(food.category_id)
@@ -145,15 +147,23 @@ def build_items(
             prep_time_seconds=foods[line.food_id].prep_time_seconds,
             modifiers=mods,
             allergy_note=line.allergy_note,
+            tax_rate=(
+                restaurant.tax_rate
+                if foods[line.food_id].tax_rate is None
+                else foods[line.food_id].tax_rate
+            ),
         )
         for line, mods in zip(lines, picks, strict=True)
     )
 
 
-def check_total(total: Decimal, restaurant: Restaurant) -> None:
-    """The bill adds tax (and later a tip) to the order total: refuse here what the bill cannot
-    hold, instead of failing in the consumer that opens it."""
-    if total + tax_for(total, restaurant.tax_rate) > MAX_AMOUNT:
+def check_total(total: Decimal, restaurant: Restaurant, items: Sequence[OrderItem]) -> None:
+    """The bill adds tax, a service charge (and later a tip) to the order total: refuse here
+    what the bill cannot hold, instead of failing in the consumer that opens it. The highest
+    of the items' rates bounds their tax."""
+    highest = max((i.tax_rate or restaurant.tax_rate for i in items), default=restaurant.tax_rate)
+    charge = restaurant.service_charge_rate or Decimal("0")
+    if total + tax_for(total, highest) + tax_for(total, charge) > MAX_AMOUNT:
         raise InvalidInput("The order total is too large", details={"field": "items"})
 
 
@@ -169,9 +179,9 @@ def new_order(
     """The order with its items' snapshots (see :func:`build_items` for ``chosen``)."""
     now = clock.now()
     order_id = new_id()
-    items = build_items(now, order_id, request.lines, foods, categories, chosen=chosen)
+    items = build_items(now, restaurant, order_id, request.lines, foods, categories, chosen=chosen)
     total = order_total(items)
-    check_total(total, restaurant)
+    check_total(total, restaurant, items)
     return Order(
         id=order_id,
         user_id=actor.user_id,

@@ -194,9 +194,10 @@ class OrderChanges:
             await tx.restaurants.menu_changed(restaurant.id)
         batch = max((i.batch for i in order.items), default=0) + 1
         items = build_items(
-            self._clock.now(), order.id, lines, foods, categories, batch, chosen=chosen
+            self._clock.now(), restaurant, order.id, lines, foods, categories, batch, chosen=chosen
         )
-        check_total(order_total((*order.items, *items)), restaurant)
+        every = (*order.items, *items)
+        check_total(order_total(every), restaurant, every)
         return items
 
     async def _write(self, tx: Transaction, order: Order, items: tuple[OrderItem, ...]) -> Order:
@@ -210,8 +211,9 @@ class OrderChanges:
     async def void_item(self, actor: Actor, order_id: uuid.UUID, item_id: uuid.UUID) -> Changed:
         """Void one item of an open order before it is READY: it stays on the order and its
         ticket line shows VOID, the total no longer counts it, and a ticket left with only
-        voided lines is cancelled. An item already voided, done or on a READY ticket, or a
-        closed order, is a Conflict; an unknown item NotFound. Nothing is written then."""
+        voided lines is cancelled; the bill follows through the billing consumer. An item
+        already voided, done or on a READY ticket, a bill with a payment taken, or a closed
+        order, is a Conflict; an unknown item NotFound. Nothing is written then."""
 
         async def work(tx: Transaction) -> Changed:
             order = await self._operated_open_order(tx, actor, order_id)
@@ -220,6 +222,12 @@ class OrderChanges:
                 raise NotFound("Order item not found")
             if item.voided:
                 raise Conflict("This item is already voided")
+            book = await tx.bills.get_book(order.id)
+            if book is not None and book.payments:
+                raise Conflict(
+                    "A payment was taken on this order's bill: refund the item instead",
+                    details={"bill_id": str(book.bill.id)},
+                )
             now = self._clock.now()
             for ticket in await tx.tickets.for_order(order.id):
                 if any(line.order_item_id == item_id for line in ticket.items):

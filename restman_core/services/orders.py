@@ -25,6 +25,7 @@ from restman_core.domain.orders import (
     TERMINAL_ORDER_STATUSES,
     Order,
     OrderStatus,
+    OrderType,
     StatusChange,
     can_transition,
     check_transition,
@@ -32,6 +33,7 @@ from restman_core.domain.orders import (
 from restman_core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from restman_core.ports.storage import Database, IdempotencyRecord, Page, Transaction
 from restman_core.services.access import may_operate, operated_restaurants, scoped
+from restman_core.services.bill_changes import clean_reason, refund_in
 from restman_core.services.menu_common import menu_cache_key
 from restman_core.services.menus import MenuCache
 from restman_core.services.order_building import (
@@ -90,6 +92,13 @@ def placed_payload(order: Order, restaurant: Restaurant) -> dict[str, Any]:
         "delivery_address": order.delivery_address,
         "special_instructions": order.special_instructions,
         "placed_at": format_timestamp(order.created_at),
+        # The bill's snapshots: how tax is counted, and the service charge of a dine-in order.
+        "prices_include_tax": restaurant.prices_include_tax,
+        "service_charge_rate": (
+            f"{restaurant.service_charge_rate:f}"
+            if restaurant.service_charge_rate and order.order_type is OrderType.DINE_IN
+            else None
+        ),
     }
 
 
@@ -260,11 +269,22 @@ class OrderService:
 
         return await self._db.run(work)
 
-    async def change_status(self, actor: Actor, order_id: uuid.UUID, target: OrderStatus) -> Order:
+    async def change_status(
+        self,
+        actor: Actor,
+        order_id: uuid.UUID,
+        target: OrderStatus,
+        refund_reason: object = None,
+    ) -> Order:
         """Move an order (owner, staff, admin: any legal move; its customer: only cancel a
         PLACED order). Illegal moves are Conflict; the move is compare-and-set, so two racing
         changes cannot both apply. Moving to COMPLETED delivers the order's open tickets and
-        CANCELLED cancels them, in the same transaction."""
+        CANCELLED cancels them, in the same transaction; a cancel before the kitchen started
+        gives the tracked stock back.
+
+        Cancelling an order whose bill took money is a Conflict unless ``refund_reason`` is
+        given: then everything paid and not yet refunded goes back in the same unit of work
+        (owners and admins only, as every refund), and the bill ends REFUNDED."""
 
         async def work(tx: Transaction) -> Order:
             order = await self._visible_order(tx, actor, order_id)
@@ -278,6 +298,11 @@ class OrderService:
             check_transition(order.status, target)
             if target is OrderStatus.CANCELLED:
                 returned.append(await give_stock_back(tx, order))
+                await self._refund_on_cancel(tx, actor, order_id, refund_reason)
+            elif refund_reason is not None:
+                raise InvalidInput(
+                    "refund goes only with a cancellation", details={"field": "refund"}
+                )
             return await self._apply(tx, order, target, actor.user_id, None)
 
         returned: list[bool] = []
@@ -286,6 +311,28 @@ class OrderService:
             # Stock came back, so the cached menu may list a food again.
             await self._menu_cache.delete(menu_cache_key(result.restaurant_id))
         return result
+
+    async def _refund_on_cancel(
+        self, tx: Transaction, actor: Actor, order_id: uuid.UUID, reason: object
+    ) -> None:
+        book = await tx.bills.get_book(order_id)
+        if book is None or book.net_paid <= 0:
+            return
+        if reason is None:
+            raise Conflict(
+                f"The order's bill was paid ({book.net_paid:f}); cancel it with a full refund: "
+                '{"status": "CANCELLED", "refund": {"reason": "..."}}',
+                details={"field": "refund", "refundable": f"{book.net_paid:f}"},
+            )
+        await refund_in(
+            tx,
+            actor,
+            book,
+            amount=book.net_paid,
+            item_ids=(),
+            reason=clean_reason(reason),
+            at=self._clock.now(),
+        )
 
     async def _apply(
         self,

@@ -13,6 +13,7 @@ from restman_core.domain.menus import Restaurant, clean_name, clean_tax_rate, cl
 from restman_core.domain.schedule import clean_timezone, parse_weekly_hours
 from restman_core.errors import InvalidInput
 from restman_core.services.menu_common import Fields, pick
+from restman_core.services.menu_fields import money_settings
 
 
 def new_restaurant(
@@ -34,6 +35,7 @@ def new_restaurant(
         timezone=clean_timezone(fields.get("timezone")),
         opening_hours=parse_weekly_hours(fields.get("opening_hours"), field="opening_hours"),
         auto_fire_courses=auto_fire_from(fields, None, replace_all=False),
+        **money_settings(fields, None, replace_all=True),
     )
 
 
@@ -64,6 +66,7 @@ def restaurant_updated(
         timezone=clean_timezone(given("timezone", current.timezone)),
         opening_hours=parse_weekly_hours(given("opening_hours", hours), field="opening_hours"),
         auto_fire_courses=auto_fire_from(fields, current, replace_all=replace_all),
+        **money_settings(fields, current, replace_all=replace_all),
     )
 
 

@@ -58,7 +58,7 @@ def test_times_become_aware_utc() -> None:
 
 def test_bill_status_and_versions_are_checked() -> None:
     with pytest.raises(InvalidInput):
-        bill(uuid4(), uuid4(), uuid4(), ("1.00", "0.10", "0.00"), "REFUNDED", 1, at(1))
+        bill(uuid4(), uuid4(), uuid4(), ("1.00", "0.10", "0.00"), "VOIDED", 1, at(1))
     with pytest.raises(InvalidInput):
         order(uuid4(), uuid4(), "PLACED", -1, at(1))
     assert isinstance(

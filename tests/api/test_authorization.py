@@ -43,6 +43,18 @@ async def world(harness: Harness) -> World:
     assert seated.status_code == 201, seated.text
     await harness.tickets_of(owner.headers, seated.json()["id"])
     await harness.bill_of(owner.headers, order["id"])
+    # Bills of their own for the money routes, so that the routes that change a bill never
+    # change what another case expects: one to pay on, one paid to refund.
+    to_pay = await harness.place(customer, rid, fid)
+    await harness.bill_of(owner.headers, to_pay["id"])
+    to_refund = await harness.place(customer, rid, fid)
+    await harness.bill_of(owner.headers, to_refund["id"])
+    paid = await harness.client.post(
+        f"/api/billing/orders/{to_refund['id']}/finalize",
+        json={"payment_method": "card"},
+        headers=customer.headers,
+    )
+    assert paid.status_code == 200, paid.text
     users = {
         "customer": customer,
         "other_customer": other_customer,
@@ -71,6 +83,8 @@ async def world(harness: Harness) -> World:
         "other_rid": other_rid,
         "dine": seated.json()["id"],
         "dine_item": seated.json()["items"][0]["id"],
+        "pay_oid": to_pay["id"],
+        "refund_oid": to_refund["id"],
     }
     return World(users, ids)
 
@@ -173,6 +187,38 @@ CASES: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     ("GET", "/api/kitchen/tickets/{tid}", None, expect(401, 403, 403, 200, 404, 200, 404, 200)),
     ("GET", "/api/kitchen/all-day", None, expect(401, 403, 403, 200, 200, 200, 200, 200)),
     ("GET", "/api/billing/orders/{oid}", None, expect(401, 200, 404, 200, 404, 200, 404, 200)),
+    (
+        "POST",
+        "/api/billing/orders/{oid}/discounts",
+        {"kind": "amount", "value": "0.01", "reason": "regular"},
+        # Staff may discount only up to a limit the restaurant sets; this one sets none.
+        expect(401, 403, 404, 200, 404, 403, 404, 200),
+    ),
+    (
+        "DELETE",
+        "/api/billing/orders/{oid}/discounts/00000000-0000-4000-8000-000000000000",
+        None,
+        # Past the permission checks, a discount the bill does not have is a 400.
+        expect(401, 403, 404, 400, 404, 403, 404, 400),
+    ),
+    (
+        "POST",
+        "/api/billing/orders/{oid}/split",
+        {"by": "equal", "parts": 2},
+        expect(401, 200, 404, 200, 404, 200, 404, 200),
+    ),
+    (
+        "POST",
+        "/api/billing/orders/{pay_oid}/payments",
+        {"amount": "0.01", "payment_method": "cash"},
+        expect(401, 200, 404, 200, 404, 200, 404, 200),
+    ),
+    (
+        "POST",
+        "/api/billing/orders/{refund_oid}/refunds",
+        {"amount": "0.01", "reason": "cold"},
+        expect(401, 403, 404, 200, 404, 403, 404, 200),
+    ),
     ("GET", "/api/billing/users/{cust}", None, expect(401, 200, 404, 404, 404, 404, 404, 200)),
     ("GET", "/api/billing/restaurants/{rid}", None, expect(401, 403, 403, 200, 404, 200, 404, 200)),
     ("GET", "/api/analytics/top-foods", None, expect(401, 403, 403, 200, 200, 403, 403, 200)),
@@ -185,6 +231,13 @@ CASES: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     (
         "GET",
         "/api/analytics/restaurants/{rid}/top-foods",
+        None,
+        expect(401, 403, 403, 200, 404, 403, 403, 200),
+    ),
+    ("GET", "/api/analytics/payment-methods", None, expect(401, 403, 403, 200, 200, 403, 403, 200)),
+    (
+        "GET",
+        "/api/analytics/payment-methods?restaurant_id={rid}",
         None,
         expect(401, 403, 403, 200, 404, 403, 403, 200),
     ),

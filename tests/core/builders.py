@@ -24,6 +24,7 @@ from restman_core.domain.menus import Category, Food, Restaurant
 from restman_core.domain.orders import Order
 from restman_core.domain.users import User
 from restman_core.ports.storage import Transaction
+from restman_core.services.bill_money import MoneyService
 from restman_core.services.billing import BillingService
 from restman_core.services.kitchen import KitchenService
 from restman_core.services.menus import MenuService
@@ -41,6 +42,7 @@ class Core:
     kitchen: KitchenService
     billing: BillingService
     modifiers: ModifierService
+    money: MoneyService
 
     @classmethod
     def on(cls, db: SqlDatabase, clock: Clock | None = None) -> Core:
@@ -52,6 +54,7 @@ class Core:
             kitchen=KitchenService(db, clock),
             billing=BillingService(db, clock),
             modifiers=ModifierService(db, clock),
+            money=MoneyService(db, clock),
         )
 
 

@@ -215,6 +215,8 @@ async def test_views_have_the_contract_shapes(world: World) -> None:
         "tax_total": "3.00",
         "tip_total": "1.00",
         "gross_total": "34.00",
+        "discount_total": "0.00",
+        "refund_total": "0.00",
     }
     statuses = await reports.orders_by_status(owner)
     assert [status_count_view(c) for c in statuses] == [{"status": "COMPLETED", "count": 1}]

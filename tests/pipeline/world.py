@@ -13,7 +13,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from restman_core.adapters.sql.tables import bills, kitchen_tickets, order_items, orders
+from restman_core.adapters.sql.tables import (
+    bill_payments,
+    bill_refunds,
+    bills,
+    kitchen_tickets,
+    order_items,
+    orders,
+)
 from restman_core.bootstrap import Platform
 from restman_core.domain.access import Actor, Role
 from restman_core.domain.analytics import AnalyticsScope
@@ -156,9 +163,23 @@ async def assert_exact_tickets_and_bills(platform: Platform, world: World) -> No
 async def sql_totals(platform: Platform) -> dict[str, Any]:
     """What the analytics reports must say, computed from SQL."""
     bill_rows = await rows(
-        platform, select(bills.c.subtotal, bills.c.tax_amount, bills.c.total_amount, bills.c.status)
+        platform,
+        select(
+            bills.c.subtotal,
+            bills.c.tax_amount,
+            bills.c.total_amount,
+            bills.c.discount_amount,
+            bills.c.status,
+        ),
     )
     live = [b for b in bill_rows if b.status != "CANCELLED"]
+    refunds = await rows(platform, select(bill_refunds.c.amount, bill_refunds.c.revenue_amount))
+    payments = await rows(platform, select(bill_payments.c.method, bill_payments.c.tip))
+    tips: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    for payment in payments:
+        tips[payment.method] += payment.tip
+    zero = Decimal("0.00")
+    discounts = sum((b.discount_amount for b in live), zero)
     order_rows = await rows(platform, select(orders.c.id, orders.c.status))
     items = await rows(
         platform,
@@ -172,9 +193,15 @@ async def sql_totals(platform: Platform) -> dict[str, Any]:
         quantity[item.food_id] += item.quantity
         revenue[item.food_id] += item.subtotal
     return {
-        "revenue": sum((b.subtotal for b in live), Decimal("0.00")),
-        "tax": sum((b.tax_amount for b in live), Decimal("0.00")),
-        "gross": sum((b.total_amount for b in live), Decimal("0.00")),
+        # Net sales: subtotals less discounts less the sales part of refunds.
+        "revenue": sum((b.subtotal for b in live), zero)
+        - discounts
+        - sum((r.revenue_amount for r in refunds), zero),
+        "tax": sum((b.tax_amount for b in live), zero),
+        "gross": sum((b.total_amount for b in live), zero) - sum((r.amount for r in refunds), zero),
+        "discounts": discounts,
+        "refunds": sum((r.amount for r in refunds), zero),
+        "tips_by_method": dict(tips),
         "bills": len(live),
         "statuses": dict(Counter(o.status for o in order_rows)),
         "food_quantity": dict(quantity),
@@ -189,10 +216,14 @@ async def analytics_totals(platform: Platform) -> dict[str, Any]:
     revenue = await store.revenue(scope)
     statuses = await store.orders_by_status(scope)
     top = await store.top_foods(scope, limit=1000)
+    methods = await store.payment_methods(scope)
     return {
         "revenue": revenue.total_revenue,
         "tax": revenue.tax_total,
         "gross": revenue.gross_total,
+        "discounts": revenue.discount_total,
+        "refunds": revenue.refund_total,
+        "tips_by_method": {m.payment_method: m.tip_total for m in methods},
         "bills": revenue.total_orders,
         "statuses": {s.status: s.count for s in statuses},
         "food_quantity": {f.food_id: f.total_quantity for f in top},

@@ -12,16 +12,43 @@ from restman_core.adapters.clickhouse.schema import (
     TICKET_TIMING_FACTS,
     FactTable,
 )
+from restman_core.adapters.clickhouse.schema_money import PAYMENT_FACTS, REFUND_FACTS
 from restman_core.domain.analytics import (
     AnalyticsFact,
     BillFact,
     OrderFact,
     OrderItemFact,
+    PaymentFact,
+    RefundFact,
     TicketTimingFact,
 )
 from restman_core.errors import InvalidInput
 
 Row = list[Any]
+
+
+def money_table_and_row(fact: PaymentFact | RefundFact) -> tuple[FactTable, Row]:
+    """A payment or refund fact as its table's row."""
+    if isinstance(fact, PaymentFact):
+        return PAYMENT_FACTS, [
+            fact.payment_id,
+            fact.bill_id,
+            fact.restaurant_id,
+            fact.payment_method,
+            fact.amount,
+            fact.tip_amount,
+            fact.generated_at,
+            fact.paid_at,
+        ]
+    return REFUND_FACTS, [
+        fact.refund_id,
+        fact.bill_id,
+        fact.restaurant_id,
+        fact.amount,
+        fact.revenue_amount,
+        fact.generated_at,
+        fact.refunded_at,
+    ]
 
 
 def _order_row(fact: OrderFact) -> Row:
@@ -105,4 +132,6 @@ def _table_and_row(fact: object) -> tuple[FactTable, Row]:
         return BILL_FACTS, _bill_row(fact)
     if isinstance(fact, TicketTimingFact):
         return TICKET_TIMING_FACTS, _ticket_row(fact)
+    if isinstance(fact, PaymentFact | RefundFact):
+        return money_table_and_row(fact)
     raise InvalidInput(f"not an analytics fact: {type(fact).__name__}")

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
-from restman_core.adapters.clickhouse import queries
+from restman_core.adapters.clickhouse import queries, queries_money
 from restman_core.adapters.clickhouse.connection import (
     ClickHouseTarget,
     check_database_name,
@@ -35,11 +35,14 @@ from restman_core.adapters.clickhouse.connection import (
 )
 from restman_core.adapters.clickhouse.rows import rows_by_table
 from restman_core.adapters.clickhouse.schema import FACT_TABLES, schema_statements
+from restman_core.adapters.clickhouse.schema_money import MONEY_TABLES, money_schema_statements
 from restman_core.adapters.clickhouse.sharing import SharedEmbeddedEngine
 from restman_core.domain.analytics import (
     AnalyticsFact,
     AnalyticsScope,
     KitchenTime,
+    MethodTotal,
+    MoneyTotals,
     RevenueSummary,
     StatusCount,
     TopFood,
@@ -123,7 +126,10 @@ class ClickHouseAnalyticsStore:
 
     async def ensure_schema(self) -> None:
         """Create the database and fact tables if missing; safe to repeat."""
-        statements = schema_statements(self._database)
+        statements = [
+            *schema_statements(self._database),
+            *money_schema_statements(self._database),
+        ]
 
         def create(client: Client) -> None:
             for statement in statements:
@@ -175,7 +181,23 @@ class ClickHouseAnalyticsStore:
         query = queries.revenue_query(self._database, scope, start, end)
         if scope.is_empty:
             return RevenueSummary.empty()
-        return queries.revenue_result(await self._select(query))
+        summary = queries.revenue_result(await self._select(query))
+        return (await self.money_totals(scope, start, end)).applied_to(summary)
+
+    async def money_totals(
+        self, scope: AnalyticsScope, start: date | None = None, end: date | None = None
+    ) -> MoneyTotals:
+        """Discounts and refunds of the period's live bills (what revenue is net of)."""
+        query = queries_money.money_totals_query(self._database, scope, start, end)
+        return queries_money.money_totals_result(await self._select(query))
+
+    async def payment_methods(
+        self, scope: AnalyticsScope, start: date | None = None, end: date | None = None
+    ) -> list[MethodTotal]:
+        query = queries_money.payment_methods_query(self._database, scope, start, end)
+        if scope.is_empty:
+            return []
+        return queries_money.payment_methods_result(await self._select(query))
 
     async def orders_by_status(
         self, scope: AnalyticsScope, start: date | None = None, end: date | None = None
@@ -203,7 +225,7 @@ class ClickHouseAnalyticsStore:
         The tables stay; run :meth:`ensure_schema` first."""
 
         def truncate(client: Client) -> None:
-            for table in FACT_TABLES:
+            for table in (*FACT_TABLES, *MONEY_TABLES):
                 client.command(f"TRUNCATE TABLE IF EXISTS {self._database}.{table.name}")
 
         await self._run(truncate)

@@ -12,10 +12,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restman_core.adapters.sql.database import SqlDatabase
 from restman_core.adapters.sql.sqlwork import run_sql
-from restman_core.adapters.sql.tables import bills, kitchen_tickets, order_items, orders
+from restman_core.adapters.sql.tables import (
+    bill_payments,
+    bill_refunds,
+    bills,
+    kitchen_tickets,
+    order_items,
+    orders,
+)
 from restman_core.ports.analytics_truth import TruthKind
 
-_TABLES: dict[str, Table] = {"orders": orders, "bills": bills, "tickets": kitchen_tickets}
+_TABLES: dict[str, Table] = {
+    "orders": orders,
+    "bills": bills,
+    "tickets": kitchen_tickets,
+    "payments": bill_payments,
+    "refunds": bill_refunds,
+}
 
 
 def _text(value: Any) -> Any:
@@ -41,9 +54,31 @@ class SqlAnalyticsTruth:
             ]
             if kind == "orders" and found:
                 await self._items(conn, found)
+            if kind in ("payments", "refunds") and found:
+                await self._bills(conn, found)
             return list(found)
 
         return await run_sql(self._db, work)
+
+    @staticmethod
+    async def _bills(conn: AsyncConnection, found: list[dict[str, Any]]) -> None:
+        """Each payment or refund with its bill's id, restaurant and generation time, and in
+        the shape its event carries it (``payment_method``, ``tip_amount``)."""
+        ids = {uuid.UUID(str(e["bill_id"])) for e in found}
+        query = select(bills.c.id, bills.c.restaurant_id, bills.c.generated_at).where(
+            bills.c.id.in_(ids)
+        )
+        owners = {r.id: r for r in await conn.execute(query)}
+        for entry in found:
+            bill = owners[uuid.UUID(str(entry["bill_id"]))]
+            entry["bill"] = {
+                "id": str(bill.id),
+                "restaurant_id": str(bill.restaurant_id),
+                "generated_at": _text(bill.generated_at),
+            }
+            if "method" in entry:
+                entry["payment_method"] = entry["method"]
+                entry["tip_amount"] = entry["tip"]
 
     @staticmethod
     async def _items(conn: AsyncConnection, found: list[dict[str, Any]]) -> None:

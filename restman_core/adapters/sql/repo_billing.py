@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from restman_core.adapters.sql.repo_bill_book import read_book, write_children
 from restman_core.adapters.sql.rows import insert_ignore, limit_of, page_filter, values
 from restman_core.adapters.sql.tables import bills
+from restman_core.domain.bill_book import BillBook
 from restman_core.domain.billing import Bill, BillStatus, PaymentMethod
 from restman_core.ports.storage import Page
 
@@ -42,6 +44,12 @@ def _bill_values(bill: Bill) -> dict[str, Any]:
         "created_at": bill.created_at,
         "updated_at": bill.updated_at,
         "version": bill.version,
+        "prices_include_tax": bill.prices_include_tax,
+        "service_charge_rate": bill.service_charge_rate,
+        "service_charge": bill.service_charge,
+        "amount_paid": bill.amount_paid,
+        "refunded_amount": bill.refunded_amount,
+        "split_by": bill.split_by,
     }
 
 
@@ -67,6 +75,16 @@ class SqlBillRepository:
             .values(**data)
         )
         return bool(result.rowcount)
+
+    async def get_book(self, order_id: uuid.UUID) -> BillBook | None:
+        bill = await self.get_by_order(order_id)
+        return None if bill is None else await read_book(self._conn, bill)
+
+    async def save_book(self, book: BillBook, previous: BillBook) -> bool:
+        if not await self.save(book.bill, previous.bill.version):
+            return False
+        await write_children(self._conn, book, previous)
+        return True
 
     async def _list(self, page: Page, condition: Any) -> Sequence[Bill]:
         query = select(bills).where(condition)

@@ -99,6 +99,7 @@ class SqlOrderRepository:
                     "voided": item.voided,
                     "course": item.course,
                     "prep_time_seconds": item.prep_time_seconds,
+                    "tax_rate": item.tax_rate,
                 }
                 for offset, item in enumerate(items)
             ],

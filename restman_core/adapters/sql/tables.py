@@ -27,6 +27,10 @@ from sqlalchemy import (
 from restman_core.adapters.sql.menu_types import HoursJson, IdList, ModifierSnapshots, WordList
 from restman_core.adapters.sql.metadata import UTCDateTime, metadata, money
 
+BILL_STATUSES = (
+    "status IN ('PENDING','PARTIALLY_PAID','PAID','PARTIALLY_REFUNDED','REFUNDED','CANCELLED')"
+)
+
 # An auto-incrementing 64-bit key that SQLite also accepts as its rowid alias.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -59,6 +63,12 @@ restaurants = Table(
     Column("timezone", String(64), nullable=False, server_default="UTC"),
     Column("opening_hours", HoursJson, nullable=True),
     Column("auto_fire_courses", Boolean, nullable=False, server_default=false()),
+    # VAT style: tax is taken out of the prices instead of added to them.
+    Column("prices_include_tax", Boolean, nullable=False, server_default=false()),
+    # Added to dine-in bills as its own line; NULL: none.
+    Column("service_charge_rate", Numeric(5, 4), nullable=True),
+    # The largest discount staff may give, in percent of a bill's subtotal; NULL: none.
+    Column("staff_discount_limit", Numeric(5, 2), nullable=True),
     Index("ix_restaurants_active_created", "is_active", "created_at"),
 )
 
@@ -126,6 +136,8 @@ foods = Table(
     Column("modifier_group_ids", IdList, nullable=False, server_default="[]"),
     Column("allergens", WordList, nullable=False, server_default="[]"),
     Column("course", Integer, nullable=True),
+    # Overrides the restaurant's rate (drinks at 20 %, food at 5 %); NULL: the restaurant's.
+    Column("tax_rate", Numeric(5, 4), nullable=True),
     CheckConstraint("price >= 0", name="price_not_negative"),
     CheckConstraint("stock_remaining IS NULL OR stock_remaining >= 0", name="stock_not_negative"),
 )
@@ -206,6 +218,9 @@ order_items = Table(
     Column("voided", Boolean, nullable=False, server_default=false()),
     Column("course", Integer, nullable=False, server_default="2"),
     Column("prep_time_seconds", Integer, nullable=True),
+    # The rate the item was placed at, so later menu edits never change a placed order; NULL on
+    # items placed before rates were per food: the bill's rate.
+    Column("tax_rate", Numeric(5, 4), nullable=True),
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )
 
@@ -281,14 +296,72 @@ bills = Table(
     Column("discount_amount", money(), nullable=False),
     Column("tip_amount", money(), nullable=False),
     Column("total_amount", money(), nullable=False),
-    Column("status", String(10), nullable=False),
+    Column("status", String(20), nullable=False),
     Column("payment_method", String(10), nullable=True),
     Column("generated_at", UTCDateTime, nullable=False),
     Column("paid_at", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
-    CheckConstraint("status IN ('PENDING','PAID','CANCELLED')", name="status"),
+    Column("prices_include_tax", Boolean, nullable=False, server_default=false()),
+    Column("service_charge_rate", Numeric(5, 4), nullable=True),
+    Column("service_charge", money(), nullable=False, server_default="0"),
+    # Payments without their tips, and what went back: amount due = total - tips - amount_paid.
+    Column("amount_paid", money(), nullable=False, server_default="0"),
+    Column("refunded_amount", money(), nullable=False, server_default="0"),
+    Column("split_by", String(10), nullable=True),
+    CheckConstraint(BILL_STATUSES, name="status"),
+    CheckConstraint("amount_paid >= refunded_amount", name="refunds_within_payments"),
+)
+
+bill_discounts = Table(
+    "bill_discounts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bill_id", Uuid, ForeignKey("bills.id"), nullable=False, index=True),
+    Column("kind", String(10), nullable=False),
+    Column("value", Numeric(12, 2), nullable=False),
+    Column("amount", money(), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("given_by", Uuid, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+bill_parts = Table(
+    "bill_parts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bill_id", Uuid, ForeignKey("bills.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("amount", money(), nullable=False),
+)
+
+bill_payments = Table(
+    "bill_payments",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bill_id", Uuid, ForeignKey("bills.id"), nullable=False, index=True),
+    Column("part_id", Uuid, nullable=True),
+    Column("method", String(10), nullable=False),
+    Column("amount", money(), nullable=False),
+    Column("tip", money(), nullable=False),
+    Column("taken_by", Uuid, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+bill_refunds = Table(
+    "bill_refunds",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bill_id", Uuid, ForeignKey("bills.id"), nullable=False, index=True),
+    Column("amount", money(), nullable=False),
+    # The refunded order items' ids, comma-separated; empty for a refund by amount.
+    Column("item_ids", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("given_by", Uuid, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    # The part of the amount that was sales (not tax or service charge), for revenue reports.
+    Column("revenue_amount", money(), nullable=False),
 )
 
 outbox = Table(

@@ -1,11 +1,19 @@
-"""Billing consumer: a placed order opens its bill; a cancelled order cancels an unpaid bill."""
+"""Billing consumer: a placed order opens its bill; items added to it or voided revise it; a
+cancelled order cancels an unpaid bill."""
 
 from __future__ import annotations
 
 import uuid
 
 from restman_core.domain.clock import Clock
-from restman_core.domain.events import ORDER_CANCELLED, ORDER_PLACED, TOPIC_ORDER, DomainEvent
+from restman_core.domain.events import (
+    ORDER_CANCELLED,
+    ORDER_ITEM_VOIDED,
+    ORDER_ITEMS_ADDED,
+    ORDER_PLACED,
+    TOPIC_ORDER,
+    DomainEvent,
+)
 from restman_core.ports.storage import Database, Transaction
 from restman_core.services.billing import BillingService
 from restman_core.services.pipeline.base import BILLING, TransactionalHandler
@@ -17,10 +25,22 @@ class BillingHandler(TransactionalHandler):
 
     def __init__(self, db: Database, clock: Clock, billing: BillingService) -> None:
         self._billing = billing
-        super().__init__(db, clock, {ORDER_PLACED: self._open, ORDER_CANCELLED: self._cancel})
+        super().__init__(
+            db,
+            clock,
+            {
+                ORDER_PLACED: self._open,
+                ORDER_ITEMS_ADDED: self._revise,
+                ORDER_ITEM_VOIDED: self._revise,
+                ORDER_CANCELLED: self._cancel,
+            },
+        )
 
     async def _open(self, tx: Transaction, event: DomainEvent) -> None:
         await self._billing.open_bill(tx, event.payload)
+
+    async def _revise(self, tx: Transaction, event: DomainEvent) -> None:
+        await self._billing.revise_bill(tx, uuid.UUID(str(event.payload["order_id"])))
 
     async def _cancel(self, tx: Transaction, event: DomainEvent) -> None:
         await self._billing.cancel_bill(tx, uuid.UUID(str(event.payload["order_id"])))

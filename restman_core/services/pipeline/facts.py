@@ -5,7 +5,10 @@ twice changes nothing) and a later state has a higher version:
 
 * orders: the status's place in the order machine (PLACED 1 ... COMPLETED 5, CANCELLED 6; the
   machine only moves forward, and CANCELLED is terminal);
-* bills: PENDING 1, then PAID or CANCELLED 2 (a bill is never both);
+* bills: the bill's own version, which grows with every change (discounts, splits, payments,
+  refunds); events written before bills carried it have PENDING 1, then PAID or CANCELLED 2,
+  which is what the bill's version was then;
+* payments and refunds never change: each event carries the one it made.
 * tickets: the ticket's own version (it grows with every change, recalls included).
 
 An ``order.status_updated`` payload lacks the order's amount, type and placement time, so its
@@ -26,13 +29,20 @@ from restman_core.domain.analytics import (
     BillFact,
     OrderFact,
     OrderItemFact,
+    PaymentFact,
+    RefundFact,
     TicketTimingFact,
 )
 from restman_core.domain.clock import ensure_utc
 from restman_core.domain.events import (
     BILL_CANCELLED,
+    BILL_DISCOUNT_CHANGED,
     BILL_GENERATED,
     BILL_PAID,
+    BILL_PAYMENT_TAKEN,
+    BILL_REFUNDED,
+    BILL_REVISED,
+    BILL_SPLIT,
     ORDER_PLACED,
     ORDER_STATUS_UPDATED,
     TICKET_CREATED,
@@ -58,6 +68,11 @@ FACT_EVENTS = frozenset(
         BILL_GENERATED,
         BILL_PAID,
         BILL_CANCELLED,
+        BILL_DISCOUNT_CHANGED,
+        BILL_SPLIT,
+        BILL_PAYMENT_TAKEN,
+        BILL_REFUNDED,
+        BILL_REVISED,
         TICKET_CREATED,
         TICKET_UPDATED,
     }
@@ -99,8 +114,8 @@ def facts_of(event: DomainEvent) -> list[AnalyticsFact] | StatusChangeNeed:
                 OrderStatus(str(data["new_status"])),
                 _time(data["updated_at"]),
             )
-        if event.event_type in (BILL_GENERATED, BILL_PAID, BILL_CANCELLED):
-            return [bill_fact(data)]
+        if event.event_type.startswith("bill."):
+            return bill_facts(data)
         if event.event_type in (TICKET_CREATED, TICKET_UPDATED):
             return [ticket_fact(data["ticket"])]
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
@@ -142,6 +157,41 @@ def placed_facts(data: Mapping[str, Any]) -> list[AnalyticsFact]:
     return facts
 
 
+def bill_facts(data: Mapping[str, Any]) -> list[AnalyticsFact]:
+    """A bill event's facts: the bill, and the payment or refund the event carries."""
+    facts: list[AnalyticsFact] = [bill_fact(data)]
+    if data.get("payment"):
+        facts.append(payment_fact(data["payment"], data))
+    if data.get("refund"):
+        facts.append(refund_fact(data["refund"], data))
+    return facts
+
+
+def payment_fact(payment: Mapping[str, Any], bill: Mapping[str, Any]) -> PaymentFact:
+    return PaymentFact(
+        payment_id=uuid.UUID(str(payment["id"])),
+        bill_id=uuid.UUID(str(bill["id"])),
+        restaurant_id=uuid.UUID(str(bill["restaurant_id"])),
+        payment_method=str(payment["payment_method"]),
+        amount=Decimal(str(payment["amount"])),
+        tip_amount=Decimal(str(payment["tip_amount"])),
+        generated_at=_time(bill["generated_at"]),
+        paid_at=_time(payment["created_at"]),
+    )
+
+
+def refund_fact(refund: Mapping[str, Any], bill: Mapping[str, Any]) -> RefundFact:
+    return RefundFact(
+        refund_id=uuid.UUID(str(refund["id"])),
+        bill_id=uuid.UUID(str(bill["id"])),
+        restaurant_id=uuid.UUID(str(bill["restaurant_id"])),
+        amount=Decimal(str(refund["amount"])),
+        revenue_amount=Decimal(str(refund["revenue_amount"])),
+        generated_at=_time(bill["generated_at"]),
+        refunded_at=_time(refund["created_at"]),
+    )
+
+
 def bill_fact(data: Mapping[str, Any]) -> BillFact:
     status = str(data["status"])
     paid_at = data.get("paid_at")
@@ -160,7 +210,7 @@ def bill_fact(data: Mapping[str, Any]) -> BillFact:
         generated_at=_time(data["generated_at"]),
         paid_at=_time(paid_at) if paid_at else None,
         updated_at=_time(data["updated_at"]),
-        version=BILL_VERSIONS[status],
+        version=int(data["version"]) if data.get("version") else BILL_VERSIONS[status],
     )
 
 

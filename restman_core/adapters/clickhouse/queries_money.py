@@ -1,0 +1,87 @@
+"""The money reports: discounts and refunds that revenue is net of, and payments per method.
+
+Like every report they count the latest version of each bill (``argMax(..., version)``) and
+each payment or refund once (``GROUP BY`` its id), over bills generated in the period whose
+latest status is not CANCELLED (a bill that took money is never cancelled, so payments and
+refunds need no such filter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from restman_core.adapters.clickhouse.queries import Query, _filter
+from restman_core.adapters.clickhouse.schema import BILL_FACTS
+from restman_core.adapters.clickhouse.schema_money import PAYMENT_FACTS, REFUND_FACTS
+from restman_core.domain.analytics import BILL_CANCELLED, AnalyticsScope, MethodTotal, MoneyTotals
+from restman_core.domain.money import round_cents
+
+
+def money_totals_query(
+    database: str, scope: AnalyticsScope, start: date | None, end: date | None
+) -> Query:
+    """Discounts of the period's live bills, and their refunds (amounts, and sales part)."""
+    where, parameters = _filter(scope, start, end, "generated_at")
+    sql = f"""
+        SELECT
+            (SELECT sum(latest_discount) FROM (
+                SELECT bill_id, argMax(status, version) AS latest_status,
+                       argMax(discount_amount, version) AS latest_discount
+                FROM {database}.{BILL_FACTS.name} {where}
+                GROUP BY bill_id
+            ) WHERE latest_status != {{cancelled:String}}),
+            (SELECT sum(refund_amount) FROM (
+                SELECT refund_id, any(amount) AS refund_amount
+                FROM {database}.{REFUND_FACTS.name} {where}
+                GROUP BY refund_id
+            )),
+            (SELECT sum(refund_revenue) FROM (
+                SELECT refund_id, any(revenue_amount) AS refund_revenue
+                FROM {database}.{REFUND_FACTS.name} {where}
+                GROUP BY refund_id
+            ))
+    """  # noqa: S608 - only the checked database name and fixed fragments are spliced in
+    return Query(sql, {**parameters, "cancelled": BILL_CANCELLED})
+
+
+def money_totals_result(rows: Sequence[Sequence[Any]]) -> MoneyTotals:
+    discounts, refunds, revenue = rows[0] if rows else (0, 0, 0)
+    return MoneyTotals(
+        discount_total=round_cents(Decimal(discounts or 0)),
+        refund_total=round_cents(Decimal(refunds or 0)),
+        refund_revenue=round_cents(Decimal(revenue or 0)),
+    )
+
+
+def payment_methods_query(
+    database: str, scope: AnalyticsScope, start: date | None, end: date | None
+) -> Query:
+    """Payments of the period's bills per method: count, amounts, tips."""
+    where, parameters = _filter(scope, start, end, "generated_at")
+    sql = f"""
+        SELECT method, count() AS payments, sum(paid) AS amounts, sum(tip) AS tips
+        FROM (
+            SELECT payment_id, any(payment_method) AS method, any(amount) AS paid,
+                   any(tip_amount) AS tip
+            FROM {database}.{PAYMENT_FACTS.name} {where}
+            GROUP BY payment_id
+        )
+        GROUP BY method
+        ORDER BY method ASC
+    """  # noqa: S608 - only the checked database name and fixed fragments are spliced in
+    return Query(sql, parameters)
+
+
+def payment_methods_result(rows: Sequence[Sequence[Any]]) -> list[MethodTotal]:
+    return [
+        MethodTotal(
+            payment_method=str(method),
+            payments=int(count),
+            amount_total=round_cents(Decimal(amounts)),
+            tip_total=round_cents(Decimal(tips)),
+        )
+        for method, count, amounts, tips in rows
+    ]
