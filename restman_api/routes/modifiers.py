@@ -4,17 +4,20 @@ menu (every food and category, 86'd ones with their stock)."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import delete, get, patch, post, put
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from msgspec import UNSET, UnsetType
 
 from restman_api.bodies import Body, fields_of
 from restman_api.errors import responses
 from restman_api.state import Api, Caller
+from restman_core.domain.money import format_money
 from restman_core.menu_views import group_view
+from restman_core.services.modifier_reports import top_modifiers
 from restman_core.views import category_view, food_view
 
 TAGS = ["menus"]
@@ -226,6 +229,42 @@ async def list_categories(
     return [category_view(c) for c in found]
 
 
+@get(
+    "/api/analytics/restaurants/{restaurant_id:uuid}/top-modifiers",
+    operation_id="restaurantTopModifiers",
+    tags=["analytics"],
+    summary="The restaurant's most taken modifier options (line quantity times option "
+    "quantity) and the revenue their price deltas brought, cancelled orders excluded; read "
+    "from the orders' frozen modifiers (owner, admin)",
+    responses=responses(400, 401, 403, 404),
+)
+async def restaurant_top_modifiers(
+    api: Api,
+    actor: Caller,
+    restaurant_id: FromPath[uuid.UUID],
+    limit: Annotated[int, QueryParameter(ge=1, le=100, description="How many (default 10)")] = 10,
+    start_date: Annotated[
+        date | None, QueryParameter(description="Inclusive UTC date (YYYY-MM-DD)")
+    ] = None,
+    end_date: Annotated[
+        date | None, QueryParameter(description="Inclusive UTC date (YYYY-MM-DD)")
+    ] = None,
+) -> list[Json]:
+    found = await top_modifiers(
+        api.platform.db, actor, restaurant_id, limit=limit, start=start_date, end=end_date
+    )
+    return [
+        {
+            "option_id": str(t.option_id),
+            "group_name": t.group_name,
+            "name": t.name,
+            "total_quantity": t.total_quantity,
+            "total_revenue": format_money(t.total_revenue),
+        }
+        for t in found
+    ]
+
+
 MODIFIER_ROUTES = [
     create_group,
     list_groups,
@@ -236,4 +275,5 @@ MODIFIER_ROUTES = [
     list_foods,
     get_food,
     list_categories,
+    restaurant_top_modifiers,
 ]

@@ -151,7 +151,12 @@ async def delete_restaurant(api: Api, actor: Caller, restaurant_id: FromPath[uui
 @get(
     ITEM + "/menu",
     operation_id="getMenu",
-    summary="The public menu: orderable foods by category (cached)",
+    summary=(
+        "The public menu: orderable foods by category (cached), each with its modifier groups "
+        "and their orderable options; the restaurant and each category say is_open_now and "
+        "next_opening_at as of when the menu was built (at most the cache TTL old). Foods of "
+        "a category outside its hours stay listed; placing them is a 409"
+    ),
     tags=TAGS,
     responses=responses(400, 404),
 )

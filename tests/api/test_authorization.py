@@ -241,6 +241,12 @@ CASES: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
         None,
         expect(401, 403, 403, 200, 404, 403, 403, 200),
     ),
+    (
+        "GET",
+        "/api/analytics/restaurants/{rid}/top-modifiers",
+        None,
+        expect(401, 403, 403, 200, 404, 403, 403, 200),
+    ),
     ("GET", "/api/auth/me", None, expect(401, 200, 200, 200, 200, 200, 200, 200)),
     (
         "POST",

@@ -11,12 +11,20 @@ from typing import Any
 
 import pytest
 
-from restman_core.domain.access import Actor
+from restman_core.domain.access import Actor, Role
 from restman_core.domain.kitchen import Ticket, TicketStatus
 from restman_core.domain.orders import OrderStatus
 from restman_core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from restman_core.ports.storage import Transaction
-from tests.core.builders import Core, Kitchen, add_staff, build_restaurant, placed_payload
+from restman_core.services.modifier_reports import top_modifiers
+from tests.core.builders import (
+    Core,
+    Kitchen,
+    add_staff,
+    add_user,
+    build_restaurant,
+    placed_payload,
+)
 
 SIZE = {
     "name": "Size",
@@ -356,3 +364,23 @@ async def test_the_public_menu_shows_groups_with_orderable_options(core: Core, c
     menu = json.loads(await core.menus.menu_json(rid))
     drinks = next(c for c in menu["categories"] if c["name"] == "Drinks")
     assert "Coffee" not in [f["name"] for f in drinks["foods"]]
+
+
+async def test_the_most_taken_modifiers_come_from_the_orders(
+    core: Core, cafe: Cafe, customer: Actor, admin: Actor
+) -> None:
+    place = core.orders.place_order
+    await place(customer, cafe.body((cafe.size, "Large"), (cafe.milk, "Oat milk"), quantity=2))
+    await place(customer, cafe.body((cafe.size, "Small")))
+    cancelled = (await place(customer, cafe.body((cafe.size, "Small"), quantity=3))).order
+    await core.orders.change_status(customer, cancelled.id, OrderStatus.CANCELLED)
+    top = await top_modifiers(core.db, cafe.kitchen.owner, cafe.kitchen.id)
+    assert [(t.name, t.total_quantity, t.total_revenue) for t in top] == [
+        ("Large", 2, Decimal("1.00")),
+        ("Oat milk", 2, Decimal("0.80")),
+        ("Small", 1, Decimal("-0.50")),
+    ]
+    assert len(await top_modifiers(core.db, admin, cafe.kitchen.id, limit=1)) == 1
+    rival = await add_user(core.db, Role.OWNER, "rival")
+    with pytest.raises(NotFound):
+        await top_modifiers(core.db, rival, cafe.kitchen.id)
