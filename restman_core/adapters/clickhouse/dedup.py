@@ -26,10 +26,6 @@ Locator = tuple[UUID, Any, UUID]
 _ORDER_STATUS = ORDER_FACTS.index("status")
 
 
-def key_of(table: FactTable, row: Row) -> Key:
-    return tuple(row[table.index(column)] for column in table.key)
-
-
 def locator_of(table: FactTable, row: Row) -> Locator:
     return (
         row[table.index("restaurant_id")],
@@ -38,13 +34,23 @@ def locator_of(table: FactTable, row: Row) -> Locator:
     )
 
 
+def locators_of(table: FactTable, rows: Iterable[Row]) -> set[Locator]:
+    restaurant, time, order = (
+        table.index("restaurant_id"),
+        table.index(table.time_column),
+        table.index("order_id"),
+    )
+    return {(row[restaurant], row[time], row[order]) for row in rows}
+
+
 def latest_by_key(table: FactTable, rows: Iterable[Row]) -> dict[Key, Row]:
     """One row per key: the highest version (two facts with one key and version are equal by
     contract, so any of them), or for immutable facts the first."""
     found: dict[Key, Row] = {}
     position = None if table.version is None else table.index(table.version)
+    key_positions = [table.index(column) for column in table.key]
     for row in rows:
-        key = key_of(table, row)
+        key = tuple(row[n] for n in key_positions)
         held = found.get(key)
         if held is None or (position is not None and row[position] > held[position]):
             found[key] = row

@@ -161,30 +161,30 @@ def kitchen_times_query(
     """NEW-to-READY durations (microseconds) of tickets opened in the period whose live
     version is READY, per station and UTC day opened.
 
-    Counts and sums add signs. The p90 needs the live rows themselves: the ``+1`` READY rows
-    less those a ``-1`` superseded (a recall or a later READY: few), found by key and version.
+    The live READY rows are the ``+1`` rows less those a ``-1`` superseded (a recall or a
+    later READY: few), found by key and version; the p90 needs the rows themselves, so they
+    are selected rather than summed by sign.
     """
     table = f"{database}.{TICKET_TIMING_FACTS.name}"
-    ready_filter, parameters = _filter(scope, start, end, "new_at", "ready_at IS NOT NULL")
+    live_filter, parameters = _filter(
+        scope, start, end, "new_at", "ready_at IS NOT NULL", "sign = 1"
+    )
     superseded_filter, _ = _filter(scope, start, end, "new_at", "ready_at IS NOT NULL", "sign = -1")
     sql = f"""
-        SELECT station, toDate(new_at, 'UTC') AS day, sum(sign) AS tickets,
-               sum(sign * waited) / tickets AS average_micros,
-               quantileExactInclusiveIf(0.9)(
-                   waited,
-                   sign = 1 AND (ticket_id, version) NOT IN (
-                       SELECT ticket_id, version FROM {table} {superseded_filter}
-                   )
-               ) AS p90_micros
+        SELECT station, toDate(new_at, 'UTC') AS day, count() AS tickets,
+               avg(waited) AS average_micros,
+               quantileExactInclusive(0.9)(waited) AS p90_micros
         FROM (
-            SELECT station, new_at, sign, ticket_id, version,
+            SELECT station, new_at,
                    toUnixTimestamp64Micro(assumeNotNull(ready_at))
                        - toUnixTimestamp64Micro(new_at) AS waited
-            FROM {table} {ready_filter}
+            FROM {table} {live_filter}
+              AND (ticket_id, version) NOT IN (
+                  SELECT ticket_id, version FROM {table} {superseded_filter}
+              )
         )
         WHERE waited >= 0
         GROUP BY station, day
-        HAVING tickets > 0
         ORDER BY day ASC, station ASC
     """  # noqa: S608 - only the checked database name and fixed fragments are spliced in
     return Query(sql, parameters)

@@ -29,7 +29,7 @@ follow from the declaration.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _MONEY = "Decimal(12, 2)"
 _TIME = "DateTime64(6, 'UTC')"
@@ -52,9 +52,12 @@ class FactTable:
     time_column: str
     version: str | None
     follows_order_cancellation: bool = False
+    _positions: dict[str, int] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
-        names = self.column_names
+        names = [name for name, _ in self.columns]
+        # Looked up for every row the writer plans: computed once.
+        object.__setattr__(self, "_positions", {name: n for n, name in enumerate(names)})
         needed = {*self.key, self.time_column, "restaurant_id", "order_id"}
         if self.version is not None:
             needed.add(self.version)
@@ -82,7 +85,7 @@ class FactTable:
 
     def index(self, column: str) -> int:
         """Position of ``column`` in a row (a row lists the fact's columns in order)."""
-        return self.column_names.index(column)
+        return self._positions[column]
 
     @property
     def engine(self) -> str:

@@ -23,7 +23,7 @@ from restman_core.adapters.clickhouse.dedup import (
     OrderPlan,
     Row,
     latest_by_key,
-    locator_of,
+    locators_of,
     plan_immutable,
     plan_orders,
     plan_versioned,
@@ -32,6 +32,20 @@ from restman_core.adapters.clickhouse.dedup import (
 from restman_core.adapters.clickhouse.schema import FACT_TABLES, ORDER_FACTS, FactTable
 
 _TIME = "DateTime64(6, 'UTC')"
+_TSV_TIME = "%Y-%m-%d %H:%M:%S.%f"
+_LOCATOR_STRUCTURE = "r UUID, t DateTime64(6, \\'UTC\\'), o UUID"
+
+
+def _locator_text(locators: Iterable[Locator]) -> str:
+    """The locators as TabSeparated text, for a string literal in the query: one literal costs
+    the server one parse instead of thousands of array elements, and costs the driver nothing
+    (a bound string parameter is escaped character by character: 0.6 s for a batch of 20,000
+    facts). It holds only what ``UUID`` and ``strftime`` of a datetime print (hex digits,
+    digits, ``-``, ``:``, ``.``, spaces), tabs and newlines, so it needs no escaping."""
+    return "\n".join(
+        f"{restaurant}\t{moment.strftime(_TSV_TIME)}\t{order}"
+        for restaurant, moment, order in locators
+    )
 
 
 def fetch_stored(
@@ -43,33 +57,29 @@ def fetch_stored(
     wanted = set(locators)
     if not wanted:
         return {}
-    restaurants = sorted({restaurant for restaurant, _, _ in wanted})
-    times = sorted({moment for _, moment, _ in wanted})
-    orders = sorted({order for _, _, order in wanted})
+    times = [moment for _, moment, _ in wanted]
+    text = _locator_text(wanted)
     time = table.time_column
     latest_first = f"ORDER BY {table.version} DESC" if table.version is not None else ""
-    # The range lets the primary key skip everything outside the batch's span even where
-    # the set of times cannot be used for index analysis.
+    # The tuple is a prefix of the sorting key, so the primary key reads only the granules
+    # that can hold a locator; the range prunes partitions before that.
     sql = f"""
         SELECT {", ".join(table.column_names)} FROM {database}.{table.name}
-        WHERE restaurant_id IN {{restaurants:Array(UUID)}}
-          AND {time} >= {{first:{_TIME}}} AND {time} <= {{last:{_TIME}}}
-          AND {time} IN {{times:Array({_TIME})}}
-          AND order_id IN {{orders:Array(UUID)}}
+        WHERE {time} >= {{first:{_TIME}}} AND {time} <= {{last:{_TIME}}}
+          AND (restaurant_id, {time}, order_id) IN (
+              SELECT r, t, o FROM format(TabSeparated, '{_LOCATOR_STRUCTURE}', '{text}')
+          )
         {latest_first}
         LIMIT 1 BY {", ".join(table.key)}
-    """  # noqa: S608 - only the checked database name and declared column names are spliced in
+    """  # noqa: S608 - the checked database name, declared names and locator text only
     parameters: dict[str, Any] = {
-        "restaurants": restaurants,
-        "first": times[0],
-        "last": times[-1],
-        "times": times,
-        "orders": orders,
+        "first": min(times),
+        "last": max(times),
     }
-    rows = client.query(sql, parameters=parameters).result_rows
-    found = latest_by_key(table, [list(row) for row in rows])
-    # The look-up matches restaurants, times and orders separately: keep exact locators only.
-    return {key: row for key, row in found.items() if locator_of(table, row) in wanted}
+    # The locator literal may pass the default query size (256 KiB).
+    settings = {"max_query_size": len(sql) + 65_536}
+    rows = client.query(sql, parameters=parameters, settings=settings).result_rows
+    return latest_by_key(table, [list(row) for row in rows])
 
 
 def plan_batch(
@@ -85,7 +95,7 @@ def plan_batch(
         if table is ORDER_FACTS:
             continue
         rows = batches.get(table, [])
-        locators = {locator_of(table, row) for row in rows}
+        locators = locators_of(table, rows)
         if table.follows_order_cancellation:
             locators.update(transition_locators)
         if not locators:
@@ -106,10 +116,10 @@ def _plan_orders(
     """Plan the order rows; the store is asked about the batch's orders and about the orders
     of rows that follow cancellation (whose placed_at is their time)."""
     order_rows = batches.get(ORDER_FACTS, [])
-    locators = {locator_of(ORDER_FACTS, row) for row in order_rows}
+    locators = locators_of(ORDER_FACTS, order_rows)
     for table, rows in batches.items():
         if table.follows_order_cancellation:
-            locators.update(locator_of(table, row) for row in rows)
+            locators.update(locators_of(table, rows))
     stored = fetch_stored(client, database, ORDER_FACTS, locators)
     return plan_orders(order_rows, stored)
 
