@@ -12,7 +12,7 @@ event log at a time, and a retried batch runs after the failed one ended).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
@@ -33,6 +33,7 @@ from restman_core.adapters.clickhouse.schema import FACT_TABLES, ORDER_FACTS, Fa
 
 _TIME = "DateTime64(6, 'UTC')"
 _TSV_TIME = "%Y-%m-%d %H:%M:%S.%f"
+Fetch = Callable[[FactTable, set[Locator]], dict[Key, Row]]
 _LOCATOR_STRUCTURE = "r UUID, t DateTime64(6, \\'UTC\\'), o UUID"
 
 
@@ -82,12 +83,12 @@ def fetch_stored(
     return latest_by_key(table, [list(row) for row in rows])
 
 
-def plan_batch(
-    client: Client, database: str, batches: Mapping[FactTable, list[Row]]
-) -> dict[FactTable, list[Row]]:
-    """The signed rows to insert per table for ``batches`` (rows in column order, no sign)."""
+def plan_batch(fetch: Fetch, batches: Mapping[FactTable, list[Row]]) -> dict[FactTable, list[Row]]:
+    """The signed rows to insert per table for ``batches`` (rows in column order, no sign),
+    given ``fetch``, which returns the stored row of each key found at some locators (see
+    :func:`fetch_stored`)."""
     planned: dict[FactTable, list[Row]] = {}
-    orders = _plan_orders(client, database, batches)
+    orders = _plan_orders(fetch, batches)
     if orders.rows:
         planned[ORDER_FACTS] = orders.rows
     transition_locators = [locator for locator, _ in orders.transitions.values()]
@@ -100,7 +101,7 @@ def plan_batch(
             locators.update(transition_locators)
         if not locators:
             continue
-        stored = fetch_stored(client, database, table, locators)
+        stored = fetch(table, locators)
         if table.version is None:
             signed = plan_immutable(table, rows, stored, orders)
         else:
@@ -110,9 +111,7 @@ def plan_batch(
     return planned
 
 
-def _plan_orders(
-    client: Client, database: str, batches: Mapping[FactTable, list[Row]]
-) -> OrderPlan:
+def _plan_orders(fetch: Fetch, batches: Mapping[FactTable, list[Row]]) -> OrderPlan:
     """Plan the order rows; the store is asked about the batch's orders and about the orders
     of rows that follow cancellation (whose placed_at is their time)."""
     order_rows = batches.get(ORDER_FACTS, [])
@@ -120,13 +119,17 @@ def _plan_orders(
     for table, rows in batches.items():
         if table.follows_order_cancellation:
             locators.update(locators_of(table, rows))
-    stored = fetch_stored(client, database, ORDER_FACTS, locators)
+    stored = fetch(ORDER_FACTS, locators)
     return plan_orders(order_rows, stored)
 
 
 def write_batch(client: Client, database: str, batches: Mapping[FactTable, list[Row]]) -> None:
     """Plan and insert ``batches``: one insert per table that gains rows."""
-    for table, rows in plan_batch(client, database, batches).items():
+
+    def fetch(table: FactTable, locators: set[Locator]) -> dict[Key, Row]:
+        return fetch_stored(client, database, table, locators)
+
+    for table, rows in plan_batch(fetch, batches).items():
         client.insert(
             table.name,
             rows,
