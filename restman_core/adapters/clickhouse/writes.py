@@ -5,9 +5,8 @@
 reads a few granules per fact), plans the signed rows with :mod:`dedup`, and makes one
 ``INSERT`` per table that gains rows. On the embedded engine every call holds the engine's
 cross-process lock, so look-up and insert are one step that no other writer interleaves with.
-On a ClickHouse server two writers recording the same fact *at the same moment* could both
-find it missing; the analytics consumer never does that (one consumer owns a partition of the
-event log at a time, and a retried batch runs after the failed one ended).
+On a ClickHouse server the two are not one locked step: two writers recording the same fact
+at the same moment could both find it missing (``docs/analytics.md`` says when that can happen).
 """
 
 from __future__ import annotations
