@@ -139,6 +139,7 @@ class PaymentFact:
 
     payment_id: UUID
     bill_id: UUID
+    order_id: UUID
     restaurant_id: UUID
     payment_method: str
     amount: Decimal
@@ -158,6 +159,7 @@ class RefundFact:
 
     refund_id: UUID
     bill_id: UUID
+    order_id: UUID
     restaurant_id: UUID
     amount: Decimal
     revenue_amount: Decimal

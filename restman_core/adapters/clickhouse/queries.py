@@ -1,9 +1,11 @@
 """The report queries and the mapping of their rows to domain results.
 
 Values are always bound as server-side parameters (``{name:Type}``); the only text spliced into
-SQL is the checked database name and fixed fragments chosen by this module. Each query takes
-the latest version of every fact with ``argMax(..., version)`` (or, for immutable items, one row
-per ``item_id``) so that a redelivered fact, merged away or not, counts once.
+SQL is the checked database name and fixed fragments chosen by this module. The writer keeps
+one live row per fact (:mod:`restman_core.adapters.clickhouse.schema`), so every report is one
+plain aggregation that sums ``sign``: no grouping by fact key, no ``FINAL``, no join with the
+cancelled orders. The SQL is ClickHouse's own and runs unchanged on the embedded engine and on
+a server.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from restman_core.adapters.clickhouse.schema import (
 )
 from restman_core.domain.analytics import (
     BILL_CANCELLED,
-    ORDER_CANCELLED,
     AnalyticsScope,
     KitchenTime,
     RevenueSummary,
@@ -46,9 +47,14 @@ class Query:
 
 
 def _filter(
-    scope: AnalyticsScope, start: date | None, end: date | None, time_column: str | None
+    scope: AnalyticsScope,
+    start: date | None,
+    end: date | None,
+    time_column: str,
+    *extra: str,
 ) -> tuple[str, dict[str, Any]]:
-    """A ``WHERE`` clause for the scope and the inclusive UTC date range on ``time_column``."""
+    """A ``WHERE`` clause for the scope, the inclusive UTC date range on ``time_column`` and
+    the fixed ``extra`` conditions."""
     clauses: list[str] = []
     parameters: dict[str, Any] = {}
     if not scope.all_restaurants:
@@ -56,43 +62,36 @@ def _filter(
         parameters["restaurant_ids"] = sorted(scope.restaurant_ids)
     if start is not None and end is not None and start > end:
         raise InvalidInput("start_date must not be after end_date", details={"field": "start_date"})
-    if time_column is not None and start is not None:
+    if start is not None:
         clauses.append(f"{time_column} >= {{period_start:DateTime64(6, 'UTC')}}")
         parameters["period_start"] = datetime.combine(start, time.min, UTC)
-    if time_column is not None and end is not None:
+    if end is not None:
         # Inclusive end date: everything before the following midnight.
         clauses.append(f"{time_column} < {{period_end:DateTime64(6, 'UTC')}}")
         parameters["period_end"] = datetime.combine(end + timedelta(days=1), time.min, UTC)
+    clauses.extend(extra)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", parameters
 
 
 def top_foods_query(
     database: str, scope: AnalyticsScope, limit: int, start: date | None, end: date | None
 ) -> Query:
-    """Items of orders not cancelled (an item whose order fact has not arrived counts)."""
+    """Items of orders not cancelled (an item whose order fact has not arrived counts): an
+    item of a cancelled order has its ``-1`` beside its ``+1``. The name is the one of the
+    food's latest item placed in the period."""
     if limit < 1:
         raise InvalidInput("limit must be at least 1", details={"field": "limit"})
     item_filter, parameters = _filter(scope, start, end, "placed_at")
-    order_filter, _ = _filter(scope, None, None, None)
     sql = f"""
-        SELECT food_id, argMax(item_food_name, item_placed_at) AS latest_name,
-               sum(item_quantity) AS total_quantity, sum(item_subtotal) AS total_revenue
-        FROM (
-            SELECT item_id, any(order_id) AS item_order_id, any(food_id) AS food_id,
-                   any(food_name) AS item_food_name, any(quantity) AS item_quantity,
-                   any(subtotal) AS item_subtotal, any(placed_at) AS item_placed_at
-            FROM {database}.{ORDER_ITEM_FACTS.name} {item_filter}
-            GROUP BY item_id
-        )
-        WHERE item_order_id NOT IN (
-            SELECT order_id FROM {database}.{ORDER_FACTS.name} {order_filter}
-            GROUP BY order_id HAVING argMax(status, version) = {{cancelled:String}}
-        )
+        SELECT food_id, argMax(food_name, placed_at) AS latest_name,
+               sum(sign * quantity) AS total_quantity, sum(sign * subtotal) AS total_revenue
+        FROM {database}.{ORDER_ITEM_FACTS.name} {item_filter}
         GROUP BY food_id
+        HAVING sum(sign) > 0
         ORDER BY total_quantity DESC, total_revenue DESC, latest_name ASC, food_id ASC
         LIMIT {{limit:UInt32}}
     """  # noqa: S608 - only the checked database name and fixed fragments are spliced in
-    return Query(sql, {**parameters, "cancelled": ORDER_CANCELLED, "limit": limit})
+    return Query(sql, {**parameters, "limit": limit})
 
 
 def top_foods_result(rows: Sequence[Sequence[Any]]) -> list[TopFood]:
@@ -110,21 +109,14 @@ def top_foods_result(rows: Sequence[Sequence[Any]]) -> list[TopFood]:
 def revenue_query(
     database: str, scope: AnalyticsScope, start: date | None, end: date | None
 ) -> Query:
-    """Sums over the latest version of each bill generated in the period, cancelled excluded."""
-    bill_filter, parameters = _filter(scope, start, end, "generated_at")
+    """Sums over the live version of each bill generated in the period, cancelled excluded."""
+    bill_filter, parameters = _filter(
+        scope, start, end, "generated_at", "status != {cancelled:String}"
+    )
     sql = f"""
-        SELECT count() AS bills, sum(latest_subtotal), sum(latest_tax), sum(latest_tip),
-               sum(latest_total)
-        FROM (
-            SELECT bill_id, argMax(status, version) AS latest_status,
-                   argMax(subtotal, version) AS latest_subtotal,
-                   argMax(tax_amount, version) AS latest_tax,
-                   argMax(tip_amount, version) AS latest_tip,
-                   argMax(total_amount, version) AS latest_total
-            FROM {database}.{BILL_FACTS.name} {bill_filter}
-            GROUP BY bill_id
-        )
-        WHERE latest_status != {{cancelled:String}}
+        SELECT sum(sign) AS bills, sum(sign * subtotal), sum(sign * tax_amount),
+               sum(sign * tip_amount), sum(sign * total_amount)
+        FROM {database}.{BILL_FACTS.name} {bill_filter}
     """  # noqa: S608 - only the checked database name and fixed fragments are spliced in
     return Query(sql, {**parameters, "cancelled": BILL_CANCELLED})
 
@@ -147,17 +139,14 @@ def revenue_result(rows: Sequence[Sequence[Any]]) -> RevenueSummary:
 def orders_by_status_query(
     database: str, scope: AnalyticsScope, start: date | None, end: date | None
 ) -> Query:
-    """Orders placed in the period, each counted once under its latest status."""
+    """Orders placed in the period, each counted once under its live (latest) status."""
     order_filter, parameters = _filter(scope, start, end, "placed_at")
     sql = f"""
-        SELECT latest_status, count() AS orders
-        FROM (
-            SELECT order_id, argMax(status, version) AS latest_status
-            FROM {database}.{ORDER_FACTS.name} {order_filter}
-            GROUP BY order_id
-        )
-        GROUP BY latest_status
-        ORDER BY orders DESC, latest_status ASC
+        SELECT status, sum(sign) AS orders
+        FROM {database}.{ORDER_FACTS.name} {order_filter}
+        GROUP BY status
+        HAVING orders > 0
+        ORDER BY orders DESC, status ASC
     """  # noqa: S608 - only the checked database name and fixed fragments are spliced in
     return Query(sql, parameters)
 
@@ -169,27 +158,34 @@ def orders_by_status_result(rows: Sequence[Sequence[Any]]) -> list[StatusCount]:
 def kitchen_times_query(
     database: str, scope: AnalyticsScope, start: date | None, end: date | None
 ) -> Query:
-    """NEW-to-READY durations (microseconds) of tickets opened in the period whose latest
-    version is READY, per station and UTC day opened."""
-    ticket_filter, parameters = _filter(scope, start, end, "new_at")
-    # argMax over a one-element tuple: aggregate functions may skip NULL arguments, and a NULL
-    # ready_at (a recalled ticket) must win when it is the latest version.
+    """NEW-to-READY durations (microseconds) of tickets opened in the period whose live
+    version is READY, per station and UTC day opened.
+
+    The live READY rows are the ``+1`` rows less those a ``-1`` superseded (a recall or a
+    later READY: few), found by key and version; the p90 needs the rows themselves, so they
+    are selected rather than summed by sign.
+    """
+    table = f"{database}.{TICKET_TIMING_FACTS.name}"
+    live_filter, parameters = _filter(
+        scope, start, end, "new_at", "ready_at IS NOT NULL", "sign = 1"
+    )
+    superseded_filter, _ = _filter(scope, start, end, "new_at", "ready_at IS NOT NULL", "sign = -1")
     sql = f"""
-        SELECT latest_station, toDate(latest_new_at, 'UTC') AS day, count() AS tickets,
+        SELECT station, toDate(new_at, 'UTC') AS day, count() AS tickets,
                avg(waited) AS average_micros,
                quantileExactInclusive(0.9)(waited) AS p90_micros
         FROM (
-            SELECT ticket_id, argMax(station, version) AS latest_station,
-                   argMax(new_at, version) AS latest_new_at,
-                   argMax(tuple(ready_at), version).1 AS latest_ready_at,
-                   toUnixTimestamp64Micro(assumeNotNull(latest_ready_at))
-                       - toUnixTimestamp64Micro(latest_new_at) AS waited
-            FROM {database}.{TICKET_TIMING_FACTS.name} {ticket_filter}
-            GROUP BY ticket_id
+            SELECT station, new_at,
+                   toUnixTimestamp64Micro(assumeNotNull(ready_at))
+                       - toUnixTimestamp64Micro(new_at) AS waited
+            FROM {table} {live_filter}
+              AND (ticket_id, version) NOT IN (
+                  SELECT ticket_id, version FROM {table} {superseded_filter}
+              )
         )
-        WHERE latest_ready_at IS NOT NULL AND waited >= 0
-        GROUP BY latest_station, day
-        ORDER BY day ASC, latest_station ASC
+        WHERE waited >= 0
+        GROUP BY station, day
+        ORDER BY day ASC, station ASC
     """  # noqa: S608 - only the checked database name and fixed fragments are spliced in
     return Query(sql, parameters)
 

@@ -1,9 +1,9 @@
 """The money reports: discounts and refunds that revenue is net of, and payments per method.
 
-Like every report they count the latest version of each bill (``argMax(..., version)``) and
-each payment or refund once (``GROUP BY`` its id), over bills generated in the period whose
-latest status is not CANCELLED (a bill that took money is never cancelled, so payments and
-refunds need no such filter).
+Like every report they sum the live rows (``sign``: the writer stores each payment and refund
+once and keeps one live version of each bill, see :mod:`restman_core.adapters.clickhouse.dedup`),
+over bills generated in the period whose live status is not CANCELLED (a bill that took money
+is never cancelled, so payments and refunds need no such filter).
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from restman_core.adapters.clickhouse.queries import Query, _filter
-from restman_core.adapters.clickhouse.schema import BILL_FACTS
-from restman_core.adapters.clickhouse.schema_money import PAYMENT_FACTS, REFUND_FACTS
+from restman_core.adapters.clickhouse.schema import BILL_FACTS, PAYMENT_FACTS, REFUND_FACTS
 from restman_core.domain.analytics import BILL_CANCELLED, AnalyticsScope, MethodTotal, MoneyTotals
 from restman_core.domain.money import round_cents
 
@@ -24,25 +23,15 @@ def money_totals_query(
     database: str, scope: AnalyticsScope, start: date | None, end: date | None
 ) -> Query:
     """Discounts of the period's live bills, and their refunds (amounts, and sales part)."""
-    where, parameters = _filter(scope, start, end, "generated_at")
+    bill_filter, parameters = _filter(
+        scope, start, end, "generated_at", "status != {cancelled:String}"
+    )
+    where, _ = _filter(scope, start, end, "generated_at")
     sql = f"""
         SELECT
-            (SELECT sum(latest_discount) FROM (
-                SELECT bill_id, argMax(status, version) AS latest_status,
-                       argMax(discount_amount, version) AS latest_discount
-                FROM {database}.{BILL_FACTS.name} {where}
-                GROUP BY bill_id
-            ) WHERE latest_status != {{cancelled:String}}),
-            (SELECT sum(refund_amount) FROM (
-                SELECT refund_id, any(amount) AS refund_amount
-                FROM {database}.{REFUND_FACTS.name} {where}
-                GROUP BY refund_id
-            )),
-            (SELECT sum(refund_revenue) FROM (
-                SELECT refund_id, any(revenue_amount) AS refund_revenue
-                FROM {database}.{REFUND_FACTS.name} {where}
-                GROUP BY refund_id
-            ))
+            (SELECT sum(sign * discount_amount) FROM {database}.{BILL_FACTS.name} {bill_filter}),
+            (SELECT sum(sign * amount) FROM {database}.{REFUND_FACTS.name} {where}),
+            (SELECT sum(sign * revenue_amount) FROM {database}.{REFUND_FACTS.name} {where})
     """  # noqa: S608 - only the checked database name and fixed fragments are spliced in
     return Query(sql, {**parameters, "cancelled": BILL_CANCELLED})
 
@@ -62,14 +51,11 @@ def payment_methods_query(
     """Payments of the period's bills per method: count, amounts, tips."""
     where, parameters = _filter(scope, start, end, "generated_at")
     sql = f"""
-        SELECT method, count() AS payments, sum(paid) AS amounts, sum(tip) AS tips
-        FROM (
-            SELECT payment_id, any(payment_method) AS method, any(amount) AS paid,
-                   any(tip_amount) AS tip
-            FROM {database}.{PAYMENT_FACTS.name} {where}
-            GROUP BY payment_id
-        )
+        SELECT payment_method AS method, sum(sign) AS payments, sum(sign * amount) AS amounts,
+               sum(sign * tip_amount) AS tips
+        FROM {database}.{PAYMENT_FACTS.name} {where}
         GROUP BY method
+        HAVING payments > 0
         ORDER BY method ASC
     """  # noqa: S608 - only the checked database name and fixed fragments are spliced in
     return Query(sql, parameters)

@@ -9,10 +9,11 @@ from restman_core.adapters.clickhouse.schema import (
     BILL_FACTS,
     ORDER_FACTS,
     ORDER_ITEM_FACTS,
+    PAYMENT_FACTS,
+    REFUND_FACTS,
     TICKET_TIMING_FACTS,
     FactTable,
 )
-from restman_core.adapters.clickhouse.schema_money import PAYMENT_FACTS, REFUND_FACTS
 from restman_core.domain.analytics import (
     AnalyticsFact,
     BillFact,
@@ -33,6 +34,7 @@ def money_table_and_row(fact: PaymentFact | RefundFact) -> tuple[FactTable, Row]
         return PAYMENT_FACTS, [
             fact.payment_id,
             fact.bill_id,
+            fact.order_id,
             fact.restaurant_id,
             fact.payment_method,
             fact.amount,
@@ -43,6 +45,7 @@ def money_table_and_row(fact: PaymentFact | RefundFact) -> tuple[FactTable, Row]
     return REFUND_FACTS, [
         fact.refund_id,
         fact.bill_id,
+        fact.order_id,
         fact.restaurant_id,
         fact.amount,
         fact.revenue_amount,

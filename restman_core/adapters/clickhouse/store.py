@@ -33,10 +33,11 @@ from restman_core.adapters.clickhouse.connection import (
     connect,
     parse_clickhouse_url,
 )
+from restman_core.adapters.clickhouse.migrate import migrate_legacy_tables, rename_legacy_tables
 from restman_core.adapters.clickhouse.rows import rows_by_table
 from restman_core.adapters.clickhouse.schema import FACT_TABLES, schema_statements
-from restman_core.adapters.clickhouse.schema_money import MONEY_TABLES, money_schema_statements
 from restman_core.adapters.clickhouse.sharing import SharedEmbeddedEngine
+from restman_core.adapters.clickhouse.writes import write_batch
 from restman_core.domain.analytics import (
     AnalyticsFact,
     AnalyticsScope,
@@ -125,37 +126,30 @@ class ClickHouseAnalyticsStore:
             raise Unavailable("the analytics store is unavailable") from exc
 
     async def ensure_schema(self) -> None:
-        """Create the database and fact tables if missing; safe to repeat."""
-        statements = [
-            *schema_statements(self._database),
-            *money_schema_statements(self._database),
-        ]
+        """Create the database and fact tables if missing, migrating tables of the previous
+        layout (:mod:`restman_core.adapters.clickhouse.migrate`); safe to repeat."""
+        statements = schema_statements(self._database)
 
         def create(client: Client) -> None:
-            for statement in statements:
+            client.command(statements[0])
+            rename_legacy_tables(client, self._database)
+            for statement in statements[1:]:
                 client.command(statement)
+            migrated = migrate_legacy_tables(client, self._database)
+            if migrated:
+                logger.info("analytics store migrated: %d stored rows re-recorded", migrated)
 
         await self._run(create)
 
     async def record(self, facts: Sequence[AnalyticsFact]) -> None:
-        """One insert per table for the batch. Tables are written one after another, not
-        atomically; a caller that retries a failed batch in full loses and doubles nothing,
-        because recording is idempotent."""
+        """At most one look-up and one insert per table for the batch, writing only what the
+        store lacks (:mod:`restman_core.adapters.clickhouse.writes`). Tables are written one
+        after another, not atomically; a caller that retries a failed batch in full loses and
+        doubles nothing, because recording is idempotent."""
         batches = rows_by_table(facts)
         if not batches:
             return
-
-        def insert(client: Client) -> None:
-            for table, rows in batches.items():
-                client.insert(
-                    table.name,
-                    rows,
-                    column_names=table.column_names,
-                    column_type_names=table.column_types,
-                    database=self._database,
-                )
-
-        await self._run(insert)
+        await self._run(lambda client: write_batch(client, self._database, batches))
 
     async def _select(self, query: queries.Query) -> list[Sequence[Any]]:
         def select(client: Client) -> list[Sequence[Any]]:
@@ -225,7 +219,7 @@ class ClickHouseAnalyticsStore:
         The tables stay; run :meth:`ensure_schema` first."""
 
         def truncate(client: Client) -> None:
-            for table in (*FACT_TABLES, *MONEY_TABLES):
+            for table in FACT_TABLES:
                 client.command(f"TRUNCATE TABLE IF EXISTS {self._database}.{table.name}")
 
         await self._run(truncate)

@@ -62,17 +62,18 @@ class SqlAnalyticsTruth:
 
     @staticmethod
     async def _bills(conn: AsyncConnection, found: list[dict[str, Any]]) -> None:
-        """Each payment or refund with its bill's id, restaurant and generation time, and in
+        """Each payment or refund with its bill's id, order, restaurant and generation time, and in
         the shape its event carries it (``payment_method``, ``tip_amount``)."""
         ids = {uuid.UUID(str(e["bill_id"])) for e in found}
-        query = select(bills.c.id, bills.c.restaurant_id, bills.c.generated_at).where(
-            bills.c.id.in_(ids)
-        )
+        query = select(
+            bills.c.id, bills.c.order_id, bills.c.restaurant_id, bills.c.generated_at
+        ).where(bills.c.id.in_(ids))
         owners = {r.id: r for r in await conn.execute(query)}
         for entry in found:
             bill = owners[uuid.UUID(str(entry["bill_id"]))]
             entry["bill"] = {
                 "id": str(bill.id),
+                "order_id": str(bill.order_id),
                 "restaurant_id": str(bill.restaurant_id),
                 "generated_at": _text(bill.generated_at),
             }

@@ -6,8 +6,8 @@ insert per fact table and then records the events as processed. The buffer is fl
 reaches ``batch_size`` events or its oldest event waited ``max_delay_seconds``, and its
 consumer (the embedded log, or the batching Kafka consumer) calls ``flush`` before it moves its
 position or commits its offsets, so an event is never acknowledged before its facts are stored.
-Duplicates are harmless: the store keeps one row per fact key and version (ReplacingMergeTree,
-read with argMax), so a redelivered event adds nothing.
+Duplicates are harmless: the store writes only what it lacks (one live row per fact, see
+``docs/analytics.md``), so a redelivered event or a replayed log adds nothing.
 """
 
 from __future__ import annotations

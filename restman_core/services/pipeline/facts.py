@@ -171,6 +171,7 @@ def payment_fact(payment: Mapping[str, Any], bill: Mapping[str, Any]) -> Payment
     return PaymentFact(
         payment_id=uuid.UUID(str(payment["id"])),
         bill_id=uuid.UUID(str(bill["id"])),
+        order_id=uuid.UUID(str(bill["order_id"])),
         restaurant_id=uuid.UUID(str(bill["restaurant_id"])),
         payment_method=str(payment["payment_method"]),
         amount=Decimal(str(payment["amount"])),
@@ -184,6 +185,7 @@ def refund_fact(refund: Mapping[str, Any], bill: Mapping[str, Any]) -> RefundFac
     return RefundFact(
         refund_id=uuid.UUID(str(refund["id"])),
         bill_id=uuid.UUID(str(bill["id"])),
+        order_id=uuid.UUID(str(bill["order_id"])),
         restaurant_id=uuid.UUID(str(bill["restaurant_id"])),
         amount=Decimal(str(refund["amount"])),
         revenue_amount=Decimal(str(refund["revenue_amount"])),
