@@ -1,8 +1,9 @@
 """Changes to open orders flow through the real pipeline exactly once: embedded (SQLite and
 PostgreSQL) and distributed (the relay to a Kafka-protocol broker). Items are added to dine-in
 orders twice and voided, the consumers are killed mid-way and restarted, and in the end every
-order has exactly one ticket per station of each of its additions; orders the owner then
-completes or cancels leave no ticket open."""
+order has exactly one ticket per station of each of its additions and a bill equal to its
+items (additions billed, voided items not); orders the owner then completes or cancels leave
+no ticket open."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from restman_core.adapters.sql.tables import kitchen_tickets
+from restman_core.adapters.sql.tables import bills, kitchen_tickets, order_items
 from restman_core.bootstrap import Platform
 from restman_core.bootstrap_events import PipelineOptions
 from restman_core.domain.kitchen import OPEN_TICKET_STATUSES
@@ -104,6 +105,22 @@ async def run_changes(
             OrderStatus.COMPLETED,
         ):
             await platform.orders.change_status(owner, order.id, step)
+    # Every bill follows its order's items: additions billed, the voided items not.
+    billed = select(bills.c.order_id, bills.c.subtotal)
+    counted = select(order_items.c.order_id, order_items.c.subtotal).where(
+        order_items.c.voided.is_(False)
+    )
+
+    async def bills_behind() -> list[uuid.UUID]:
+        owed: Counter[uuid.UUID] = Counter()
+        for item in await rows(platform, counted):
+            owed[item.order_id] += item.subtotal
+        subtotals = {b.order_id: b.subtotal for b in await rows(platform, billed)}
+        return [o.id for o in orders if subtotals.get(o.id) != owed[o.id]]
+
+    await wait_for(
+        bills_behind, until=lambda behind: not behind, what="bills equal to their orders' items"
+    )
     closed = {o.id for o in orders[:8]}
     left_open = [t for t in await tickets(platform) if t.order_id in closed]
     assert [t for t in left_open if t.status in OPEN_TICKET_STATUSES] == []
@@ -134,4 +151,4 @@ async def test_changes_reach_the_kitchen_once_distributed(
         FAST, consumer_overrides=FAST_GROUP_SETTINGS, topic_prefix=f"t{uuid.uuid4().hex[:8]}."
     )
     platform = await make_platform(kafka_brokers=broker.bootstrap)
-    await run_changes(platform, start_workers, ["relay", "kitchen", "orders"], options)
+    await run_changes(platform, start_workers, ["relay", "kitchen", "orders", "billing"], options)

@@ -43,6 +43,7 @@ from restman_core.domain.events import (
     BILL_REFUNDED,
     BILL_REVISED,
     BILL_SPLIT,
+    ORDER_ITEMS_ADDED,
     ORDER_PLACED,
     ORDER_STATUS_UPDATED,
     TICKET_CREATED,
@@ -64,6 +65,7 @@ BILL_VERSIONS = {"PENDING": 1, "PAID": 2, "CANCELLED": 2}
 FACT_EVENTS = frozenset(
     {
         ORDER_PLACED,
+        ORDER_ITEMS_ADDED,
         ORDER_STATUS_UPDATED,
         BILL_GENERATED,
         BILL_PAID,
@@ -108,6 +110,8 @@ def facts_of(event: DomainEvent) -> list[AnalyticsFact] | StatusChangeNeed:
     try:
         if event.event_type == ORDER_PLACED:
             return placed_facts(data)
+        if event.event_type == ORDER_ITEMS_ADDED:
+            return item_facts(data, _time(data["placed_at"]))
         if event.event_type == ORDER_STATUS_UPDATED:
             return StatusChangeNeed(
                 uuid.UUID(str(data["order_id"])),
@@ -140,21 +144,29 @@ def placed_facts(data: Mapping[str, Any]) -> list[AnalyticsFact]:
             version=ORDER_VERSIONS[OrderStatus.PLACED],
         )
     ]
-    for item in data["items"]:
-        facts.append(
-            OrderItemFact(
-                item_id=uuid.UUID(str(item["id"])),
-                order_id=order_id,
-                restaurant_id=restaurant_id,
-                food_id=uuid.UUID(str(item["food_id"])),
-                food_name=str(item["food_name"]),
-                quantity=int(item["quantity"]),
-                unit_price=Decimal(str(item["unit_price"])),
-                subtotal=Decimal(str(item["subtotal"])),
-                placed_at=placed_at,
-            )
-        )
+    facts.extend(item_facts(data, placed_at))
     return facts
+
+
+def item_facts(data: Mapping[str, Any], placed_at: datetime) -> list[AnalyticsFact]:
+    """The item facts of an ``order.placed`` or ``order.items_added`` payload: items added to
+    an open order later count like the ones placed with it, at the order's placement time."""
+    order_id = uuid.UUID(str(data["order_id"]))
+    restaurant_id = uuid.UUID(str(data["restaurant_id"]))
+    return [
+        OrderItemFact(
+            item_id=uuid.UUID(str(item["id"])),
+            order_id=order_id,
+            restaurant_id=restaurant_id,
+            food_id=uuid.UUID(str(item["food_id"])),
+            food_name=str(item["food_name"]),
+            quantity=int(item["quantity"]),
+            unit_price=Decimal(str(item["unit_price"])),
+            subtotal=Decimal(str(item["subtotal"])),
+            placed_at=placed_at,
+        )
+        for item in data["items"]
+    ]
 
 
 def bill_facts(data: Mapping[str, Any]) -> list[AnalyticsFact]:
