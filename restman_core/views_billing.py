@@ -10,6 +10,7 @@ from typing import Any
 from restman_core.domain.bill_book import BillBook, Discount, Part, Payment, Refund
 from restman_core.domain.clock import format_timestamp
 from restman_core.domain.money import format_money
+from restman_core.menu_views import chosen_views, line_label
 from restman_core.views import bill_view
 
 Json = dict[str, Any]
@@ -81,7 +82,9 @@ def bill_book_view(book: BillBook) -> Json:
             "lines": [
                 {
                     "item_id": str(line.item_id),
-                    "name": line.name,
+                    # The food's name with its modifiers: "Coffee (Large +0.50, Oat milk +0.40)".
+                    "name": line_label(line.name, line.modifiers),
+                    "modifiers": chosen_views(line.modifiers),
                     "quantity": line.quantity,
                     "amount": format_money(line.amount),
                     "tax_rate": rate_text(line.tax_rate),

@@ -24,19 +24,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
+from restman_core.domain.modifiers import ChosenModifier
 from restman_core.domain.money import CENT, ZERO, round_cents
 
 
 @dataclass(frozen=True, slots=True)
 class BillLine:
-    """One order item as the bill sees it: price × quantity as placed, at the tax rate snapshot
-    on the item when the order was placed."""
+    """One order item as the bill sees it: price × quantity as placed (its modifiers' prices
+    included), at the tax rate snapshot on the item when the order was placed, and the
+    modifiers it was placed with, so the bill names them."""
 
     item_id: uuid.UUID
     name: str
     quantity: int
     amount: Decimal
     tax_rate: Decimal
+    modifiers: tuple[ChosenModifier, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from restman_core.domain.events import (
     DomainEvent,
 )
 from restman_core.domain.ids import new_id
+from restman_core.domain.modifiers import chosen_from_json
 from restman_core.domain.money import parse_money
 from restman_core.domain.orders import OrderStatus
 from restman_core.errors import Conflict, Forbidden, NotFound
@@ -66,6 +67,7 @@ def lines_of(placed: Mapping[str, Any], tax_rate: Decimal) -> tuple[BillLine, ..
             int(item["quantity"]),
             Decimal(item["subtotal"]),
             Decimal(item["tax_rate"]) if item.get("tax_rate") else tax_rate,
+            tuple(chosen_from_json(m) for m in item.get("modifiers") or ()),
         )
         for item in placed.get("items", ())
     )

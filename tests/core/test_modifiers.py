@@ -17,6 +17,8 @@ from restman_core.domain.orders import OrderStatus
 from restman_core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from restman_core.ports.storage import Transaction
 from restman_core.services.modifier_reports import top_modifiers
+from restman_core.views_billing import bill_book_view
+from tests.core.bill_support import stored_book
 from tests.core.builders import (
     Core,
     Kitchen,
@@ -236,6 +238,18 @@ async def test_placing_prices_and_freezes_the_choices(
     (ticket,) = await open_tickets(core, order.id)
     assert [m.name for m in ticket.items[0].modifiers] == ["Large", "Oat milk"]
     assert ticket.allergy_notes == ("2x Coffee: severe nut allergy",)
+
+    # So does the bill's line, opened as the billing consumer opens it.
+    payload = await placed_payload(core.db, order.id)
+
+    async def open_bill(tx: Transaction) -> None:
+        await core.billing.open_bill(tx, payload)
+
+    await core.db.run(open_bill)
+    (line,) = bill_book_view(await stored_book(core, order.id))["lines"]
+    assert line["name"] == "Coffee (Large +0.50, Oat milk +0.40)"
+    assert [m["name"] for m in line["modifiers"]] == ["Large", "Oat milk"]
+    assert line["amount"] == "7.80"
 
     # Later edits never change the placed order: rename, reprice, delete.
     owner, rid = cafe.kitchen.owner, cafe.kitchen.id

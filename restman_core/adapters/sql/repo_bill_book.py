@@ -88,6 +88,7 @@ async def read_book(conn: AsyncConnection, bill: Bill) -> BillBook:
             r.quantity,
             r.subtotal,
             bill.tax_rate if r.tax_rate is None else r.tax_rate,
+            r.modifiers,
         )
         for r in items
     )
