@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restman_core.adapters.sql.database import SqlDatabase
@@ -23,6 +24,7 @@ async def read_counter(conn: AsyncConnection, name: str) -> int:
 
 async def write_counter(conn: AsyncConnection, name: str, value: int) -> None:
     now = datetime.now(UTC)
+    insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
     statement = insert(consumer_positions).values(consumer=name, position=value, updated_at=now)
     await conn.execute(
         statement.on_conflict_do_update(
