@@ -48,6 +48,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from restman_core.adapters.sql.failures import (
     MAX_ATTEMPTS,
@@ -299,4 +300,6 @@ def open_writer_engine(url: Any) -> AsyncEngine:
         # Opening may wait on the file (the journal-mode check): off the event loop.
         return await asyncio.to_thread(open_inline, path)
 
-    return create_async_engine(url, async_creator=connect, pool_size=2, max_overflow=4)
+    # No pool: each writer holds its one connection for its life, and the writer of an event
+    # loop that ended (a CLI command, a test) must not keep a pooled slot from the next one.
+    return create_async_engine(url, async_creator=connect, poolclass=NullPool)
