@@ -47,6 +47,7 @@ from restman_core.adapters.sql.writer import (
     QUEUE_TIMEOUT_SECONDS,
     SqliteWriter,
     open_writer_engine,
+    register_runner,
 )
 from restman_core.errors import ConfigurationError, Unavailable
 from restman_core.ports.storage import Transaction
@@ -130,6 +131,8 @@ class SqlDatabase:
         self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SqliteWriter] = (
             weakref.WeakKeyDictionary()
         )
+        if self.dialect == "sqlite":
+            register_runner(engine, self.run)
 
     async def run(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         """Run ``work`` as one transaction (see :meth:`_run`; on SQLite

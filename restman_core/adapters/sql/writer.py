@@ -40,6 +40,7 @@ import contextlib
 import contextvars
 import logging
 import sqlite3
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -228,6 +229,8 @@ class SqliteWriter:
         it is then rolled back to its savepoint and answered (or queued again) here. A failure
         of the savepoint statements themselves propagates: the group's transaction is then
         unsafe."""
+        if request.abandoned:  # its caller gave up while it waited in this group
+            return False
         request.attempts += 1
         request.started = True
         nested = await conn.begin_nested()
@@ -279,6 +282,7 @@ async def _inside(work: Work, tx: Transaction) -> Any:
 
 
 def _fail(request: _Request, error: BaseException) -> None:
+    request.abandoned = True  # answered: a retry already scheduled must not run it again
     if not request.future.done():
         request.future.set_exception(error)
 
@@ -289,6 +293,24 @@ def _as_dbapi(exc: BaseException) -> BaseException:
     if isinstance(exc, sqlite3.Error):
         return DBAPIError.instance(None, None, exc, sqlite3.Error)
     return exc
+
+
+_RUNNERS: weakref.WeakKeyDictionary[AsyncEngine, weakref.WeakMethod[Callable[..., Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def register_runner(engine: AsyncEngine, run: Callable[[Work], Awaitable[Any]]) -> None:
+    """Make ``run`` (a bound ``SqlDatabase.run``) the way writes on ``engine`` are run by
+    adapters that only hold the engine (the sign-in state's short transactions): on SQLite a
+    write beside the writer would take the file lock from it and wait in the busy handler."""
+    _RUNNERS[engine] = weakref.WeakMethod(run)
+
+
+def runner_for(engine: AsyncEngine) -> Callable[[Work], Awaitable[Any]] | None:
+    """The writer's ``run`` registered for ``engine``, if any (see :func:`register_runner`)."""
+    ref = _RUNNERS.get(engine)
+    return None if ref is None else ref()
 
 
 def open_writer_engine(url: Any) -> AsyncEngine:
