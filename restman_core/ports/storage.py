@@ -233,6 +233,13 @@ class ProcessedEvents(Protocol):
         then skips the effect)."""
         ...
 
+    async def mark_many(
+        self, consumer: str, event_ids: Sequence[uuid.UUID], at: datetime
+    ) -> set[uuid.UUID]:
+        """:meth:`mark` for several events in one statement; returns the ids newly recorded
+        (those the caller applies now), never one already recorded."""
+        ...
+
 
 class Transaction(Protocol):
     """Repositories bound to one open transaction."""

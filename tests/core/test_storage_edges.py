@@ -86,10 +86,10 @@ def test_negative_zero_is_plain_zero(value: object) -> None:
     assert format_money(parse_money(value)) == "0.00"
 
 
-async def test_waiting_too_long_for_a_pooled_connection_is_unavailable(tmp_path: Path) -> None:
+async def test_waiting_too_long_for_the_sqlite_writer_is_unavailable(tmp_path: Path) -> None:
     url = sqlite_url(tmp_path / "busy.db")
     engine = create_async_engine(async_url(url), pool_size=1, max_overflow=0, pool_timeout=0.2)
-    db = SqlDatabase(engine)
+    db = SqlDatabase(engine, writer_queue_timeout=0.2)
     holding, release = asyncio.Event(), asyncio.Event()
 
     async def hold(tx: Transaction) -> None:

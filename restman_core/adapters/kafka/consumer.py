@@ -2,8 +2,13 @@
 
 Delivery is at least once: a message's offset is stored (``offset + 1``) only after its
 handler succeeded or it was dead-lettered, and librdkafka's auto-commit commits stored offsets
-only. Messages are handled one at a time, in partition order. Every blocking client call runs
-on one dedicated thread per consumer, so the event loop never waits on the broker.
+only. Messages are handled in partition order. Every blocking client call runs on one
+dedicated thread per consumer, so the event loop never waits on the broker.
+
+A handler with ``async handle_batch(events)`` (a transactional handler) gets everything a poll
+returned (up to ``batch_size`` messages already fetched) in one call, one transaction; the
+offsets are stored once it returned. When it raises, nothing of it was committed, and the same
+messages go one at a time through the retries and dead letters below.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -80,6 +85,7 @@ class KafkaEventConsumer:
         poll_timeout_seconds: float = 0.25,
         dlq_delivery_timeout_seconds: float = 30.0,
         security: KafkaSecurity = PLAINTEXT,
+        batch_size: int = 200,
     ) -> None:
         if max_attempts < 1:
             raise ConfigurationError("A consumer needs at least one attempt per message.")
@@ -92,6 +98,10 @@ class KafkaEventConsumer:
         self._group = group_id
         self._topics = list(topics)
         self._handler = handler
+        self._batch: Callable[[Sequence[ReceivedEvent]], Awaitable[None]] | None = getattr(
+            handler, "handle_batch", None
+        )
+        self._batch_size = max(1, batch_size)
         self._max_attempts = max_attempts
         self._backoff = Backoff(backoff_base_seconds, backoff_max_seconds)
         self._grace_seconds = stop_grace_seconds
@@ -181,24 +191,77 @@ class KafkaEventConsumer:
             logger.warning("Kafka consumer %s poll failed: %s", self._group, exc)
             return None
 
+    def _poll_many(self, consumer: Consumer) -> list[Message]:
+        """One poll, plus (for a batch handler) the messages already fetched behind it."""
+        first = self._poll(consumer)
+        if first is None or self._batch is None or self._batch_size == 1:
+            return [] if first is None else [first]
+        try:
+            more = consumer.consume(self._batch_size - 1, 0)
+        except KafkaException as exc:
+            logger.warning("Kafka consumer %s consume failed: %s", self._group, exc)
+            more = []
+        return [first, *more]
+
     async def _consume(self, consumer: Consumer, stopped: asyncio.Event) -> None:
         while not stopped.is_set():
-            message: Message | None = await self._blocking(self._poll, consumer)
+            polled: list[Message] = await self._blocking(self._poll_many, consumer)
             if self._fatal is not None:
                 raise Unavailable(
                     "The event broker client failed.", details={"error": str(self._fatal)}
                 )
-            if message is None or stopped.is_set():
+            if not polled or stopped.is_set():
                 continue
-            error = message.error()
-            if error is not None:
-                logger.warning("Kafka consumer %s: %s", self._group, error)
+            messages = []
+            for message in polled:
+                error = message.error()
+                if error is not None:
+                    logger.warning("Kafka consumer %s: %s", self._group, error)
+                else:
+                    messages.append(message)
+            if len(messages) > 1 and await self._handled_as_batch(messages, stopped):
+                for message in messages:
+                    await self._store(consumer, message)
                 continue
-            if not await self._handle(message, stopped):
-                return
-            behind = await self._blocking(store_offset, consumer, message)
-            if behind is not None:
-                self._recorder.lag(message.topic() or "", message.partition() or 0, behind)
+            for message in messages:
+                if not await self._handle(message, stopped):
+                    return
+                await self._store(consumer, message)
+
+    async def _store(self, consumer: Consumer, message: Message) -> None:
+        behind = await self._blocking(store_offset, consumer, message)
+        if behind is not None:
+            self._recorder.lag(message.topic() or "", message.partition() or 0, behind)
+
+    async def _handled_as_batch(self, messages: Sequence[Message], stopped: asyncio.Event) -> bool:
+        """All of ``messages`` in one ``handle_batch`` call; False when they must go one at a
+        time (it failed or was abandoned, or a message is not an event)."""
+        if self._batch is None:
+            return False
+        batch = []
+        for message in messages:
+            topic, partition, offset = message_position(message)
+            try:
+                event = DomainEvent.from_bytes(message.value() or b"")
+            except ValueError:
+                return False  # the one-at-a-time path dead-letters it
+            headers = text_headers(raw_headers(message.headers()))
+            batch.append(ReceivedEvent(event, topic, partition, offset, 1, headers))
+        work = asyncio.ensure_future(self._batch(batch))
+        if not await finish_unless_stopped(work, stopped, self._grace_seconds):
+            return False
+        failure = _failure_of(work)
+        if failure is not None:
+            logger.info(
+                "Kafka consumer %s: a batch of %d failed (%s); one at a time",
+                self._group,
+                len(batch),
+                failure,
+            )
+            return False
+        for received in batch:
+            self._recorder.count("processed", received.topic, received.partition)
+        return True
 
     async def _handle(self, message: Message, stopped: asyncio.Event) -> bool:
         """Process one message; True when its offset may be stored, False if abandoned."""

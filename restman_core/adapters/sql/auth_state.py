@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -29,6 +29,8 @@ from restman_core.adapters.sql.auth_state_tables import (
     auth_sessions,
 )
 from restman_core.adapters.sql.database import MAX_ATTEMPTS, backoff_delay, is_retryable
+from restman_core.adapters.sql.transaction import SqlTransaction
+from restman_core.adapters.sql.writer import runner_for
 from restman_core.domain.access import Role
 from restman_core.domain.auth import CodeRecord, CodeState, WrongGuess
 from restman_core.domain.rate_limits import (
@@ -50,7 +52,13 @@ async def run_short(
     Other database errors are programming errors and propagate unchanged.
 
     ``read=True``: ``work`` only reads, on a connection of ``engine`` that commits nothing
-    (with a reader engine from :mod:`restman_core.adapters.sql.readers`, never a write lock)."""
+    (with a reader engine from :mod:`restman_core.adapters.sql.readers`, never a write lock).
+
+    A write on an engine whose database runs a single writer (SQLite, see
+    :func:`restman_core.adapters.sql.writer.register_runner`) runs as one of its units."""
+    runner = None if read else runner_for(engine)
+    if runner is not None:
+        return cast(T, await runner(lambda tx: work(cast(SqlTransaction, tx).conn)))
     for attempt in range(MAX_ATTEMPTS):
         try:
             if read:

@@ -2,8 +2,13 @@
 
 PostgreSQL and CockroachDB run every unit at SERIALIZABLE (CockroachDB's only isolation); a
 failure with SQLSTATE 40001 (or a deadlock, 40P01) retries the whole unit with capped, jittered
-exponential backoff. SQLite runs each unit as ``BEGIN IMMEDIATE`` so writers queue on the file
-lock instead of failing half-way; a still-locked database is retried the same way.
+exponential backoff. On SQLite every unit of a process goes through one writer
+(:mod:`restman_core.adapters.sql.writer`): units queue, run one after the other on one connection,
+each in a savepoint, and commit together; a still-locked database is retried the same way.
+
+No connection is pinged before use: a pooled connection found dead by a unit's first statements
+(the server restarted, a proxy dropped it) is discarded by the pool and the unit runs again on a
+fresh one. Only a failure during ``COMMIT`` itself is never retried (it may have committed).
 
 The retry budget is bounded twice: at most :data:`MAX_ATTEMPTS` attempts and at most
 :data:`RETRY_BUDGET_SECONDS` since the first. Eight or more units contending for one row (one
@@ -17,57 +22,55 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
+import weakref
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from restman_core.adapters.sql.failures import (
+    MAX_ATTEMPTS,
+    RETRY_BUDGET_SECONDS,
+    backoff_delay,
+    classify,
+    is_retryable,
+    refusal_of,
+)
 from restman_core.adapters.sql.schema import metadata
 from restman_core.adapters.sql.transaction import RetryUnit, SqlTransaction
 from restman_core.adapters.sql.urls import async_url
-from restman_core.errors import ConfigurationError, Conflict, InvalidInput, Unavailable
+from restman_core.adapters.sql.writer import (
+    QUEUE_TIMEOUT_SECONDS,
+    SqliteWriter,
+    open_writer_engine,
+    register_runner,
+)
+from restman_core.errors import ConfigurationError, Unavailable
 from restman_core.ports.storage import Transaction
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 40
-RETRY_BUDGET_SECONDS = 20.0
-BACKOFF_BASE = 0.01
-BACKOFF_CAP = 0.5
-_RETRY_SQLSTATES = {"40001", "40P01"}
-READ_ONLY_SQLSTATE = "25006"
+__all__ = [
+    "MAX_ATTEMPTS",
+    "RETRY_BUDGET_SECONDS",
+    "SqlDatabase",
+    "backoff_delay",
+    "create_engine_for",
+    "is_retryable",
+    "open_database",
+    "refusal_of",
+]
+
 _IN_MEMORY = ("", ":memory:")
 
 
-def _sqlstate(exc: BaseException) -> str | None:
-    orig = getattr(exc, "orig", None)
-    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-
-
-def is_retryable(exc: BaseException) -> bool:
-    """Serialization failures, deadlocks, and a locked SQLite file."""
-    if isinstance(exc, RetryUnit):
-        return True
-    if isinstance(exc, DBAPIError):
-        if _sqlstate(exc) in _RETRY_SQLSTATES:
-            return True
-        text = str(getattr(exc, "orig", exc)).lower()
-        if "database is locked" in text or "restart transaction" in text:
-            return True
-    return False
-
-
-def backoff_delay(attempt: int) -> float:
-    """Jittered exponential backoff, capped: between half and all of ``base * 2**attempt``, so
-    contenders spread out (the jitter) yet never spin back at once (the floor)."""
-    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** min(attempt, 20)))
-    return random.uniform(ceiling / 2, ceiling)
+class _StaleConnection(Exception):
+    """A unit's statement found its pooled connection dead before anything committed."""
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -109,7 +112,6 @@ def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False) -> A
         target,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_timeout=5,
         isolation_level="SERIALIZABLE",
         echo=echo,
@@ -119,15 +121,27 @@ def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False) -> A
 class SqlDatabase:
     """Implements :class:`restman_core.ports.storage.Database` on one async engine."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, writer_queue_timeout: float = QUEUE_TIMEOUT_SECONDS
+    ) -> None:
         self.engine = engine
+        self._writer_queue_timeout = writer_queue_timeout
         self.dialect = engine.dialect.name
+        self._writer_engine: AsyncEngine | None = None
+        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SqliteWriter] = (
+            weakref.WeakKeyDictionary()
+        )
+        if self.dialect == "sqlite":
+            register_runner(engine, self.run)
 
     async def run(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
-        """Run ``work`` as one transaction (see :meth:`_run`). A caller cancelled meanwhile does
-        not cut the unit short: it finishes (commits or rolls back) first and the cancellation
-        is honoured after. Cut short, a connection could be left inside its transaction,
-        holding SQLite's write lock (or PostgreSQL row locks) for everyone else."""
+        """Run ``work`` as one transaction (see :meth:`_run`; on SQLite
+        :meth:`SqliteWriter.run`). A caller cancelled meanwhile does not cut the unit short:
+        it finishes (commits or rolls back) first and the cancellation is honoured after. Cut
+        short, a connection could be left inside its transaction, holding SQLite's write lock
+        (or PostgreSQL row locks) for everyone else."""
+        if self.dialect == "sqlite":
+            return await self._writer().run(work)
         unit = asyncio.ensure_future(self._run(work))
         try:
             return await asyncio.shield(unit)
@@ -136,29 +150,58 @@ class SqlDatabase:
                 await unit
             raise
 
+    def _writer(self) -> SqliteWriter:
+        """This event loop's writer (a process has one loop, tests and the CLI may have more)."""
+        loop = asyncio.get_running_loop()
+        writer = self._writers.get(loop)
+        if writer is None:
+            if self._writer_engine is None:
+                self._writer_engine = open_writer_engine(self.engine.url)
+            writer = self._writers[loop] = SqliteWriter(
+                self._writer_engine, queue_timeout=self._writer_queue_timeout
+            )
+        return writer
+
+    @property
+    def engines(self) -> tuple[AsyncEngine, ...]:
+        """Every engine that runs this database's statements (the pool, and on SQLite the
+        writer's): what a statement counter listens on."""
+        if self.dialect == "sqlite" and self._writer_engine is None:
+            self._writer_engine = open_writer_engine(self.engine.url)
+        return (self.engine,) if self._writer_engine is None else (self.engine, self._writer_engine)
+
     async def _run(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
-        """Run ``work`` as one transaction and commit it. Serialization failures, deadlocks and
-        a locked SQLite file retry the whole unit; a refused statement (duplicate, missing
-        referenced row, value out of range) is Conflict or InvalidInput (see
-        :func:`refusal_of`); an unreachable, exhausted or persistently busy database is
-        Unavailable. Other errors, including the core's own, propagate unchanged."""
+        """Run ``work`` as one transaction and commit it. Serialization failures, deadlocks, a
+        locked SQLite file and a connection found dead before the commit retry the whole unit;
+        a refused statement (duplicate, missing referenced row, value out of range) is Conflict
+        or InvalidInput (see :func:`refusal_of`); an unreachable, exhausted or persistently
+        busy database is Unavailable. Other errors, including the core's own, propagate
+        unchanged."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + RETRY_BUDGET_SECONDS
+        stale_retried = False
         for attempt in range(MAX_ATTEMPTS):
             try:
                 async with self.engine.begin() as conn:
-                    return await work(SqlTransaction(conn))
+                    try:
+                        return await work(SqlTransaction(conn))
+                    except DBAPIError as exc:
+                        if exc.connection_invalidated:
+                            raise _StaleConnection() from exc
+                        raise
+            except _StaleConnection as stale:
+                if stale_retried:  # a fresh connection died too: the server is down
+                    raise Unavailable("The database is unavailable; try again") from stale
+                # SQLAlchemy invalidated the whole pool with it: the next checkout is fresh.
+                stale_retried = True
+                log.info("a pooled connection was dead; running the unit on a fresh one")
+                continue
             except (DBAPIError, RetryUnit) as exc:
-                if isinstance(exc, IntegrityError | DataError):
-                    raise refusal_of(exc) from exc
-                if not is_retryable(exc):
-                    if _sqlstate(exc) == READ_ONLY_SQLSTATE:
-                        # A server turned read-only (a replica promoted away, a full disk's
-                        # guard) is a database the write cannot use now, not a bug.
-                        raise Unavailable("The database is read-only; try again later") from exc
-                    if isinstance(exc, OperationalError | RetryUnit) or _is_connection_error(exc):
-                        raise Unavailable("The database is unavailable; try again") from exc
-                    raise
+                error = classify(exc)
+                if error is not None:
+                    if error is exc:
+                        raise
+                    raise error from exc
                 delay = backoff_delay(attempt)
                 if loop.time() + delay > deadline:
                     break
@@ -189,26 +232,16 @@ class SqlDatabase:
             await conn.run_sync(metadata.create_all)
 
     async def close(self) -> None:
+        """Finish this loop's queued units, then release every connection."""
+        writers, self._writers = self._writers, weakref.WeakKeyDictionary()
+        loop = asyncio.get_running_loop()
+        for owner, writer in list(writers.items()):
+            if owner is loop:
+                await writer.close()
         await self.engine.dispose()
-
-
-def refusal_of(exc: DBAPIError) -> Conflict | InvalidInput:
-    """The core's error for a statement the database refused because of the data: a duplicate
-    is a Conflict; a missing referenced row, a refused check or a value out of a column's range
-    is InvalidInput. The driver's text (SQL, values) never goes into the message."""
-    state = _sqlstate(exc) or ""
-    text = str(getattr(exc, "orig", "")).lower()
-    if state == "23505" or "unique constraint" in text:
-        return Conflict("That already exists")
-    if state == "23503" or "foreign key" in text:
-        return InvalidInput("The request refers to something that does not exist")
-    if isinstance(exc, DataError):
-        return InvalidInput("A value is out of range or malformed")
-    return InvalidInput("The request breaks a storage rule")
-
-
-def _is_connection_error(exc: DBAPIError) -> bool:
-    return bool(exc.connection_invalidated) or (_sqlstate(exc) or "").startswith("08")
+        if self._writer_engine is not None:
+            await self._writer_engine.dispose()
+            self._writer_engine = None
 
 
 def open_database(url: str, *, pool_size: int = 10, echo: bool = False) -> SqlDatabase:

@@ -8,6 +8,11 @@ event is retried with exponential backoff; after ``max_attempts`` it is recorded
 ``dead_letters`` and the consumer moves on, so one poison event never blocks the log. An outage
 (:class:`~restman_core.errors.Unavailable`) is not the event's fault: it is waited out, never
 dead-lettered.
+
+A handler with ``async handle_batch(events)`` (a transactional handler) gets the events of a
+read in one call, which applies them all in one transaction; when that raises, nothing of it
+was committed and the same events go one by one through the path above, so one failing event
+neither loses nor duplicates the others.
 """
 
 from __future__ import annotations
@@ -85,6 +90,9 @@ class EmbeddedLogConsumer:
         self._topics = frozenset(topics)
         self._handler = handler
         self._flush: Callable[[], Awaitable[None]] | None = getattr(handler, "flush", None)
+        self._batch: Callable[[Sequence[ReceivedEvent]], Awaitable[None]] | None = getattr(
+            handler, "handle_batch", None
+        )
         self._max_attempts = max_attempts
         self._backoff = (backoff_base_seconds, backoff_max_seconds)
         self._batch_size = batch_size
@@ -118,6 +126,10 @@ class EmbeddedLogConsumer:
 
     async def _deliver_all(self, entries: Sequence[_Entry], position: int) -> int:
         """Hand over the batch; returns the log_seq of the last entry that is done."""
+        if self._batch is not None and not self._stopped.is_set():
+            done = await self._deliver_batch(self._batch, entries)
+            if done is not None:
+                return done
         for entry in entries:
             if self._stopped.is_set():
                 break
@@ -125,6 +137,38 @@ class EmbeddedLogConsumer:
                 break
             position = entry.log_seq
         return position
+
+    async def _deliver_batch(
+        self,
+        handle: Callable[[Sequence[ReceivedEvent]], Awaitable[None]],
+        entries: Sequence[_Entry],
+    ) -> int | None:
+        """All of ``entries`` in one call of ``handle``: the last log_seq when it committed,
+        None when the entries must go one by one (it failed, or an entry is not an event)."""
+        batch: list[ReceivedEvent] = []
+        for entry in entries:
+            if entry.topic not in self._topics:
+                continue
+            try:
+                event = DomainEvent.from_envelope(json.loads(entry.payload))
+            except ValueError:
+                return None  # the one-by-one path reports it
+            batch.append(ReceivedEvent(event, entry.topic, 0, entry.log_seq, 1))
+        if len(batch) > 1:
+            try:
+                await handle(batch)
+            except Exception as exc:  # nothing committed: each event gets its own attempts
+                log.info(
+                    "consumer %s: a batch of %d failed (%s); one by one",
+                    self.name,
+                    len(batch),
+                    exc,
+                )
+                return None
+            self.stats.processed += len(batch)
+        elif batch:
+            return None
+        return entries[-1].log_seq
 
     async def _flushed(self) -> bool:
         """Flush a batching handler, retrying until it works or we stop."""

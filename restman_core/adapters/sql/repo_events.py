@@ -102,3 +102,17 @@ class SqlProcessedEvents:
             statement.values(consumer=consumer, event_id=event_id, processed_at=at)
         )
         return bool(result.rowcount)
+
+    async def mark_many(
+        self, consumer: str, event_ids: Sequence[uuid.UUID], at: datetime
+    ) -> set[uuid.UUID]:
+        """One multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING event_id``."""
+        unique = list(dict.fromkeys(event_ids))
+        if not unique:
+            return set()
+        statement = insert_ignore(self._conn, processed_events, ["consumer", "event_id"])
+        rows = [{"consumer": consumer, "event_id": e, "processed_at": at} for e in unique]
+        result = await self._conn.execute(
+            statement.values(rows).returning(processed_events.c.event_id)
+        )
+        return {row.event_id for row in result}

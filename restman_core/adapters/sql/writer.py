@@ -1,0 +1,327 @@
+"""SQLite's single writer: every unit of work of a process runs on one connection, several
+units commit together (group commit), and writers queue instead of polling.
+
+SQLite has one write lock per file. With a pool of connections each beginning ``BEGIN
+IMMEDIATE``, concurrent units wait for a free connection, then sleep in SQLite's busy handler
+until the lock is free, and the lock changes hands once per unit. Here a unit of work is a
+request put on a queue; one task (the writer) takes every request waiting, begins one
+transaction, runs each unit inside a ``SAVEPOINT`` of its own and commits them all with one
+``COMMIT``. A unit's caller gets its result only once that commit has succeeded.
+
+Guarantees, unit by unit, as with a transaction of its own:
+
+- **Atomicity.** A unit that raises is rolled back to its savepoint (``ROLLBACK TO``): none of
+  its writes stay, the other units of the group are untouched, and its caller gets its error.
+- **Isolation.** Units of one group run one after the other on one connection, so each sees
+  exactly the units committed or run before it: a serial order, like SQLite's own single
+  writer. A unit must not wait on another unit's result (it would wait for ever: the writer is
+  busy running it), so starting a unit of work from inside one is refused.
+- **Durability.** Results are delivered after ``COMMIT``. When the commit itself fails, every
+  unit of the group is rolled back and runs again (or fails with
+  :class:`~restman_core.errors.Unavailable` once its retry budget is spent).
+- **Several processes.** Each process has its own writer; they take turns on the file lock.
+  ``BEGIN IMMEDIATE`` waits for another process in SQLite's busy handler, on a worker thread
+  (:mod:`restman_core.adapters.sql.inline_sqlite`), so the event loop keeps serving meanwhile.
+  A group holds at most :data:`MAX_GROUP` units so that the lock changes hands regularly.
+
+Retries follow :meth:`SqlDatabase.run`'s rules (:mod:`restman_core.adapters.sql.failures`): a
+unit that raises :class:`RetryUnit` or hits a locked file runs again in a later group, after a
+jittered backoff, within :data:`MAX_ATTEMPTS` attempts and :data:`RETRY_BUDGET_SECONDS`.
+
+Statements run inline on the event loop's thread (no thread hop per statement): a unit's
+statements are short, and the writer holds the lock while they run, so none waits. The price is
+that a unit that awaits something slow outside the database holds up the units queued behind it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import sqlite3
+import weakref
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from restman_core.adapters.sql.failures import (
+    MAX_ATTEMPTS,
+    RETRY_BUDGET_SECONDS,
+    backoff_delay,
+    classify,
+)
+from restman_core.adapters.sql.inline_sqlite import InlineConnection, open_inline
+from restman_core.adapters.sql.retry import RetryUnit
+from restman_core.adapters.sql.transaction import SqlTransaction
+from restman_core.errors import Unavailable
+from restman_core.ports.storage import Transaction
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+MAX_GROUP = 64
+"""Units committed together at most: enough to amortise the commit, few enough that another
+process waiting for the file lock gets it within a few milliseconds."""
+
+QUEUE_TIMEOUT_SECONDS = 10.0
+"""How long a unit may wait for the writer before it starts: past that the caller gets
+:class:`~restman_core.errors.Unavailable` and the unit never runs (the pool's timeout, before)."""
+
+_INSIDE_UNIT: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "restman_inside_sqlite_unit", default=False
+)
+
+Work = Callable[[Transaction], Awaitable[Any]]
+
+
+class NestedUnitOfWork(RuntimeError):
+    """A unit of work started another one: on SQLite's single writer that would wait for
+    itself. Pass the transaction down instead."""
+
+
+@dataclass(slots=True)
+class _Request:
+    work: Work
+    future: asyncio.Future[Any]
+    context: contextvars.Context
+    deadline: float
+    attempts: int = 0
+    started: bool = False
+    abandoned: bool = False
+    outcome: list[Any] = field(default_factory=list)
+
+
+class SqliteWriter:
+    """Runs units of work for one event loop on one connection of ``engine`` (an engine whose
+    connections are :class:`InlineConnection`, see :func:`open_writer_engine`)."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        max_group: int = MAX_GROUP,
+        queue_timeout: float = QUEUE_TIMEOUT_SECONDS,
+    ) -> None:
+        self._engine = engine
+        self._max_group = max_group
+        self._queue_timeout = queue_timeout
+        self._queue: deque[_Request] = deque()
+        self._wake = asyncio.Event()
+        self._conn: AsyncConnection | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+        self.groups = 0
+        self.units = 0
+
+    async def run(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        """Queue ``work`` and return its result once its group committed (see the module
+        docstring). A caller cancelled meanwhile does not cancel the unit: it still commits or
+        rolls back with its group. A unit still queued after the queue timeout is dropped
+        unrun and its caller gets Unavailable."""
+        if _INSIDE_UNIT.get():
+            raise NestedUnitOfWork("a unit of work cannot start another unit of work")
+        if self._closed:
+            raise Unavailable("The database is closed")
+        loop = asyncio.get_running_loop()
+        request = _Request(
+            work=work,
+            future=loop.create_future(),
+            context=contextvars.copy_context(),
+            deadline=loop.time() + RETRY_BUDGET_SECONDS,
+        )
+        self._enqueue(request)
+        if self._task is None:
+            self._task = asyncio.create_task(self._serve(), name="sqlite-writer")
+        try:
+            return cast(
+                T, await asyncio.wait_for(asyncio.shield(request.future), self._queue_timeout)
+            )
+        except TimeoutError:
+            if not request.started:
+                request.abandoned = True
+                raise Unavailable("The database is busy; try again shortly") from None
+        return cast(T, await asyncio.shield(request.future))
+
+    async def close(self) -> None:
+        """Finish the units already queued, then release the connection."""
+        self._closed = True
+        self._wake.set()
+        task, self._task = self._task, None
+        if task is not None:
+            await task
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+    def _enqueue(self, request: _Request) -> None:
+        self._queue.append(request)
+        self._wake.set()
+
+    async def _serve(self) -> None:
+        while True:
+            if not self._queue:
+                if self._closed:
+                    return
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            group: list[_Request] = []
+            while self._queue and len(group) < self._max_group:
+                request = self._queue.popleft()
+                if not request.abandoned:
+                    group.append(request)
+            if not group:
+                continue
+            try:
+                await self._run_group(group)
+            except BaseException as exc:  # the writer itself is cancelled (the loop ends)
+                for request in group:
+                    _fail(request, Unavailable("The database writer stopped"))
+                if not isinstance(exc, Exception):
+                    raise
+                log.exception("the SQLite writer failed on a group; it goes on")
+
+    async def _connection(self) -> AsyncConnection:
+        if self._conn is None or self._conn.closed or self._conn.invalidated:
+            self._conn = await self._engine.connect()
+        return self._conn
+
+    async def _run_group(self, group: list[_Request]) -> None:
+        try:
+            conn = await self._connection()
+            raw = await conn.get_raw_connection()
+            await cast(InlineConnection, raw.driver_connection).begin_immediate()
+        except Exception as exc:  # sqlite3's own errors too: the lock is taken outside SQLAlchemy
+            self._retry_or_fail(group, _as_dbapi(exc))
+            return
+        done: list[_Request] = []
+        answered: set[int] = set()
+        try:
+            outer = await conn.begin()
+            for request in group:
+                if await self._run_unit(conn, request):
+                    done.append(request)
+                answered.add(id(request))
+            await outer.commit()
+        except Exception as exc:
+            # Outside any one unit (a savepoint or the commit failed): nothing of the group
+            # stays, and every unit not already answered runs again or fails.
+            await self._abandon(conn)
+            again = [r for r in group if r in done or id(r) not in answered]
+            self._retry_or_fail(again, _as_dbapi(exc))
+            return
+        self.groups += 1
+        self.units += len(done)
+        for request in done:
+            if not request.future.done():
+                request.future.set_result(request.outcome[0])
+
+    async def _run_unit(self, conn: AsyncConnection, request: _Request) -> bool:
+        """Run one unit in its savepoint; True when it is to be committed, False when it failed:
+        it is then rolled back to its savepoint and answered (or queued again) here. A failure
+        of the savepoint statements themselves propagates: the group's transaction is then
+        unsafe."""
+        if request.abandoned:  # its caller gave up while it waited in this group
+            return False
+        request.attempts += 1
+        request.started = True
+        nested = await conn.begin_nested()
+        try:
+            outcome = await asyncio.create_task(
+                _inside(request.work, SqlTransaction(conn)), context=request.context
+            )
+        except Exception as exc:
+            await nested.rollback()
+            if isinstance(exc, DBAPIError | RetryUnit):
+                self._retry_or_fail([request], exc)
+            else:
+                _fail(request, exc)
+            return False
+        await nested.commit()
+        request.outcome[:] = [outcome]
+        return True
+
+    async def _abandon(self, conn: AsyncConnection) -> None:
+        """Roll the group back after a failure outside any one unit, and drop a connection
+        that cannot even do that."""
+        try:
+            await conn.rollback()
+        except Exception:
+            log.warning("the SQLite writer could not roll back; reconnecting", exc_info=True)
+            with contextlib.suppress(Exception):
+                await conn.invalidate()
+            self._conn = None
+
+    def _retry_or_fail(self, requests: list[_Request], exc: BaseException) -> None:
+        error = classify(exc) if isinstance(exc, DBAPIError | RetryUnit) else exc
+        loop = asyncio.get_running_loop()
+        for request in requests:
+            if error is not None:
+                _fail(request, error)
+                continue
+            delay = backoff_delay(request.attempts)
+            if request.attempts >= MAX_ATTEMPTS or loop.time() + delay > request.deadline:
+                log.warning("a unit of work gave up after %d attempts", request.attempts)
+                _fail(request, Unavailable("The database is busy; try again shortly"))
+                continue
+            log.debug("retrying unit of work after %s (attempt %d)", exc, request.attempts)
+            loop.call_later(delay, self._enqueue, request)
+
+
+async def _inside(work: Work, tx: Transaction) -> Any:
+    _INSIDE_UNIT.set(True)
+    return await work(tx)
+
+
+def _fail(request: _Request, error: BaseException) -> None:
+    request.abandoned = True  # answered: a retry already scheduled must not run it again
+    if not request.future.done():
+        request.future.set_exception(error)
+
+
+def _as_dbapi(exc: BaseException) -> BaseException:
+    """sqlite3's errors raised outside SQLAlchemy (taking the lock) as SQLAlchemy's, so that
+    one classification applies."""
+    if isinstance(exc, sqlite3.Error):
+        return DBAPIError.instance(None, None, exc, sqlite3.Error)
+    return exc
+
+
+_RUNNERS: weakref.WeakKeyDictionary[AsyncEngine, weakref.WeakMethod[Callable[..., Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def register_runner(engine: AsyncEngine, run: Callable[[Work], Awaitable[Any]]) -> None:
+    """Make ``run`` (a bound ``SqlDatabase.run``) the way writes on ``engine`` are run by
+    adapters that only hold the engine (the sign-in state's short transactions): on SQLite a
+    write beside the writer would take the file lock from it and wait in the busy handler."""
+    _RUNNERS[engine] = weakref.WeakMethod(run)
+
+
+def runner_for(engine: AsyncEngine) -> Callable[[Work], Awaitable[Any]] | None:
+    """The writer's ``run`` registered for ``engine``, if any (see :func:`register_runner`)."""
+    ref = _RUNNERS.get(engine)
+    return None if ref is None else ref()
+
+
+def open_writer_engine(url: Any) -> AsyncEngine:
+    """An engine of :class:`InlineConnection` on the SQLite file of ``url`` (a SQLAlchemy URL
+    with the ``sqlite+aiosqlite`` driver), for one :class:`SqliteWriter` per event loop."""
+    path = Path(url.database or "")
+
+    async def connect() -> InlineConnection:
+        # Opening may wait on the file (the journal-mode check): off the event loop.
+        return await asyncio.to_thread(open_inline, path)
+
+    # No pool: each writer holds its one connection for its life, and the writer of an event
+    # loop that ended (a CLI command, a test) must not keep a pooled slot from the next one.
+    return create_async_engine(url, async_creator=connect, poolclass=NullPool)
