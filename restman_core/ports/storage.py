@@ -84,6 +84,10 @@ class OrderRepository(Protocol):
         """The order with items and status history."""
         ...
 
+    async def set_quote(self, order_id: uuid.UUID, quoted_ready_at: datetime) -> None:
+        """Record when the kitchen now expects the order ready."""
+        ...
+
     async def change_items(self, before: Order, after: Order) -> bool:
         """Write the items added to ``after``, the items it voided and its total, only if the
         stored order still has ``before``'s status and ``updated_at``; False when it changed."""

@@ -41,6 +41,7 @@ from restman_core.services.order_requests import (
     check_idempotency_key,
     parse_order_request,
 )
+from restman_core.services.quoting import backlog_of, quote_for
 from restman_core.services.ticket_changes import close_open_tickets
 from restman_core.views import order_item_view
 
@@ -96,10 +97,15 @@ class OrderService:
     ) -> Placed:
         """Place an order in one transaction: check the restaurant and foods, take stock, write
         the order, its items, its history, the ``order.placed`` outbox row and the idempotency
-        record. The number of statements does not grow with the number of items."""
+        record. The number of statements does not grow with the number of items. The order is
+        quoted a ready time from its prep times and the work queued at its stations."""
         request = parse_order_request(fields)
         key = check_idempotency_key(idempotency_key)
         fingerprint = request.fingerprint()
+        # Read on its own (a quote is an estimate): the placement never contends with cooks.
+        backlog = await self._db.run(
+            lambda tx: backlog_of(tx, request.restaurant_id, self._clock.now())
+        )
 
         async def work(tx: Transaction) -> tuple[Placed, bool]:
             if key is not None:
@@ -107,6 +113,7 @@ class OrderService:
                 if record is not None:
                     return await self._replay(tx, record, fingerprint), False
             order, restaurant, took_stock = await self._build(tx, actor, request)
+            order = replace(order, quoted_ready_at=quote_for(order, backlog, order.created_at))
             await tx.orders.add(order)
             if took_stock:
                 # Tracked stock is on the public menu: other processes' caches must notice.

@@ -38,6 +38,7 @@ def _order(
         special_instructions=data["special_instructions"],
         created_at=data["created_at"],
         updated_at=data["updated_at"],
+        quoted_ready_at=data["quoted_ready_at"],
         items=items,
         history=history,
     )
@@ -67,6 +68,7 @@ class SqlOrderRepository:
                 special_instructions=order.special_instructions,
                 created_at=order.created_at,
                 updated_at=order.updated_at,
+                quoted_ready_at=order.quoted_ready_at,
             )
         )
         await self._insert_items(order.id, order.items, 0)
@@ -128,6 +130,11 @@ class SqlOrderRepository:
                 update(order_items).where(order_items.c.id.in_(voided)).values(voided=True)
             )
         return True
+
+    async def set_quote(self, order_id: uuid.UUID, quoted_ready_at: datetime) -> None:
+        await self._conn.execute(
+            update(orders).where(orders.c.id == order_id).values(quoted_ready_at=quoted_ready_at)
+        )
 
     async def _add_change(self, order_id: uuid.UUID, change: StatusChange) -> None:
         await self._conn.execute(
