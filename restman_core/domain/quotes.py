@@ -11,6 +11,7 @@ Held courses are not counted: they are quoted again when they fire.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,11 +20,14 @@ from datetime import datetime, timedelta
 
 @dataclass(frozen=True, slots=True)
 class QueuedWork:
-    """One ticket a station still has to finish."""
+    """One ticket a station still has to finish: its prep time, since when it is due (its fire
+    time, else when it was opened), and the order it belongs to."""
 
     station: str
     prep_seconds: int
     started_at: datetime
+    order_id: uuid.UUID | None = None
+    queued_at: datetime | None = None
 
 
 def remaining_seconds(work: QueuedWork, now: datetime) -> int:

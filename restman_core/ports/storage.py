@@ -19,6 +19,7 @@ from restman_core.domain.events import DomainEvent
 from restman_core.domain.kitchen import Ticket, TicketStatus
 from restman_core.domain.menus import Category, Food, Restaurant
 from restman_core.domain.orders import Order, OrderStatus, StatusChange
+from restman_core.domain.quotes import QueuedWork
 from restman_core.ports.auth import StaffRepository, UserRepository
 
 T = TypeVar("T")
@@ -122,6 +123,11 @@ class OrderRepository(Protocol):
 
 class TicketRepository(Protocol):
     async def add_many(self, tickets: Sequence[Ticket]) -> None: ...
+    async def queued_work(self, restaurant_id: uuid.UUID, limit: int) -> Sequence[QueuedWork]:
+        """The restaurant's tickets being cooked or queued (NEW, ACCEPTED, IN_PROGRESS, not
+        held), oldest first, at most ``limit``: one light statement, no items."""
+        ...
+
     async def get(self, ticket_id: uuid.UUID) -> Ticket | None: ...
     async def for_order(self, order_id: uuid.UUID) -> Sequence[Ticket]: ...
     async def save(self, ticket: Ticket, expected_version: int) -> bool:

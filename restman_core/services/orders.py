@@ -102,10 +102,6 @@ class OrderService:
         request = parse_order_request(fields)
         key = check_idempotency_key(idempotency_key)
         fingerprint = request.fingerprint()
-        # Read on its own (a quote is an estimate): the placement never contends with cooks.
-        backlog = await self._db.run(
-            lambda tx: backlog_of(tx, request.restaurant_id, self._clock.now())
-        )
 
         async def work(tx: Transaction) -> tuple[Placed, bool]:
             if key is not None:
@@ -113,6 +109,7 @@ class OrderService:
                 if record is not None:
                     return await self._replay(tx, record, fingerprint), False
             order, restaurant, took_stock = await self._build(tx, actor, request)
+            backlog = await backlog_of(tx, order.restaurant_id, order.created_at)
             order = replace(order, quoted_ready_at=quote_for(order, backlog, order.created_at))
             await tx.orders.add(order)
             if took_stock:

@@ -107,7 +107,7 @@ async def test_orders_are_quoted_behind_the_queue_and_requoted_as_it_moves(
     await core.kitchen.move_ticket(owner, ticket.id, TicketStatus.ACCEPTED)
     await core.kitchen.move_ticket(owner, ticket.id, TicketStatus.IN_PROGRESS)
     await core.kitchen.move_ticket(owner, ticket.id, TicketStatus.READY)
-    requoted = await database.run(lambda tx: refresh_quote(tx, second.id, clock.now()))
+    requoted = await database.run(lambda tx: refresh_quote(tx, second.id, kitchen.id, clock.now()))
     assert requoted == clock.now() + timedelta(minutes=10) - timedelta(minutes=1)
     stored = await core.orders.get_order(owner, second.id)
     assert stored.quoted_ready_at == requoted

@@ -35,4 +35,5 @@ class OrdersHandler(TransactionalHandler):
         if target is not None:
             await self._orders.follow_kitchen(tx, order_id, target)
         # The quote follows the kitchen too: what is left to cook, behind whoever came first.
-        await refresh_quote(tx, order_id, self._clock.now())
+        restaurant_id = uuid.UUID(str(event.payload["restaurant_id"]))
+        await refresh_quote(tx, order_id, restaurant_id, self._clock.now())
