@@ -141,6 +141,7 @@ def order_view(o: Order, *, with_items: bool = True) -> Json:
         "special_instructions": o.special_instructions,
         "created_at": _ts(o.created_at),
         "updated_at": _ts(o.updated_at),
+        "quoted_ready_at": _ts(o.quoted_ready_at),
     }
     if with_items:
         view["items"] = [order_item_view(i) for i in o.items]

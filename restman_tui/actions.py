@@ -203,6 +203,12 @@ class BoardActions(App[None]):
         except ApiError as reload_error:
             if reload_error.status == 404:
                 self.board.tickets.pop(ticket.id, None)
+        if "changed" not in exc.message.lower():
+            # Refused for a reason of its own (a held course, a closed order): say it.
+            self.notify(
+                f"#{ticket.order_number}: {exc.message}", title=exc.code, severity="warning"
+            )
+            return
         self.notify(
             f"#{ticket.order_number} was changed on another terminal; the card is refreshed. "
             "Check it and try again.",

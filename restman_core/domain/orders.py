@@ -142,6 +142,8 @@ class Order:
     updated_at: datetime
     items: tuple[OrderItem, ...] = ()
     history: tuple[StatusChange, ...] = ()
+    # When the kitchen expects it ready (see restman_core.domain.quotes); None: not quoted.
+    quoted_ready_at: datetime | None = None
 
     @property
     def number(self) -> str:

@@ -21,6 +21,7 @@ from restman_core.domain.kitchen import Ticket, TicketStatus
 from restman_core.domain.menus import Category, Food, Restaurant
 from restman_core.domain.modifiers import ChosenModifier, ModifierGroup
 from restman_core.domain.orders import Order, OrderStatus, StatusChange
+from restman_core.domain.quotes import QueuedWork
 from restman_core.ports.auth import StaffRepository, UserRepository
 
 T = TypeVar("T")
@@ -125,6 +126,10 @@ class OrderRepository(Protocol):
         """The order with items and status history."""
         ...
 
+    async def set_quote(self, order_id: uuid.UUID, quoted_ready_at: datetime) -> None:
+        """Record when the kitchen now expects the order ready."""
+        ...
+
     async def change_items(self, before: Order, after: Order) -> bool:
         """Write the items added to ``after``, the items it voided and its total, only if the
         stored order still has ``before``'s status and ``updated_at``; False when it changed."""
@@ -159,6 +164,11 @@ class OrderRepository(Protocol):
 
 class TicketRepository(Protocol):
     async def add_many(self, tickets: Sequence[Ticket]) -> None: ...
+    async def queued_work(self, restaurant_id: uuid.UUID, limit: int) -> Sequence[QueuedWork]:
+        """The restaurant's tickets being cooked or queued (NEW, ACCEPTED, IN_PROGRESS, not
+        held), oldest first, at most ``limit``: one light statement, no items."""
+        ...
+
     async def get(self, ticket_id: uuid.UUID) -> Ticket | None: ...
     async def for_order(self, order_id: uuid.UUID) -> Sequence[Ticket]: ...
     async def save(self, ticket: Ticket, expected_version: int) -> bool:

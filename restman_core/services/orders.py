@@ -53,6 +53,7 @@ from restman_core.services.order_requests import (
     check_idempotency_key,
     parse_order_request,
 )
+from restman_core.services.quoting import backlog_of, quote_for
 from restman_core.services.ticket_changes import close_open_tickets
 from restman_core.views import order_item_view
 
@@ -115,7 +116,8 @@ class OrderService:
     ) -> Placed:
         """Place an order in one transaction: check the restaurant and foods, take stock, write
         the order, its items, its history, the ``order.placed`` outbox row and the idempotency
-        record. The number of statements does not grow with the number of items."""
+        record. The number of statements does not grow with the number of items. The order is
+        quoted a ready time from its prep times and the work queued at its stations."""
         request = parse_order_request(fields)
         key = check_idempotency_key(idempotency_key)
         fingerprint = request.fingerprint()
@@ -126,6 +128,8 @@ class OrderService:
                 if record is not None:
                     return await self._replay(tx, record, fingerprint), False
             order, restaurant, took_stock = await self._build(tx, actor, request)
+            backlog = await backlog_of(tx, order.restaurant_id, order.created_at)
+            order = replace(order, quoted_ready_at=quote_for(order, backlog, order.created_at))
             await tx.orders.add(order)
             if took_stock:
                 # Tracked stock is on the public menu: other processes' caches must notice.

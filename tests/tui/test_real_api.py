@@ -9,6 +9,7 @@ from typing import Any
 from restman_tui.screens import SignInScreen
 from tests.api.harness import Harness, mails_to
 from tests.api.live import live_api
+from tests.support.services import wait_for
 from tests.tui.support import FrozenClock, make_app, shown_ids, until
 
 
@@ -16,6 +17,11 @@ async def _ticket(h: Harness, headers: dict[str, str], ticket_id: str) -> dict[s
     response = await h.client.get(f"/api/kitchen/tickets/{ticket_id}", headers=headers)
     assert response.status_code == 200, response.text
     return dict(response.json())
+
+
+async def _order_status(h: Harness, headers: dict[str, str], order_id: str) -> str:
+    response = await h.client.get(f"/api/orders/{order_id}", headers=headers)
+    return str(response.json()["status"])
 
 
 async def test_a_cook_runs_an_order_on_the_real_api(tmp_path: Path) -> None:
@@ -55,6 +61,19 @@ async def test_a_cook_runs_an_order_on_the_real_api(tmp_path: Path) -> None:
             await pilot.press("d")
             await until(pilot, lambda: not shown_ids(app, "ACCEPTED"))
             assert (await _ticket(h, staff.headers, ticket_id))["status"] == "DELIVERED_TO_SERVICE"
+            # Its only ticket delivered, the order completes; a completed order's ticket is
+            # never reopened, so the recall is refused and the ticket stays delivered.
+            await wait_for(
+                lambda: _order_status(h, staff.headers, order["id"]),
+                until="COMPLETED".__eq__,
+                what="the order completed by kitchen progress",
+            )
             await pilot.press("r")
-            await until(pilot, lambda: shown_ids(app, "ACCEPTED") == [ticket_id])
-            assert (await _ticket(h, staff.headers, ticket_id))["status"] == "ACCEPTED"
+            await until(
+                pilot,
+                lambda: any(
+                    "can no longer be recalled" in str(n.message) for n in app._notifications
+                ),
+            )
+            assert not shown_ids(app, "ACCEPTED")
+            assert (await _ticket(h, staff.headers, ticket_id))["status"] == "DELIVERED_TO_SERVICE"

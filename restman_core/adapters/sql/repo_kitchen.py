@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from restman_core.adapters.sql.rows import limit_of, page_filter, values
 from restman_core.adapters.sql.tables import kitchen_tickets, ticket_items
 from restman_core.domain.kitchen import Ticket, TicketItem, TicketStatus
+from restman_core.domain.quotes import QueuedWork
 from restman_core.ports.storage import Page
 
 
@@ -101,6 +102,28 @@ class SqlTicketRepository:
             for position, item in enumerate(t.items)
         ]
         await self._conn.execute(ticket_items.insert(), rows)
+
+    async def queued_work(self, restaurant_id: uuid.UUID, limit: int) -> Sequence[QueuedWork]:
+        t = kitchen_tickets.c
+        cooking = [
+            str(s) for s in (TicketStatus.NEW, TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS)
+        ]
+        query = (
+            select(t.order_id, t.station, t.prep_seconds, t.fire_at, t.created_at)
+            .where(t.restaurant_id == restaurant_id, t.status.in_(cooking), t.held.is_(False))
+            .order_by(t.created_at, t.id)
+            .limit(limit)
+        )
+        return [
+            QueuedWork(
+                station=row.station,
+                prep_seconds=row.prep_seconds,
+                started_at=row.fire_at or row.created_at,
+                order_id=row.order_id,
+                queued_at=row.created_at,
+            )
+            for row in await self._conn.execute(query)
+        ]
 
     async def _with_items(self, rows: Sequence[Any]) -> list[Ticket]:
         """Attach items to ticket rows with one extra query, whatever the number of tickets."""

@@ -38,6 +38,7 @@ def _order(
         special_instructions=data["special_instructions"],
         created_at=data["created_at"],
         updated_at=data["updated_at"],
+        quoted_ready_at=data["quoted_ready_at"],
         items=items,
         history=history,
     )
@@ -62,6 +63,7 @@ def _order_row(order: Order) -> dict[str, Any]:
         "special_instructions": order.special_instructions,
         "created_at": order.created_at,
         "updated_at": order.updated_at,
+        "quoted_ready_at": order.quoted_ready_at,
     }
 
 
@@ -166,6 +168,11 @@ class SqlOrderRepository:
             changes = [_change_row(order.id, change) for change in order.history]
             query = query.add_cte(order_status_history.insert().values(changes).cte("h"))
         await self._conn.execute(query)
+
+    async def set_quote(self, order_id: uuid.UUID, quoted_ready_at: datetime) -> None:
+        await self._conn.execute(
+            update(orders).where(orders.c.id == order_id).values(quoted_ready_at=quoted_ready_at)
+        )
 
     async def _add_change(self, order_id: uuid.UUID, change: StatusChange) -> None:
         await self._conn.execute(

@@ -186,6 +186,7 @@ orders = Table(
     Column("special_instructions", Text, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("quoted_ready_at", UTCDateTime, nullable=True),
     CheckConstraint("total_amount >= 0", name="total_not_negative"),
     CheckConstraint(
         "status IN ('PLACED','ACCEPTED','IN_PROGRESS','READY','COMPLETED','CANCELLED')",

@@ -1,4 +1,5 @@
-"""Orders consumer: kitchen progress moves the order (ACCEPTED, IN_PROGRESS, READY, COMPLETED).
+"""Orders consumer: kitchen progress moves the order (ACCEPTED, IN_PROGRESS, READY, COMPLETED)
+and keeps its quoted ready time current.
 
 The order status follows the CURRENT tickets of the order (not the event's snapshot), so a
 late or redelivered ticket event never moves an order backwards; moves that are no longer legal
@@ -16,6 +17,7 @@ from restman_core.domain.kitchen import order_status_from_tickets
 from restman_core.ports.storage import Database, Transaction
 from restman_core.services.orders import OrderService
 from restman_core.services.pipeline.base import ORDERS, TransactionalHandler
+from restman_core.services.quoting import refresh_quote
 
 
 class OrdersHandler(TransactionalHandler):
@@ -32,3 +34,6 @@ class OrdersHandler(TransactionalHandler):
         target = order_status_from_tickets(t.status for t in tickets)
         if target is not None:
             await self._orders.follow_kitchen(tx, order_id, target)
+        # The quote follows the kitchen too: what is left to cook, behind whoever came first.
+        restaurant_id = uuid.UUID(str(event.payload["restaurant_id"]))
+        await refresh_quote(tx, order_id, restaurant_id, self._clock.now())

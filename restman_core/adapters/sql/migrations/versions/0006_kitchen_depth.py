@@ -12,7 +12,8 @@ Courses: ``course`` on categories and foods (optional), on order items and ticke
 for existing rows), tickets ``held`` (false for existing rows), and the restaurant's
 ``auto_fire_courses`` (off). The ticket key becomes (order, station, batch, course). Fire
 times: order items keep their food's ``prep_time_seconds``, tickets their ``prep_seconds`` (0
-for existing rows) and ``fire_at`` (none: due).
+for existing rows) and ``fire_at`` (none: due). Orders get ``quoted_ready_at`` (none for
+existing rows).
 
 It also closes the tickets that earlier versions left open on orders already closed (an order
 moved to COMPLETED or CANCELLED by hand kept them): DELIVERED_TO_SERVICE for a completed order,
@@ -90,6 +91,7 @@ def upgrade() -> None:
         "order_items", sa.Column("course", sa.Integer(), nullable=False, server_default="2")
     )
     op.add_column("order_items", sa.Column("prep_time_seconds", sa.Integer(), nullable=True))
+    op.add_column("orders", sa.Column("quoted_ready_at", UTCDateTime(timezone=True), nullable=True))
     op.add_column(
         "ticket_items",
         sa.Column("voided", sa.Boolean(), nullable=False, server_default=sa.false()),
@@ -148,3 +150,4 @@ def downgrade() -> None:
     for table in ("foods", "categories"):
         op.drop_column(table, "course")
     op.drop_column("restaurants", "auto_fire_courses")
+    op.drop_column("orders", "quoted_ready_at")

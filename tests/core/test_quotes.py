@@ -1,0 +1,103 @@
+"""The quote rule with a frozen clock: an order is ready when its slowest station has cleared
+the work queued before it and cooked its own; more queued work or more prep never makes a quote
+earlier, and a quote is never before now."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from restman_core.adapters.sql.database import SqlDatabase
+from restman_core.domain.access import Role
+from restman_core.domain.kitchen import TicketStatus
+from restman_core.domain.orders import Order
+from restman_core.domain.quotes import (
+    QueuedWork,
+    own_work,
+    quote_ready_at,
+    remaining_seconds,
+    station_backlog,
+)
+from restman_core.services.quoting import refresh_quote
+from tests.auth.helpers import ManualClock
+from tests.core.builders import Core, add_user, build_restaurant, order_body, placed_payload
+
+NOW = datetime(2026, 12, 1, 19, 30, tzinfo=UTC)
+stations = st.sampled_from(["grill", "fryer", "bar"])
+seconds = st.integers(0, 7200)
+loads = st.dictionaries(stations, seconds)
+
+
+def test_the_grill_queue_decides_the_steak_order() -> None:
+    queued = [
+        QueuedWork("grill", 600, NOW - timedelta(minutes=4)),  # 6 minutes to go
+        QueuedWork("grill", 300, NOW),
+        QueuedWork("fryer", 240, NOW - timedelta(minutes=10)),  # done already
+    ]
+    backlog = station_backlog(queued, NOW)
+    assert backlog == {"grill": 660, "fryer": 0}
+    work = own_work([("grill", 720), ("fryer", 240), ("fryer", None)])
+    assert work == {"grill": 720, "fryer": 240}
+    assert quote_ready_at(NOW, backlog, work) == NOW + timedelta(seconds=660 + 720)
+    assert quote_ready_at(NOW, backlog, {}) == NOW
+
+
+@given(loads, loads)
+def test_a_quote_is_never_before_now_nor_before_its_own_work(
+    backlog: dict[str, int], work: dict[str, int]
+) -> None:
+    quote = quote_ready_at(NOW, backlog, work)
+    assert quote >= NOW
+    for station, own in work.items():
+        assert quote >= NOW + timedelta(seconds=own + backlog.get(station, 0))
+
+
+@given(loads, loads, stations, seconds)
+def test_more_queued_work_never_makes_a_quote_earlier(
+    backlog: dict[str, int], work: dict[str, int], station: str, extra: int
+) -> None:
+    more = {**backlog, station: backlog.get(station, 0) + extra}
+    assert quote_ready_at(NOW, more, work) >= quote_ready_at(NOW, backlog, work)
+
+
+@given(seconds, st.integers(-7200, 7200))
+def test_remaining_work_shrinks_with_time_but_never_below_nothing(prep: int, offset: int) -> None:
+    work = QueuedWork("grill", prep, NOW - timedelta(seconds=offset))
+    left = remaining_seconds(work, NOW)
+    assert 0 <= left <= prep
+    assert remaining_seconds(work, NOW + timedelta(seconds=60)) <= left
+
+
+async def test_orders_are_quoted_behind_the_queue_and_requoted_as_it_moves(
+    database: SqlDatabase,
+) -> None:
+    """On SQLite and PostgreSQL with a frozen clock: the second steak waits for the first."""
+    clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
+    core = Core.on(database, clock)
+    owner = await add_user(database, Role.OWNER, "owner")
+    customer = await add_user(database, Role.CUSTOMER, "customer")
+    foods = {"Steak": {"category": "Mains", "price": "24.00", "prep_time_seconds": 600}}
+    kitchen = await build_restaurant(core, owner, categories={"Mains": {}}, foods=foods)
+
+    async def place() -> Order:
+        order = (await core.orders.place_order(customer, order_body(kitchen, [("Steak", 1)]))).order
+        payload = await placed_payload(database, order.id)
+        await database.run(lambda tx: core.kitchen.open_tickets(tx, payload))
+        return order
+
+    first = await place()
+    assert first.quoted_ready_at == clock.now() + timedelta(minutes=10)
+    clock.advance(120)
+    second = await place()
+    assert second.quoted_ready_at == clock.now() + timedelta(minutes=8 + 10)
+    clock.advance(60)
+    (ticket,) = [t for t in await core.kitchen.list_tickets(owner) if t.order_id == first.id]
+    await core.kitchen.move_ticket(owner, ticket.id, TicketStatus.ACCEPTED)
+    await core.kitchen.move_ticket(owner, ticket.id, TicketStatus.IN_PROGRESS)
+    await core.kitchen.move_ticket(owner, ticket.id, TicketStatus.READY)
+    requoted = await database.run(lambda tx: refresh_quote(tx, second.id, kitchen.id, clock.now()))
+    assert requoted == clock.now() + timedelta(minutes=10) - timedelta(minutes=1)
+    stored = await core.orders.get_order(owner, second.id)
+    assert stored.quoted_ready_at == requoted
