@@ -211,5 +211,8 @@ async def already_there(
             restaurants[order.restaurant_id] = restaurant
         payload = placed_payload(order, restaurants[order.restaurant_id])
         tickets = tuple(await tx.tickets.for_order(order.id))
-        found.append(WrittenOrder(order, payload, tickets, await tx.bills.get_by_order(order.id)))
+        book = await tx.bills.get_book(order.id)
+        bill = book.bill if book else None
+        payment = book.payments[0] if book and book.payments else None
+        found.append(WrittenOrder(order, payload, tickets, bill, payment))
     return found
