@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from restman_cli.seed_data import seed_id
 from restman_cli.seed_orders import OrderPlan
 from restman_core.domain.analytics import AnalyticsFact
+from restman_core.domain.bill_book import Payment
 from restman_core.domain.billing import Bill
 from restman_core.domain.kitchen import Ticket
 from restman_core.domain.menus import Restaurant
@@ -21,10 +22,12 @@ from restman_core.services.orders import placed_payload
 from restman_core.services.pipeline.facts import (
     StatusChangeNeed,
     bill_fact,
+    payment_fact,
     placed_facts,
     ticket_fact,
 )
 from restman_core.views import bill_view, ticket_view
+from restman_core.views_billing import payment_view
 
 if TYPE_CHECKING:
     from restman_core.bootstrap import Platform
@@ -48,6 +51,7 @@ class WrittenOrder:
     placed: dict[str, Any]
     tickets: tuple[Ticket, ...]
     bill: Bill | None
+    payment: Payment | None = None
 
     def facts(self) -> list[AnalyticsFact]:
         """The analytics facts of the final state, built exactly as the event pipeline builds
@@ -58,7 +62,10 @@ class WrittenOrder:
             facts.append(change.fact(self.order))
         facts += [ticket_fact(ticket_view(t)) for t in self.tickets]
         if self.bill is not None:
-            facts.append(bill_fact(bill_view(self.bill)))
+            data = bill_view(self.bill) | {"version": self.bill.version}
+            facts.append(bill_fact(data))
+            if self.payment is not None:
+                facts.append(payment_fact(payment_view(self.payment), data))
         return facts
 
 
@@ -148,10 +155,21 @@ async def _write_one(
     else:
         tickets = await _cook(tx, tickets, plan)
     if bill is not None and plan.payment is not None and plan.paid_at is not None:
-        paid = bill.paid(plan.payment, plan.tip_for(bill.subtotal), plan.paid_at)
-        if not await tx.bills.save(paid, bill.version):
+        book = await tx.bills.get_book(order.id)
+        assert book is not None
+        payment = Payment(
+            seed_id("payment", order.id),
+            None,
+            plan.payment,
+            book.bill.amount_due,
+            plan.tip_for(bill.subtotal),
+            customer.id,
+            plan.paid_at,
+        )
+        paid = book.paid(payment, whole=True)
+        if not await tx.bills.save_book(paid, book):
             raise Conflict(f"demo bill {bill.id} changed while seeding")
-        bill = paid
+        return WrittenOrder(order, payload, tuple(tickets), paid.bill, payment)
     return WrittenOrder(order, payload, tuple(tickets), bill)
 
 
@@ -193,5 +211,8 @@ async def already_there(
             restaurants[order.restaurant_id] = restaurant
         payload = placed_payload(order, restaurants[order.restaurant_id])
         tickets = tuple(await tx.tickets.for_order(order.id))
-        found.append(WrittenOrder(order, payload, tickets, await tx.bills.get_by_order(order.id)))
+        book = await tx.bills.get_book(order.id)
+        bill = book.bill if book else None
+        payment = book.payments[0] if book and book.payments else None
+        found.append(WrittenOrder(order, payload, tickets, bill, payment))
     return found

@@ -4,6 +4,7 @@ payment and refund replays, and cancelling a paid order with its refund."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.api.harness import Harness, User
@@ -169,3 +170,18 @@ async def test_cancelling_a_paid_order_takes_a_full_refund_with_it(harness: Harn
     bill = (await c.get(f"/api/billing/orders/{oid}", headers=owner.headers)).json()
     assert bill["status"] == "REFUNDED"
     assert bill["refunded_amount"] == bill["amount_paid"] == "96.60"
+
+
+async def test_payment_keys_replay_conflict_and_never_pay_twice(harness: Harness) -> None:
+    _, customer, oid, _ = await table_of_four(harness)
+    c, url = harness.client, f"/api/billing/orders/{oid}/payments"
+    keyed = {**customer.headers, "Idempotency-Key": "double-tap"}
+    body = {"amount": "10.00", "payment_method": "card"}
+    answers = await asyncio.gather(*(c.post(url, json=body, headers=keyed) for _ in range(3)))
+    assert {r.status_code for r in answers} == {200}, [r.text for r in answers]
+    bill = (await c.get(f"/api/billing/orders/{oid}", headers=customer.headers)).json()
+    assert len(bill["payments"]) == 1
+    assert bill["amount_paid"] == "10.00"
+    clash = await c.post(url, json={**body, "amount": "11.00"}, headers=keyed)
+    assert clash.status_code == 409
+    assert "Idempotency-Key" in clash.json()["message"]
