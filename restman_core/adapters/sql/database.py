@@ -74,7 +74,14 @@ class _StaleConnection(Exception):
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
-    """Let SQLAlchemy, not the driver, begin transactions, and begin them IMMEDIATE."""
+    """Let SQLAlchemy, not the driver, begin transactions, and begin them DEFERRED.
+
+    Every unit of work on SQLite runs on the single writer's own engine
+    (:mod:`restman_core.adapters.sql.writer`), which takes the write lock with ``BEGIN
+    IMMEDIATE``. What is left on this pool reads (a ping, the settled check, tests' queries) or
+    creates the schema: a deferred transaction reads the last committed snapshot beside the
+    writer (WAL) instead of queueing for its lock, where the writer's back-to-back groups would
+    starve it past the busy timeout."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -88,7 +95,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN")
 
 
 def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
