@@ -73,15 +73,18 @@ class _StaleConnection(Exception):
     """A unit's statement found its pooled connection dead before anything committed."""
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    """Let SQLAlchemy, not the driver, begin transactions, and begin them DEFERRED.
+def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
+    """Let SQLAlchemy, not the driver, begin transactions: IMMEDIATE when ``immediate``, else
+    DEFERRED.
 
     Every unit of work on SQLite runs on the single writer's own engine
     (:mod:`restman_core.adapters.sql.writer`), which takes the write lock with ``BEGIN
-    IMMEDIATE``. What is left on this pool reads (a ping, the settled check, tests' queries) or
+    IMMEDIATE``. What is left on the pool reads (a ping, the settled check, tests' queries) or
     creates the schema: a deferred transaction reads the last committed snapshot beside the
     writer (WAL) instead of queueing for its lock, where the writer's back-to-back groups would
-    starve it past the busy timeout."""
+    starve it past the busy timeout. Migrations write from several processes at once (every
+    server worker upgrades on start): their engine begins IMMEDIATE, so the second waits for
+    the first in the busy handler instead of failing to upgrade a stale read snapshot."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -95,11 +98,15 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
-    """An async engine for any supported URL (see :func:`async_url`)."""
+def create_engine_for(
+    url: str, *, pool_size: int = 10, echo: bool = False, write_lock_first: bool = False
+) -> AsyncEngine:
+    """An async engine for any supported URL (see :func:`async_url`); on SQLite its
+    transactions take the write lock first when ``write_lock_first`` (see
+    :func:`_configure_sqlite`)."""
     target = async_url(url)
     backend = target.get_backend_name()
     if backend == "sqlite":
@@ -113,7 +120,7 @@ def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False) -> A
         # A small pool of file connections: opening one (a driver thread plus the PRAGMAs) costs
         # more than most units of work.
         engine = create_async_engine(target, pool_size=pool_size, max_overflow=0, echo=echo)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, immediate=write_lock_first)
         return engine
     return create_async_engine(
         target,

@@ -25,7 +25,10 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = create_engine_for(config.get_main_option("sqlalchemy.url") or "")
+    # Several processes may upgrade at once: each takes the write lock before reading.
+    engine = create_engine_for(
+        config.get_main_option("sqlalchemy.url") or "", write_lock_first=True
+    )
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
