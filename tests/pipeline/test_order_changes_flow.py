@@ -7,6 +7,7 @@ no ticket open."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import random
 import uuid
@@ -73,6 +74,18 @@ async def tickets(platform: Platform) -> list[Any]:
 
 
 async def run_changes(
+    platform: Platform, start_workers: WorkerStarter, kinds: list[str], options: PipelineOptions
+) -> None:
+    # The whole flow has a bound: once, under the stress check, it waited on something without
+    # one for minutes; a bound turns that into a failure with a traceback instead of a stall.
+    async with asyncio.timeout(FLOW_BOUND_SECONDS):
+        await _run_changes(platform, start_workers, kinds, options)
+
+
+FLOW_BOUND_SECONDS = 240
+
+
+async def _run_changes(
     platform: Platform, start_workers: WorkerStarter, kinds: list[str], options: PipelineOptions
 ) -> None:
     world = await seed(platform, restaurants=1, customers=3)
