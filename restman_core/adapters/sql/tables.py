@@ -27,6 +27,13 @@ from sqlalchemy import (
 from restman_core.adapters.sql.menu_types import HoursJson, IdList, ModifierSnapshots, WordList
 from restman_core.adapters.sql.metadata import UTCDateTime, metadata, money
 
+# A bill's entries live in their own module; imported here so that this module's tables are
+# the whole schema (migrations and create_all read the one metadata).
+from restman_core.adapters.sql.tables_billing import bill_discounts as bill_discounts
+from restman_core.adapters.sql.tables_billing import bill_parts as bill_parts
+from restman_core.adapters.sql.tables_billing import bill_payments as bill_payments
+from restman_core.adapters.sql.tables_billing import bill_refunds as bill_refunds
+
 BILL_STATUSES = (
     "status IN ('PENDING','PARTIALLY_PAID','PAID','PARTIALLY_REFUNDED','REFUNDED','CANCELLED')"
 )
@@ -313,56 +320,6 @@ bills = Table(
     Column("split_by", String(10), nullable=True),
     CheckConstraint(BILL_STATUSES, name="status"),
     CheckConstraint("amount_paid >= refunded_amount", name="refunds_within_payments"),
-)
-
-bill_discounts = Table(
-    "bill_discounts",
-    metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("bill_id", Uuid, ForeignKey("bills.id"), nullable=False, index=True),
-    Column("kind", String(10), nullable=False),
-    Column("value", Numeric(12, 2), nullable=False),
-    Column("amount", money(), nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("given_by", Uuid, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
-bill_parts = Table(
-    "bill_parts",
-    metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("bill_id", Uuid, ForeignKey("bills.id"), nullable=False, index=True),
-    Column("position", Integer, nullable=False),
-    Column("amount", money(), nullable=False),
-)
-
-bill_payments = Table(
-    "bill_payments",
-    metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("bill_id", Uuid, ForeignKey("bills.id"), nullable=False, index=True),
-    Column("part_id", Uuid, nullable=True),
-    Column("method", String(10), nullable=False),
-    Column("amount", money(), nullable=False),
-    Column("tip", money(), nullable=False),
-    Column("taken_by", Uuid, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
-bill_refunds = Table(
-    "bill_refunds",
-    metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("bill_id", Uuid, ForeignKey("bills.id"), nullable=False, index=True),
-    Column("amount", money(), nullable=False),
-    # The refunded order items' ids, comma-separated; empty for a refund by amount.
-    Column("item_ids", Text, nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("given_by", Uuid, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    # The part of the amount that was sales (not tax or service charge), for revenue reports.
-    Column("revenue_amount", money(), nullable=False),
 )
 
 outbox = Table(
