@@ -108,8 +108,11 @@ class BillingService:
         order = await tx.orders.get(bill.order_id)
         if order is not None and order.status is OrderStatus.CANCELLED:
             return await self.cancel_bill(tx, bill.order_id)
-        # Items added or voided before the placement reached billing are billed at once.
-        return await self.revise_bill(tx, bill.order_id) or bill
+        # Items added or voided before the placement reached billing are billed at once (the
+        # common case, an order unchanged since placing, needs no second read of the bill).
+        if order is not None and any(i.batch or i.voided for i in order.items):
+            return await self.revise_bill(tx, bill.order_id) or bill
+        return bill
 
     async def revise_bill(self, tx: Transaction, order_id: uuid.UUID) -> Bill | None:
         """Bring the order's bill in line with the order's items as they are now (added items

@@ -222,11 +222,11 @@ class OrderChanges:
                 raise NotFound("Order item not found")
             if item.voided:
                 raise Conflict("This item is already voided")
-            book = await tx.bills.get_book(order.id)
-            if book is not None and book.payments:
+            bill = await tx.bills.get_by_order(order.id)
+            if bill is not None and bill.amount_paid > 0:  # every payment is more than zero
                 raise Conflict(
                     "A payment was taken on this order's bill: refund the item instead",
-                    details={"bill_id": str(book.bill.id)},
+                    details={"bill_id": str(bill.id)},
                 )
             now = self._clock.now()
             for ticket in await tx.tickets.for_order(order.id):
