@@ -42,6 +42,12 @@ async def world(harness: Harness) -> World:
     seated = await harness.client.post("/api/orders", json=dine, headers=customer.headers)
     assert seated.status_code == 201, seated.text
     await harness.tickets_of(owner.headers, seated.json()["id"])
+    # The cases that change an order (add an item, void one) get dine-in orders of their own,
+    # so that in any order of the cases, firing and delivering find the first one unchanged.
+    to_add = await harness.client.post("/api/orders", json=dine, headers=customer.headers)
+    to_void = await harness.client.post("/api/orders", json=dine, headers=customer.headers)
+    assert to_add.status_code == to_void.status_code == 201, (to_add.text, to_void.text)
+    await harness.tickets_of(owner.headers, to_void.json()["id"])
     await harness.bill_of(owner.headers, order["id"])
     # Bills of their own for the money routes, so that the routes that change a bill never
     # change what another case expects: one to pay on, one paid to refund.
@@ -82,7 +88,9 @@ async def world(harness: Harness) -> World:
         "cust": customer.user_id,
         "other_rid": other_rid,
         "dine": seated.json()["id"],
-        "dine_item": seated.json()["items"][0]["id"],
+        "add_dine": to_add.json()["id"],
+        "void_dine": to_void.json()["id"],
+        "void_item": to_void.json()["items"][0]["id"],
         "pay_oid": to_pay["id"],
         "refund_oid": to_refund["id"],
     }
@@ -250,7 +258,7 @@ CASES: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     ("GET", "/api/auth/me", None, expect(401, 200, 200, 200, 200, 200, 200, 200)),
     (
         "POST",
-        "/api/orders/{dine}/items",
+        "/api/orders/{add_dine}/items",
         {"items": [{"food_id": "{fid}", "quantity": 1}]},
         expect(401, 403, 404, 201, 404, 201, 404, 201),
     ),
@@ -278,7 +286,7 @@ CASES: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     # The owner voids the item first; staff and admin may too, and find it already voided.
     (
         "DELETE",
-        "/api/orders/{dine}/items/{dine_item}",
+        "/api/orders/{void_dine}/items/{void_item}",
         None,
         expect(401, 403, 404, 200, 404, 409, 404, 409),
     ),
