@@ -17,9 +17,9 @@ from hypothesis import settings
 
 from tests.support import leak_guard
 from tests.support.bytecode import compile_project_sources
-from tests.support.leak_guard import pytest_sessionfinish
+from tests.support.leak_guard import pytest_configure_node, pytest_sessionfinish
 
-__all__ = ["pytest_configure", "pytest_sessionfinish"]
+__all__ = ["pytest_configure", "pytest_configure_node", "pytest_sessionfinish"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

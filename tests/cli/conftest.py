@@ -37,8 +37,12 @@ class Cli:
     def run(self, *args: str, input: str | None = None, **env: str) -> Result:
         previous = Path.cwd()
         os.chdir(self.cwd)
+        # Output is captured, as when piped: whatever launched the suite (a terminal, or xdist,
+        # which sets COLUMNS in its workers), the tables are drawn as for a pipe unless a test
+        # sets COLUMNS itself.
+        environment: dict[str, str | None] = {"COLUMNS": None, "LINES": None, **self.env, **env}
         try:
-            return CliRunner().invoke(app, list(args), input=input, env={**self.env, **env})
+            return CliRunner().invoke(app, list(args), input=input, env=environment)
         finally:
             os.chdir(previous)
 

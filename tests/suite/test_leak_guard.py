@@ -16,7 +16,10 @@ from tests.support.services import wait_for_sync
 
 ROOT = Path(__file__).resolve().parents[2]
 
-CONFTEST = "from tests.support.leak_guard import pytest_configure, pytest_sessionfinish\n"
+CONFTEST = (
+    "from tests.support.leak_guard import pytest_configure, pytest_configure_node,"
+    " pytest_sessionfinish\n"
+)
 
 LEAKY = """
 import subprocess, sys
@@ -52,6 +55,21 @@ def test_a_leaked_process_fails_the_run_and_is_killed(inner_suite: pytest.Pytest
     assert "1 passed" in result.stdout.str()  # the test itself passed; the leak failed the run
     [pid] = re.findall(r"pid (\d+): ", result.stdout.str())
     # The guard killed what it found.
+    wait_for_sync(lambda: _gone(int(pid)), what=f"leaked process {pid} to be killed", timeout=10)
+
+
+def test_a_process_leaked_on_a_parallel_worker_fails_the_run(
+    inner_suite: pytest.Pytester,
+) -> None:
+    """Under xdist the leak happens in a worker; the controller still finds it and fails."""
+    inner_suite.makepyfile(test_leaky=LEAKY, test_tidy=TIDY)
+    result = inner_suite.runpytest_subprocess(
+        "-n", "2", "-p", "no:randomly", "-p", "no:cacheprovider"
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*processes started by the suite were still running*"])
+    assert "2 passed" in result.stdout.str()
+    [pid] = re.findall(r"pid (\d+): ", result.stdout.str())
     wait_for_sync(lambda: _gone(int(pid)), what=f"leaked process {pid} to be killed", timeout=10)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -16,12 +17,16 @@ from typing import NoReturn, TypeVar
 
 import pytest
 
+from tests.support.workers import redis_database, worker_index
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "RESTMAN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 T = TypeVar("T")
 
-REDIS_TEST_URL = os.environ.get("RESTMAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_TEST_URL = os.environ.get(
+    "RESTMAN_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{redis_database()}"
+)
 # Distributed mode refuses to start without a configured key shared by every host.
 TEST_SECRET_KEY = "test-secret-key-shared-by-every-host"
 
@@ -50,11 +55,38 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
         return False
 
 
+# Under xdist each worker draws ports from a range of its own, below Linux's ephemeral range
+# (32768 and up), so that a port one worker found free is never handed to another worker's server
+# (or to an outgoing connection) in the moment before the first one binds it.
+_WORKER_PORTS_START = 10_000
+_WORKER_PORTS_PER_WORKER = 2_500
+_WORKER_SLOTS = 8
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port on 127.0.0.1 that nothing listens on right now (and, under xdist, one of this
+    worker's own range that this process has not handed out before)."""
+    index = worker_index()
+    if index is None:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            return int(sock.getsockname()[1])
+    start = _WORKER_PORTS_START + (index % _WORKER_SLOTS) * _WORKER_PORTS_PER_WORKER
+    candidates = [p for p in range(start, start + _WORKER_PORTS_PER_WORKER) if p not in _handed_out]
+    if not candidates:  # a long run went round its whole range: start it again
+        _handed_out.clear()
+        candidates = list(range(start, start + _WORKER_PORTS_PER_WORKER))
+    random.shuffle(candidates)
+    for port in candidates:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port left in {start}..{start + _WORKER_PORTS_PER_WORKER - 1}")
 
 
 def _shown(value: object, limit: int = 300) -> str:
