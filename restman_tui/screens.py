@@ -98,10 +98,9 @@ class HelpScreen(ModalScreen[None]):
         table = Table(title="Kitchen display keys", expand=True, show_edge=False)
         table.add_column("Keys", style="bold")
         table.add_column("Action")
-        table.add_row("1-9", "Select card by number (reading order)")
+        table.add_row("1-9", "Select the card with that number (it keeps it while on the board)")
         for action, label in ACTION_LABELS.items():
-            keys = self._config.key_for(action).replace("question_mark", "?")
-            table.add_row(keys, _HELP.get(action, label))
+            table.add_row(key_names(self._config.key_for(action)), _HELP.get(action, label))
         with Vertical(id="help"):
             yield Static(table)
             yield Static("Esc or ? closes this help.", classes="help-hint")
@@ -110,17 +109,76 @@ class HelpScreen(ModalScreen[None]):
 _HELP = {
     "bump": "Bump selected card to the next status",
     "deliver": "Send selected card straight to DELIVERED_TO_SERVICE",
-    "recall": "Recall the last bumped ticket",
     "item_done": "Mark the selected item done (again: not done)",
     "next_item": "Select the next item on the card",
     "previous_item": "Select the previous item on the card",
     "all_day": "Show or hide the all-day counts",
     "station": "Cycle the station filter",
-    "refresh": "Reload every ticket from the API",
+    "recall": "Recall the last bumped ticket (while offline: reconnect now)",
+    "refresh": "Reload every ticket from the API (while offline: reconnect now)",
+    "pick": "Pick a ticket by its order number: type it (or its start), Enter",
     "help": "This help",
-    "quit": "Quit",
-    "up": "Select the card above",
-    "down": "Select the card below",
+    "quit": "Quit (asks first while tickets are open: q or y quits, Esc stays)",
+    "up": "Select the card above (the column scrolls with it)",
+    "down": "Select the card below (the column scrolls with it)",
     "left": "Select a card in the column to the left",
     "right": "Select a card in the column to the right",
+    "page_down": "Scroll the column a page down (selects the card there)",
+    "page_up": "Scroll the column a page up (selects the card there)",
 }
+
+
+_KEY_NAMES = {"question_mark": "?", "number_sign": "#", "slash": "/"}
+
+
+def key_names(keys: str) -> str:
+    """Textual key names as a cook reads them (``number_sign,slash`` is ``#,/``)."""
+    return ",".join(_KEY_NAMES.get(key, key) for key in keys.split(","))
+
+
+class PickScreen(ModalScreen[str | None]):
+    """A one-line prompt at the bottom: the cook types an order number (or its start) and
+    Enter; dismisses with what was typed, or None on Escape."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self) -> None:
+        super().__init__(id="pick-screen")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="pick"):
+            yield Static("Order number, then Enter (Esc cancels)", classes="pick-hint")
+            yield Input(placeholder="e.g. B408E2", id="pick-number")
+
+    def on_mount(self) -> None:
+        self.query_one("#pick-number", Input).focus()
+
+    @on(Input.Submitted, "#pick-number")
+    def entered(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class QuitScreen(ModalScreen[bool]):
+    """Asks before the display closes on open tickets: ``q`` (again) or ``y`` quits, Escape
+    or ``n`` stays. Dismisses with whether to quit."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q,y", "answer(True)", "Quit"),
+        Binding("escape,n", "answer(False)", "Stay"),
+    ]
+
+    def __init__(self, open_tickets: int) -> None:
+        super().__init__(id="quit-screen")
+        self._open = open_tickets
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="quit"):
+            plural = "ticket is" if self._open == 1 else "tickets are"
+            yield Static(f"{self._open} {plural} still open. Quit the kitchen display?")
+            yield Static("q or y: quit    Esc or n: stay on the board", classes="help-hint")
+
+    def action_answer(self, quit_now: bool) -> None:
+        self.dismiss(quit_now)
