@@ -170,13 +170,14 @@ class QuitScreen(ModalScreen[bool]):
         Binding("escape,n", "answer(False)", "Stay"),
     ]
 
-    def __init__(self, open_tickets: int) -> None:
+    def __init__(self, open_count: int, what: str = "ticket") -> None:
         super().__init__(id="quit-screen")
-        self._open = open_tickets
+        self._open = open_count
+        self._what = what
 
     def compose(self) -> ComposeResult:
         with Vertical(id="quit"):
-            plural = "ticket is" if self._open == 1 else "tickets are"
+            plural = f"{self._what} is" if self._open == 1 else f"{self._what}s are"
             yield Static(f"{self._open} {plural} still open. Quit the kitchen display?")
             yield Static("q or y: quit    Esc or n: stay on the board", classes="help-hint")
 
