@@ -32,6 +32,8 @@ FOOTER_ACTIONS = (
     "quit",
 )
 _ALWAYS_ALLOWED = frozenset({"quit", "help"})
+#: Actions that, while the API is unreachable, try it again at once instead.
+_RECONNECT = frozenset({"recall", "refresh"})
 
 
 class BoardActions(App[None]):
@@ -71,10 +73,14 @@ class BoardActions(App[None]):
             self.bind(str(number), f"select_card({number})", show=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Board keys work only on the board, once signed in."""
+        """Board keys work only on the board, once signed in; the keys that reconnect at once
+        work on the board whenever it is offline, signed in yet or not."""
         if action in _ALWAYS_ALLOWED or (action not in ACTION_LABELS and action != "select_card"):
             return True
-        return self.ready and len(self.screen_stack) == 1
+        on_board = len(self.screen_stack) == 1
+        if action in _RECONNECT and self.online is False:
+            return on_board
+        return self.ready and on_board
 
     # Selection -----------------------------------------------------------------------------
 

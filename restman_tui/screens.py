@@ -96,39 +96,65 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table = Table(title="Kitchen display keys", expand=True, show_edge=False)
-        table.add_column("Keys", style="bold")
+        table.add_column("Keys", style="bold", no_wrap=True)
         table.add_column("Action")
-        table.add_row("1-9", "Select the card with that number (it keeps it while on the board)")
-        for action, label in ACTION_LABELS.items():
-            table.add_row(key_names(self._config.key_for(action)), _HELP.get(action, label))
+        table.add_row("1-9", "Select the card with that short number")
+        for group in _HELP_ROWS:
+            keys = " ".join(key_names(self._config.key_for(action)) for action in group)
+            table.add_row(keys, _HELP.get(group[0], ACTION_LABELS[group[0]]))
         with Vertical(id="help"):
             yield Static(table)
             yield Static("Esc or ? closes this help.", classes="help-hint")
 
 
+#: The help's rows, in order: actions that go together share a row (one line each, so the
+#: whole help fits an 80x24 screen).
+_HELP_ROWS: tuple[tuple[str, ...], ...] = (
+    ("bump",),
+    ("deliver",),
+    ("recall",),
+    ("item_done",),
+    ("next_item", "previous_item"),
+    ("pick",),
+    ("up", "down", "left", "right"),
+    ("page_down", "page_up"),
+    ("all_day",),
+    ("station",),
+    ("refresh",),
+    ("help",),
+    ("quit",),
+)
 _HELP = {
-    "bump": "Bump selected card to the next status",
-    "deliver": "Send selected card straight to DELIVERED_TO_SERVICE",
-    "item_done": "Mark the selected item done (again: not done)",
-    "next_item": "Select the next item on the card",
-    "previous_item": "Select the previous item on the card",
+    "bump": "Bump the selected card to the next status",
+    "deliver": "Send the selected card straight to service",
+    "recall": "Recall the last bump; offline: reconnect now",
+    "item_done": "Mark the selected item done (again: undo)",
+    "next_item": "Next / previous item on the card",
     "all_day": "Show or hide the all-day counts",
     "station": "Cycle the station filter",
-    "recall": "Recall the last bumped ticket (while offline: reconnect now)",
-    "refresh": "Reload every ticket from the API (while offline: reconnect now)",
-    "pick": "Pick a ticket by its order number: type it (or its start), Enter",
+    "refresh": "Reload every ticket; offline: reconnect now",
+    "pick": "Pick by order number: type it (or its start), Enter",
     "help": "This help",
-    "quit": "Quit (asks first while tickets are open: q or y quits, Esc stays)",
-    "up": "Select the card above (the column scrolls with it)",
-    "down": "Select the card below (the column scrolls with it)",
-    "left": "Select a card in the column to the left",
-    "right": "Select a card in the column to the right",
-    "page_down": "Scroll the column a page down (selects the card there)",
-    "page_up": "Scroll the column a page up (selects the card there)",
+    "quit": "Quit; with tickets open: q or y quits, Esc stays",
+    "up": "Select a card; its column scrolls with it",
+    "page_down": "A page down / up the selected card's column",
 }
 
 
-_KEY_NAMES = {"question_mark": "?", "number_sign": "#", "slash": "/"}
+_KEY_NAMES = {
+    "question_mark": "?",
+    "number_sign": "#",
+    "slash": "/",
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
+    "pagedown": "PgDn",
+    "pageup": "PgUp",
+    "enter": "Enter",
+    "space": "Space",
+    "escape": "Esc",
+}
 
 
 def key_names(keys: str) -> str:

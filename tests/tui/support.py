@@ -125,7 +125,9 @@ async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float
     app = pilot.app
     deadline = time.monotonic() + timeout
     while True:
-        if condition() and (not isinstance(app, KitchenApp) or app.settled):
+        # A board that has stopped (the cook quit) has nothing left to draw.
+        settled = not isinstance(app, KitchenApp) or not app.is_running or app.settled
+        if condition() and settled:
             return
         if time.monotonic() > deadline:
             source = inspect.getsource(condition).strip()

@@ -145,3 +145,20 @@ async def test_the_retry_key_reconnects_without_waiting(tmp_path: Path) -> None:
                 await until(pilot, lambda: app.online is True, timeout=60)
                 assert len(shown_ids(app, "NEW")) == 1
                 assert backoff.waits == [backoff.waits[0]]  # it did not wait its hour out
+
+
+async def test_the_retry_key_works_when_the_api_is_down_at_start_up(tmp_path: Path) -> None:
+    port, data = free_port(), tmp_path / "api"
+    async with api_on(port, data) as h:
+        kitchen = await _kitchen(h)
+        await h.place(kitchen.customer, kitchen.rid, kitchen.fid, quantity=1)
+    backoff = RecordingBackoff(first=3600, cap=3600)
+    app = _board(port, kitchen, backoff, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        # Not signed in yet (the API never answered), and waiting an hour before trying again.
+        await until(pilot, lambda: app.online is False and len(backoff.waits) == 1)
+        assert not app.ready
+        async with api_on(port, data):
+            await pilot.press("r")
+            await until(pilot, lambda: app.online is True and len(shown_ids(app, "NEW")) == 1)
+            assert len(backoff.waits) == 1

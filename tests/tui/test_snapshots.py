@@ -101,3 +101,21 @@ def test_a_full_column_says_what_is_below_at_80x24(snap_compare: Any, tmp_path: 
     with crowded_service() as scene:
         app = _board(scene, tmp_path)
         assert snap_compare(app, terminal_size=(80, 24), run_before=_loaded(app))
+
+
+def test_every_key_in_the_help_at_80x24(scene: Scene, tmp_path: Path, snap_compare: Any) -> None:
+    app = _board(scene, tmp_path)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_loaded(app, "question_mark"))
+
+
+def test_offline_and_retrying_at_80x24(tmp_path: Path, snap_compare: Any) -> None:
+    """The API answers but its event stream does not: the status line and the banner say the
+    board is offline, that it keeps retrying, and which key retries now."""
+    with busy_service() as scene:
+        scene.api.refuse_streams = True
+        app = _board(scene, tmp_path)
+
+        async def run_before(pilot: Pilot[Any]) -> None:
+            await until(pilot, lambda: app.online is False and app.ready)
+
+        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
