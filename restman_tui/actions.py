@@ -15,13 +15,25 @@ from textual.app import App
 from restman_tui.board import Board
 from restman_tui.client import ApiError, KitchenClient
 from restman_tui.config import ACTION_LABELS, KitchenConfig
-from restman_tui.screens import HelpScreen
+from restman_tui.screens import HelpScreen, PickScreen, QuitScreen
 from restman_tui.tickets import DELIVERED, Ticket, next_status
-from restman_tui.widgets import AllDayPanel
+from restman_tui.widgets import AllDayPanel, BoardColumn
 
 #: Actions listed in the footer (the rest are in the help screen).
-FOOTER_ACTIONS = ("bump", "deliver", "recall", "item_done", "all_day", "station", "help", "quit")
+FOOTER_ACTIONS = (
+    "bump",
+    "deliver",
+    "recall",
+    "item_done",
+    "pick",
+    "all_day",
+    "station",
+    "help",
+    "quit",
+)
 _ALWAYS_ALLOWED = frozenset({"quit", "help"})
+#: Actions that, while the API is unreachable, try it again at once instead.
+_RECONNECT = frozenset({"recall", "refresh"})
 
 
 class BoardActions(App[None]):
@@ -32,6 +44,7 @@ class BoardActions(App[None]):
     config: KitchenConfig
     restaurant_id: str | None
     ready: bool
+    online: bool | None
     clock: Callable[[], datetime]
     _action_lock: asyncio.Lock
 
@@ -42,6 +55,8 @@ class BoardActions(App[None]):
         def session_expired(self) -> None: ...
 
         async def resync(self) -> None: ...
+
+        def retry_now(self) -> None: ...
 
     def bind_keys(self) -> None:
         """Bind the configured keys to the actions of the same name (number keys 1-9 always
@@ -58,10 +73,14 @@ class BoardActions(App[None]):
             self.bind(str(number), f"select_card({number})", show=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Board keys work only on the board, once signed in."""
+        """Board keys work only on the board, once signed in; the keys that reconnect at once
+        work on the board whenever it is offline, signed in yet or not."""
         if action in _ALWAYS_ALLOWED or (action not in ACTION_LABELS and action != "select_card"):
             return True
-        return self.ready and len(self.screen_stack) == 1
+        on_board = len(self.screen_stack) == 1
+        if action in _RECONNECT and self.online is False:
+            return on_board
+        return self.ready and on_board
 
     # Selection -----------------------------------------------------------------------------
 
@@ -83,6 +102,37 @@ class BoardActions(App[None]):
 
     def _moved(self, columns: int = 0, rows: int = 0) -> None:
         self.board.move(columns=columns, rows=rows)
+        self.refresh_board()
+
+    def action_page_down(self) -> None:
+        self._paged(1)
+
+    def action_page_up(self) -> None:
+        self._paged(-1)
+
+    def _paged(self, direction: int) -> None:
+        """Move the selection a page (the cards the column shows whole) down or up: the
+        column scrolls with it."""
+        ticket = self.board.selected
+        if ticket is None:
+            self._moved()
+            return
+        column = self.query_one(f"#column-{ticket.status.lower()}", BoardColumn)
+        self._moved(rows=direction * column.visible_cards())
+
+    def action_pick(self) -> None:
+        """Ask for an order number and select its ticket."""
+        if not isinstance(self.screen, PickScreen):
+            self.push_screen(PickScreen(), self._picked)
+
+    def _picked(self, typed: str | None) -> None:
+        if not typed:
+            return
+        ticket = self.board.select_order(typed)
+        if ticket is None:
+            orders = {t.order_number for t in self.board.matching(typed)}
+            problem = f"names {len(orders)} orders: type more of it" if orders else "is not shown"
+            self.notify(f"#{typed.lstrip('#').upper()} {problem}", severity="warning", timeout=3)
         self.refresh_board()
 
     def action_next_item(self) -> None:
@@ -110,6 +160,10 @@ class BoardActions(App[None]):
         self._change(ticket.id, lambda t: self._mark(t, item.id))
 
     def action_recall(self) -> None:
+        if self.online is False:
+            # Nothing can be recalled without the API: the key reconnects at once instead.
+            self.retry_now()
+            return
         self._perform(self._recall)
 
     def _change_selected(self, change: Callable[[Ticket], Awaitable[None]]) -> None:
@@ -202,7 +256,7 @@ class BoardActions(App[None]):
             self.board.upsert(await self.client.ticket(ticket.id))
         except ApiError as reload_error:
             if reload_error.status == 404:
-                self.board.tickets.pop(ticket.id, None)
+                self.board.forget(ticket.id)
         if "changed" not in exc.message.lower():
             # Refused for a reason of its own (a held course, a closed order): say it.
             self.notify(
@@ -230,6 +284,9 @@ class BoardActions(App[None]):
         self.reload_all_day()
 
     def action_refresh(self) -> None:
+        if self.online is False:
+            self.retry_now()
+            return
         self._reload_everything()
 
     @work(exclusive=True, group="refresh")
@@ -247,7 +304,20 @@ class BoardActions(App[None]):
             self.push_screen(HelpScreen(self.config))
 
     async def action_quit(self) -> None:
-        self.exit()
+        """Quit at once on an empty board; with tickets open, ask first (:class:`QuitScreen`)."""
+        if isinstance(self.screen, QuitScreen):
+            self.exit()
+            return
+        open_tickets = sum(1 for t in self.board.tickets.values() if t.on_board)
+        if not open_tickets:
+            self.exit()
+            return
+
+        def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                self.exit()
+
+        self.push_screen(QuitScreen(open_tickets), answered)
 
     @work(exclusive=True, group="all-day")
     async def reload_all_day(self) -> None:

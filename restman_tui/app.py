@@ -8,6 +8,7 @@ Nothing here raises to the terminal: API failures become notifications or the of
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +44,13 @@ class KitchenApp(BoardActions, App[None]):
     CSS_PATH = "kitchen.tcss"
     TITLE = "RestMan Kitchen"
     ENABLE_COMMAND_PALETTE = False
+    # Below 120 columns the all-day panel sits under the board instead of beside it, so the
+    # four columns keep the width that shows every order number and timer whole. (Textual
+    # types this setting in a way mypy will not let a subclass annotate again, hence the noqa.)
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012
+        (0, "-narrow"),
+        (120, "-wide"),
+    ]
 
     def __init__(
         self,
@@ -75,6 +83,7 @@ class KitchenApp(BoardActions, App[None]):
         self._dirty = False
         self._rendering = False
         self._action_lock = asyncio.Lock()
+        self._retry = asyncio.Event()
         self.bind_keys()
 
     # Layout --------------------------------------------------------------------------------
@@ -87,7 +96,7 @@ class KitchenApp(BoardActions, App[None]):
                 for status in COLUMNS:
                     yield BoardColumn(status)
             yield AllDayPanel()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(AllDayPanel).display = False
@@ -102,8 +111,10 @@ class KitchenApp(BoardActions, App[None]):
 
     @property
     def settled(self) -> bool:
-        """True when the widgets show the current board (tests wait for this)."""
-        return not self._dirty and not self._rendering
+        """True when the widgets show the current board, measured (tests wait for this)."""
+        if self._dirty or self._rendering:
+            return False
+        return not any(column.measuring for column in self.query(BoardColumn))
 
     def refresh_board(self) -> None:
         """Redraw soon; redraws requested while one runs are merged into the next."""
@@ -126,7 +137,8 @@ class KitchenApp(BoardActions, App[None]):
         views = card_views(self.board, self.clock(), self.thresholds)
         for column in self.query(BoardColumn):
             await column.show_cards(views[column.status])
-        self.query_one("#status", Static).update(status_line(self.board, self.online, self.who))
+        status = status_line(self.board, self.online, self.who, self.config.key_for("recall"))
+        self.query_one("#status", Static).update(status)
         self.query_one(AllDayPanel).update(all_day_text(self.board.all_day, self.board.station))
 
     # Session -------------------------------------------------------------------------------
@@ -151,7 +163,7 @@ class KitchenApp(BoardActions, App[None]):
                     reason = "Your session has expired or was revoked: sign in again."
                     continue
                 self._set_online(False, exc.message)
-                await asyncio.sleep(self._backoff.delay(failures))
+                await self._pause(self._backoff.delay(failures))
                 failures += 1
         self._signed_in(me)
         self.follow_stream()
@@ -203,6 +215,7 @@ class KitchenApp(BoardActions, App[None]):
             resync=self.resync,
             backoff=self._backoff,
             idle_timeout=self._idle_timeout,
+            sleep=self._pause,
         )
         try:
             await self.feed.run()
@@ -240,9 +253,21 @@ class KitchenApp(BoardActions, App[None]):
             self.bells += 1
             self.bell()
 
+    async def _pause(self, seconds: float) -> None:
+        """Wait before the next connection attempt: ``seconds``, or until :meth:`retry_now`."""
+        self._retry.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._retry.wait(), seconds)
+
+    def retry_now(self) -> None:
+        """Try the API again at once instead of at the end of the current wait."""
+        self._retry.set()
+        self.notify("Reconnecting now…", timeout=2)
+
     def _set_online(self, online: bool, reason: str) -> None:
         self.online = online
-        self.query_one(OfflineBanner).show_reason(None if online else reason)
+        banner = self.query_one(OfflineBanner)
+        banner.show_reason(None if online else reason, self.config.key_for("recall"))
         self.refresh_board()
 
 

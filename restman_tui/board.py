@@ -1,5 +1,11 @@
 """The board's state, free of any I/O or widgets: which tickets are on which column, which card
-and item are selected, what can be recalled, which cards are highlighted, and the all-day counts.
+and item are selected, what can be recalled, which cards are highlighted, the all-day counts,
+and each live ticket's short number.
+
+A ticket's short number (the ``3`` of ``3 #B408E2``, and the hot key that picks it) is given the
+first time the ticket is seen on the board: the smallest number no ticket on the board holds.
+It never changes while the ticket stays on the board, whatever else is bumped, so a cook's
+hot key always names the card they read; it is freed when the ticket leaves the board.
 
 Every copy of a ticket carries the server's version; the board keeps the newest copy it has
 seen, so a late stream event or a slow list response can never move a card backwards.
@@ -54,7 +60,9 @@ class Board:
     recall_stack: list[str] = field(default_factory=list)
     highlighted: dict[str, datetime] = field(default_factory=dict)
     all_day: list[AllDayLine] = field(default_factory=list)
+    numbers: dict[str, int] = field(default_factory=dict)
     _touched: set[str] | None = None
+    _picked_order: str | None = None
 
     # Tickets -------------------------------------------------------------------------------
 
@@ -65,8 +73,15 @@ class Board:
             return False
         if self._touched is not None:
             self._touched.add(ticket.id)
+        self._renumber()
         self._keep_selection()
         return True
+
+    def forget(self, ticket_id: str) -> None:
+        """Drop a ticket the API no longer knows (its number is freed)."""
+        self.tickets.pop(ticket_id, None)
+        self._renumber()
+        self._keep_selection()
 
     def _store(self, ticket: Ticket) -> bool:
         known = self.tickets.get(ticket.id)
@@ -95,8 +110,27 @@ class Board:
         for ticket_id, ticket in list(self.tickets.items()):
             if ticket.on_board and ticket_id not in listed_ids and ticket_id not in touched:
                 del self.tickets[ticket_id]
+        self._renumber()
         self._keep_selection()
         return unknown
+
+    def _renumber(self) -> None:
+        """Free the numbers of tickets that left the board, then number the newcomers, oldest
+        first, each with the smallest free number. Numbers already given never move."""
+        live = {t.id for t in self.tickets.values() if t.on_board}
+        for ticket_id in [i for i in self.numbers if i not in live]:
+            del self.numbers[ticket_id]
+        newcomers = sorted(
+            (t for t in self.tickets.values() if t.on_board and t.id not in self.numbers),
+            key=lambda t: (t.created_at, t.id),
+        )
+        taken = set(self.numbers.values())
+        candidate = 1
+        for ticket in newcomers:
+            while candidate in taken:
+                candidate += 1
+            self.numbers[ticket.id] = candidate
+            taken.add(candidate)
 
     def highlight(self, ticket_id: str, now: datetime) -> None:
         """Mark a card as new or recalled until :data:`HIGHLIGHT_FOR` has passed."""
@@ -132,15 +166,20 @@ class Board:
         return shown
 
     def ordered(self) -> list[Ticket]:
-        """Cards in reading order (column by column), which is how number keys count them."""
+        """Cards in reading order (column by column, oldest first)."""
         return [t for cards in self.columns().values() for t in cards]
 
     def number_of(self, ticket_id: str) -> int | None:
-        """The card's 1-based position in reading order."""
-        for number, ticket in enumerate(self.ordered(), start=1):
-            if ticket.id == ticket_id:
-                return number
-        return None
+        """The ticket's short number while it is on the board (see the module docstring)."""
+        return self.numbers.get(ticket_id)
+
+    def matching(self, typed: str) -> list[Ticket]:
+        """Shown tickets whose order number starts with ``typed`` (case and a leading ``#``
+        ignored), in reading order; nothing for an empty ``typed``."""
+        wanted = typed.strip().lstrip("#").upper()
+        if not wanted:
+            return []
+        return [t for t in self.ordered() if t.order_number.upper().startswith(wanted)]
 
     @property
     def selected(self) -> Ticket | None:
@@ -150,18 +189,36 @@ class Board:
     # Selection -----------------------------------------------------------------------------
 
     def select(self, ticket_id: str | None) -> None:
+        self._picked_order = None
         if ticket_id != self.selected_id:
             self.item_index = 0
         self.selected_id = ticket_id
         self._fit_item_index()
 
     def select_number(self, number: int) -> bool:
-        """Select the card with this number; False when there is no such card."""
-        cards = self.ordered()
-        if not 1 <= number <= len(cards):
-            return False
-        self.select(cards[number - 1].id)
-        return True
+        """Select the shown card holding this short number; False when no shown card does."""
+        for ticket in self.ordered():
+            if self.numbers.get(ticket.id) == number:
+                self.select(ticket.id)
+                return True
+        return False
+
+    def select_order(self, typed: str) -> Ticket | None:
+        """Select a shown ticket of the one order whose number starts with ``typed``: its first
+        in reading order. An order with several tickets on view (one per station) is cycled:
+        picking the same order again right away selects its next ticket. None, and nothing
+        changes, when ``typed`` names no order or more than one (the cook types more of it)."""
+        found = self.matching(typed)
+        orders = {t.order_id for t in found}
+        if len(orders) != 1:
+            return None
+        ids = [t.id for t in found]
+        again = self._picked_order in orders and self.selected_id in ids
+        after = ids.index(self.selected_id) + 1 if again and self.selected_id else 0
+        chosen = found[after % len(found)]
+        self.select(chosen.id)
+        self._picked_order = chosen.order_id
+        return chosen
 
     def move(self, columns: int = 0, rows: int = 0) -> None:
         """Arrow-key movement: up/down within a column, left/right to the nearest column that

@@ -38,12 +38,15 @@ DEFAULT_KEYS: dict[str, str] = {
     "all_day": "a",
     "station": "s",
     "refresh": "f5",
+    "pick": "number_sign,slash",
     "help": "question_mark",
     "quit": "q",
     "up": "up,k",
     "down": "down,j",
     "left": "left,h",
     "right": "right,l",
+    "page_down": "pagedown",
+    "page_up": "pageup",
 }
 ACTION_LABELS: dict[str, str] = {
     "bump": "Bump",
@@ -55,12 +58,15 @@ ACTION_LABELS: dict[str, str] = {
     "all_day": "All day",
     "station": "Station",
     "refresh": "Refresh",
+    "pick": "Find",
     "help": "Help",
     "quit": "Quit",
     "up": "Up",
     "down": "Down",
     "left": "Left",
     "right": "Right",
+    "page_down": "PgDn",
+    "page_up": "PgUp",
 }
 
 

@@ -1,17 +1,18 @@
-"""The expediter's terminal (``restman kitchen --expo``): every open order with each of its
-tickets and station, the ones ready to send out first, refreshed every two seconds.
+"""The expediter's terminal (``restman kitchen --expo``): every open order with each of its tickets
+and station, the ones ready to send out first, refreshed every two seconds.
 
 The expediter sends an order out by typing its number (or enough of it to name one order) and
-Enter; Backspace corrects, Escape clears, ``q`` quits. It uses the session the kitchen display
-saved (sign in there first). Like the board it never raises to the terminal: a refused bump or
-an unreachable API is a notification, and the next refresh tries again.
+Enter; Backspace corrects, Escape clears, ``q`` quits (asking first while orders are open). It
+uses the session the kitchen display saved (sign in there first). Like the board it never raises
+to the terminal: a refused bump or an unreachable API is a notification, and the next refresh
+tries again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.text import Text
@@ -22,6 +23,7 @@ from textual.widgets import Static
 from restman_tui.board import format_age
 from restman_tui.client import ApiError, KitchenClient
 from restman_tui.config import KitchenConfig
+from restman_tui.screens import QuitScreen
 from restman_tui.tickets import Ticket
 
 Clock = Callable[[], datetime]
@@ -57,6 +59,22 @@ def _ticket_word(ticket: Ticket) -> str:
     return "DONE" if ticket.status == "DELIVERED_TO_SERVICE" else ticket.status.replace("_", " ")
 
 
+def _ticket_notes(ticket: Ticket, now: datetime) -> str:
+    """What else the expediter must know of a ticket, in words: when it fires, that it is an
+    addition, its voided lines and its allergies."""
+    notes = []
+    if not ticket.held and ticket.fire_at is not None and ticket.fire_at > now:
+        notes.append(f"FIRES IN {format_age(ticket.fire_at - now + timedelta(seconds=0.999))}")
+    if ticket.is_addition:
+        notes.append("+ ADDITION")
+    voided = sum(1 for item in ticket.items if item.voided)
+    if voided:
+        notes.append(f"{voided} VOID")
+    if ticket.allergy_notes:
+        notes.append("⚠ ALLERGY")
+    return "".join(f" · {note}" for note in notes)
+
+
 def expo_text(entries: Sequence[ExpoEntry], now: datetime, typed: str = "") -> Text:
     """The board as drawn: orders ready to send out first (marked ``READY TO SEND``), then the
     others oldest first, each with its age and one line per ticket; the typed number last."""
@@ -78,6 +96,7 @@ def expo_text(entries: Sequence[ExpoEntry], now: datetime, typed: str = "") -> T
             if ticket.status == "CANCELLED":
                 continue
             text.append(f"\n   {ticket.station:<10} {_ticket_word(ticket)}")
+            text.append(_ticket_notes(ticket, now), style="bold")
     text.append(f"\n\nsend out #: {typed}", style="bold")
     return text
 
@@ -93,6 +112,7 @@ class ExpoApp(App[None]):
     """The expediter's board against a running API."""
 
     TITLE = "RestMan Expo"
+    CSS_PATH = "kitchen.tcss"  # the board's styles, for the quit question
     ENABLE_COMMAND_PALETTE = False
 
     def __init__(
@@ -141,8 +161,11 @@ class ExpoApp(App[None]):
         self.draw()
 
     async def on_key(self, event: Key) -> None:
+        if len(self.screen_stack) > 1:
+            return  # the quit question is on top and answers its own keys
         if event.key == "q" and not self.typed:
-            self.exit()
+            # After this key is done with: asked at once, the question would take it as "q".
+            self.call_later(self._quit)
         elif event.key == "enter":
             await self.send_out()
         elif event.key == "backspace":
@@ -152,6 +175,18 @@ class ExpoApp(App[None]):
         elif event.character and event.character.isalnum() and len(self.typed) < 12:
             self.typed += event.character.upper()
         self.draw()
+
+    def _quit(self) -> None:
+        """Quit at once with no open order; otherwise ask first (q or y quits, Escape stays)."""
+        if not self.entries:
+            self.exit()
+            return
+
+        def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                self.exit()
+
+        self.push_screen(QuitScreen(len(self.entries), "order"), answered)
 
     async def send_out(self) -> None:
         """The expo bump of the order the typed number names."""

@@ -96,31 +96,116 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table = Table(title="Kitchen display keys", expand=True, show_edge=False)
-        table.add_column("Keys", style="bold")
+        table.add_column("Keys", style="bold", no_wrap=True)
         table.add_column("Action")
-        table.add_row("1-9", "Select card by number (reading order)")
-        for action, label in ACTION_LABELS.items():
-            keys = self._config.key_for(action).replace("question_mark", "?")
-            table.add_row(keys, _HELP.get(action, label))
+        table.add_row("1-9", "Select the card with that short number")
+        for group in _HELP_ROWS:
+            keys = " ".join(key_names(self._config.key_for(action)) for action in group)
+            table.add_row(keys, _HELP.get(group[0], ACTION_LABELS[group[0]]))
         with Vertical(id="help"):
             yield Static(table)
             yield Static("Esc or ? closes this help.", classes="help-hint")
 
 
+#: The help's rows, in order: actions that go together share a row (one line each, so the
+#: whole help fits an 80x24 screen).
+_HELP_ROWS: tuple[tuple[str, ...], ...] = (
+    ("bump",),
+    ("deliver",),
+    ("recall",),
+    ("item_done",),
+    ("next_item", "previous_item"),
+    ("pick",),
+    ("up", "down", "left", "right"),
+    ("page_down", "page_up"),
+    ("all_day",),
+    ("station",),
+    ("refresh",),
+    ("help",),
+    ("quit",),
+)
 _HELP = {
-    "bump": "Bump selected card to the next status",
-    "deliver": "Send selected card straight to DELIVERED_TO_SERVICE",
-    "recall": "Recall the last bumped ticket",
-    "item_done": "Mark the selected item done (again: not done)",
-    "next_item": "Select the next item on the card",
-    "previous_item": "Select the previous item on the card",
+    "bump": "Bump the selected card to the next status",
+    "deliver": "Send the selected card straight to service",
+    "recall": "Recall the last bump; offline: reconnect now",
+    "item_done": "Mark the selected item done (again: undo)",
+    "next_item": "Next / previous item on the card",
     "all_day": "Show or hide the all-day counts",
     "station": "Cycle the station filter",
-    "refresh": "Reload every ticket from the API",
+    "refresh": "Reload every ticket; offline: reconnect now",
+    "pick": "Pick by order number: type it (or its start), Enter",
     "help": "This help",
-    "quit": "Quit",
-    "up": "Select the card above",
-    "down": "Select the card below",
-    "left": "Select a card in the column to the left",
-    "right": "Select a card in the column to the right",
+    "quit": "Quit; with tickets open: q or y quits, Esc stays",
+    "up": "Select a card; its column scrolls with it",
+    "page_down": "A page down / up the selected card's column",
 }
+
+
+_KEY_NAMES = {
+    "question_mark": "?",
+    "number_sign": "#",
+    "slash": "/",
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
+    "pagedown": "PgDn",
+    "pageup": "PgUp",
+    "enter": "Enter",
+    "space": "Space",
+    "escape": "Esc",
+}
+
+
+def key_names(keys: str) -> str:
+    """Textual key names as a cook reads them (``number_sign,slash`` is ``#,/``)."""
+    return ",".join(_KEY_NAMES.get(key, key) for key in keys.split(","))
+
+
+class PickScreen(ModalScreen[str | None]):
+    """A one-line prompt at the bottom: the cook types an order number (or its start) and
+    Enter; dismisses with what was typed, or None on Escape."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self) -> None:
+        super().__init__(id="pick-screen")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="pick"):
+            yield Static("Order number, then Enter (Esc cancels)", classes="pick-hint")
+            yield Input(placeholder="e.g. B408E2", id="pick-number")
+
+    def on_mount(self) -> None:
+        self.query_one("#pick-number", Input).focus()
+
+    @on(Input.Submitted, "#pick-number")
+    def entered(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class QuitScreen(ModalScreen[bool]):
+    """Asks before the display closes on open tickets: ``q`` (again) or ``y`` quits, Escape
+    or ``n`` stays. Dismisses with whether to quit."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q,y", "answer(True)", "Quit"),
+        Binding("escape,n", "answer(False)", "Stay"),
+    ]
+
+    def __init__(self, open_count: int, what: str = "ticket") -> None:
+        super().__init__(id="quit-screen")
+        self._open = open_count
+        self._what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="quit"):
+            plural = f"{self._what} is" if self._open == 1 else f"{self._what}s are"
+            yield Static(f"{self._open} {plural} still open. Quit the kitchen display?")
+            yield Static("q or y: quit    Esc or n: stay on the board", classes="help-hint")
+
+    def action_answer(self, quit_now: bool) -> None:
+        self.dismiss(quit_now)

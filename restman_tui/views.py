@@ -14,6 +14,17 @@ from restman_tui.tickets import COLUMN_TITLES, AllDayLine, Ticket, TicketItem
 _ORDER_TYPES = {"dine_in": "Dine-in", "takeaway": "Takeaway", "delivery": "Delivery"}
 
 
+#: The marker of every allergy on a card: a word and a sign, never colour alone.
+ALLERGY = "⚠ ALLERGY:"
+_ALLERGY_STYLE = "bold reverse red"
+
+
+def mentions_allergy(note: str) -> bool:
+    """Whether a free-text note (an item's notes, the special instructions) speaks of an
+    allergy: such a note is marked like the API's allergy notes, so it cannot be overlooked."""
+    return "allerg" in note.lower()
+
+
 @dataclass(frozen=True, slots=True)
 class CardView:
     """One ticket card as drawn: title, age and its colour level, and the body text."""
@@ -69,7 +80,9 @@ def item_lines(item: TicketItem, selected: bool) -> Text:
     text.append(f"{item.quantity}× {item.food_name}", style=style)
     for modifier in item.modifiers:
         text.append(f"\n    {modifier.label}", style=style)
-    if item.notes:
+    if item.notes and mentions_allergy(item.notes):
+        text.append(f"\n    {ALLERGY} {item.notes}", style=_ALLERGY_STYLE)
+    elif item.notes:
         text.append(f"\n    {item.notes}", style="italic")
     return text
 
@@ -78,33 +91,38 @@ def card_body(
     ticket: Ticket, cursor: int | None, show_station: bool, now: datetime | None = None
 ) -> Text:
     """Allergy notes first (``⚠ ALLERGY: ...``, in words as well as colour, so no cook misses
-    them), its state (held, fires in, addition), the items with quantity, modifiers
+    them; special instructions that speak of an allergy are among them), its state (held,
+    fires in, addition), the items with quantity, modifiers
     (``+ Large``, ``− No onions``), notes, done and void marks, then the special instructions.
     ``cursor`` is the selected item's index when this card is selected."""
     text = Text(order_line(ticket), style="bold")
     if show_station:
         text.append(f" [{ticket.station}]", style="dim")
     for note in ticket.allergy_notes:
-        text.append(f"\n⚠ ALLERGY: {note}", style="bold reverse red")
+        text.append(f"\n{ALLERGY} {note}", style=_ALLERGY_STYLE)
+    special = ticket.special_instructions
+    if special and mentions_allergy(special):
+        text.append(f"\n{ALLERGY} {special}", style=_ALLERGY_STYLE)
+        special = None
     state = state_line(ticket, now) if now is not None else None
     if state:
         text.append(f"\n{state}", style="bold reverse")
     for index, item in enumerate(ticket.items):
         text.append(item_lines(item, cursor == index))
-    if ticket.special_instructions:
-        text.append(f"\n! {ticket.special_instructions}", style="bold")
+    if special:
+        text.append(f"\n! {special}", style="bold")
     return text
 
 
 def card_views(board: Board, now: datetime, thresholds: Thresholds) -> dict[str, list[CardView]]:
-    """Every column's cards, oldest first, numbered in reading order."""
+    """Every column's cards, oldest first, each titled with its short number (which stays
+    the same while the ticket is on the board) and its order number."""
     views: dict[str, list[CardView]] = {}
-    number = 0
     show_station = board.station is None and len(board.stations()) > 1
     for status, tickets in board.columns().items():
         views[status] = []
         for ticket in tickets:
-            number += 1
+            number = board.number_of(ticket.id)
             selected = ticket.id == board.selected_id
             age = now - ticket.created_at
             views[status].append(
@@ -141,8 +159,9 @@ def all_day_text(lines: list[AllDayLine], station: str | None) -> Text:
     return text
 
 
-def status_line(board: Board, online: bool | None, who: str) -> Text:
-    """The top line: station, open count, connection state and who is signed in."""
+def status_line(board: Board, online: bool | None, who: str, retry_key: str = "r") -> Text:
+    """The top line: station, open count, connection state in words (``OFFLINE · retrying``
+    with the key that retries at once) and who is signed in."""
     open_count = sum(len(cards) for cards in board.columns().values())
     text = Text("RestMan Kitchen", style="bold")
     text.append(f" │ {board.station or 'all stations'} │ {open_count} open │ ")
@@ -151,7 +170,8 @@ def status_line(board: Board, online: bool | None, who: str) -> Text:
     elif online is None:
         text.append("○ connecting", style="yellow")
     else:
-        text.append("● offline", style="bold red")
+        key = retry_key.split(",")[0]
+        text.append(f"● OFFLINE · retrying ({key}: now)", style="bold reverse red")
     if who:
         text.append(f" │ {who}", style="dim")
     return text

@@ -4,9 +4,10 @@ runs exactly as against the real API.
 
 It keeps the contract's rules: bearer sessions (401 when missing or expired), ticket versions
 with compare-and-set (409 CONFLICT when stale or illegal), recall of the last bump, item-level
-done flags, all-day counts, and a server-sent event stream with integer ids, heartbeats and
-``Last-Event-ID`` replay. Tests drive the kitchen through :meth:`FakeKitchenApi.place_order` and
-:meth:`FakeKitchenApi.change_elsewhere`, and cut the stream with :meth:`drop_streams`.
+done flags, all-day counts, the expediter's view, and a server-sent event stream with integer
+ids, heartbeats and ``Last-Event-ID`` replay. Tests drive the kitchen through
+:meth:`FakeKitchenApi.place_order` and :meth:`FakeKitchenApi.change_elsewhere`, and cut the
+stream with :meth:`drop_streams`.
 """
 
 from __future__ import annotations
@@ -103,6 +104,8 @@ class FakeKitchenApi(FakeKitchen):
             return 200, self.list_tickets(query)
         if (method, path) == ("GET", "/api/kitchen/all-day"):
             return 200, self.all_day(query)
+        if (method, path) == ("GET", "/api/kitchen/expo"):
+            return 200, self.expo(query)
         return self._ticket_route(method, path, body)
 
     def _ticket_route(self, method: str, path: str, body: Json) -> tuple[int, Any]:

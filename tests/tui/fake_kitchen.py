@@ -229,3 +229,30 @@ class FakeKitchen:
                 )
                 line["quantity"] += item["quantity"]
         return sorted(totals.values(), key=lambda line: (-line["quantity"], line["food_name"]))
+
+    def expo(self, query: dict[str, str]) -> list[Json]:
+        """The expediter's view: every order with an open ticket, oldest first, with all its
+        tickets; ready to send once every fired ticket is READY or delivered and one is READY."""
+        orders: dict[str, list[Json]] = {}
+        for ticket in sorted(self.tickets.values(), key=lambda t: (t["created_at"], t["id"])):
+            if query.get("restaurant_id") in (None, ticket["restaurant_id"]):
+                orders.setdefault(ticket["order_id"], []).append(ticket)
+        rows = []
+        for order_id, tickets in orders.items():
+            if not any(t["status"] in _OPEN for t in tickets):
+                continue
+            fired = [t for t in tickets if not t.get("held") and t["status"] != "CANCELLED"]
+            done = ("READY", "DELIVERED_TO_SERVICE")
+            ready = all(t["status"] in done for t in fired) and any(
+                t["status"] == "READY" for t in fired
+            )
+            rows.append(
+                {
+                    "order": {"id": order_id, "status": "IN_PROGRESS"},
+                    "order_number": tickets[0]["order_number"],
+                    "table": tickets[0]["table"],
+                    "ready_for_expo": ready,
+                    "tickets": copy.deepcopy(tickets),
+                }
+            )
+        return rows

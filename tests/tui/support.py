@@ -125,7 +125,9 @@ async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float
     app = pilot.app
     deadline = time.monotonic() + timeout
     while True:
-        if condition() and (not isinstance(app, KitchenApp) or app.settled):
+        # A board that has stopped (the cook quit) has nothing left to draw.
+        settled = not isinstance(app, KitchenApp) or not app.is_running or app.settled
+        if condition() and settled:
             return
         if time.monotonic() > deadline:
             source = inspect.getsource(condition).strip()
@@ -153,3 +155,24 @@ def card_text(app: KitchenApp, ticket_id: str) -> str:
         if card.ticket_id == ticket_id:
             return f"{card.border_title} {card.border_subtitle}\n{card.render()}"
     raise AssertionError(f"no card for {ticket_id}")
+
+
+def screen_text(app: Any) -> str:
+    """The screen as plain text, exactly as the terminal shows it (what a cook can read)."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text()

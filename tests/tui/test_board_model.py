@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from restman_tui.board import Board, Thresholds, format_age
 from restman_tui.tickets import Ticket, TicketItem
 from restman_tui.views import order_line
@@ -41,15 +44,64 @@ def test_an_older_copy_never_replaces_a_newer_one() -> None:
     assert board.tickets["a"].status == "ACCEPTED"
 
 
-def test_columns_are_oldest_first_and_numbers_follow_reading_order() -> None:
+def test_columns_are_oldest_first_and_numbers_are_given_on_first_sight() -> None:
     board = Board()
     for t in (ticket("c", minutes=3), ticket("a", minutes=1), ticket("b", "READY", minutes=0)):
         board.upsert(t)
     assert [t.id for t in board.columns()["NEW"]] == ["a", "c"]
     assert [t.id for t in board.ordered()] == ["a", "c", "b"]
+    assert board.numbers == {"c": 1, "a": 2, "b": 3}
     assert board.select_number(3)
     assert board.selected_id == "b"
     assert not board.select_number(4)
+
+
+def test_a_card_keeps_its_number_when_cards_before_it_leave() -> None:
+    board = Board()
+    board.begin_resync()
+    board.finish_resync([ticket(name, minutes=n) for n, name in enumerate("abcd")])
+    assert board.numbers == {"a": 1, "b": 2, "c": 3, "d": 4}
+    board.upsert(replace(ticket("a"), status="DELIVERED_TO_SERVICE", version=2))
+    board.upsert(replace(ticket("b"), status="ACCEPTED", version=2))
+    assert board.numbers == {"b": 2, "c": 3, "d": 4}
+    assert board.select_number(4)
+    assert board.selected_id == "d"
+    assert not board.select_number(1)  # freed: no card holds it
+    board.upsert(ticket("e", minutes=9))  # the next ticket takes the smallest free number
+    assert board.numbers["e"] == 1
+
+
+def test_a_number_is_only_picked_among_the_shown_cards() -> None:
+    board = Board()
+    board.upsert(ticket("g", station="grill"))
+    board.upsert(ticket("c", minutes=1, station="cold"))
+    board.station = "cold"
+    assert not board.select_number(1)  # the grill ticket holds 1 and is not shown
+    assert board.select_number(2)
+    assert board.selected_id == "c"
+
+
+def test_picking_by_order_number_cycles_an_orders_tickets_and_refuses_ambiguity() -> None:
+    board = Board()
+    grill = replace(ticket("g"), order_id="o1", order_number="B408E2")
+    cold = replace(ticket("c", minutes=1, station="cold"), order_id="o1", order_number="B408E2")
+    other = replace(ticket("x", minutes=2), order_id="o2", order_number="B4F001")
+    for t in (grill, cold, other):
+        board.upsert(t)
+    assert board.select_order("b4") is None  # two orders start with B4: type more
+    assert [t.id for t in board.matching("#b4")] == ["g", "c", "x"]
+    picked = board.select_order("#b408")
+    assert picked is not None
+    assert board.selected_id == "g"
+    board.select_order("B408E2")  # again: the order's next ticket
+    assert board.selected_id == "c"
+    board.select_order("b408e2")
+    assert board.selected_id == "g"
+    assert board.select_order("b4f") is not None
+    assert board.selected_id == "x"
+    assert board.select_order("zz") is None
+    assert board.selected_id == "x"
+    assert board.select_order("  ") is None
 
 
 def test_resync_drops_tickets_closed_meanwhile_but_keeps_ones_the_stream_just_brought() -> None:
@@ -174,3 +226,46 @@ def test_table_labels_are_shown_as_the_restaurant_wrote_them() -> None:
     assert order_line(replace(base, table="4")) == "Dine-in · T4"
     assert order_line(replace(base, table="T9")) == "Dine-in · T9"
     assert order_line(replace(base, table="Patio 3")) == "Dine-in · Patio 3"
+
+
+# One step of a service: a new ticket, a bump, a ticket leaving the board, or a full reload.
+_steps = st.one_of(
+    st.tuples(st.just("open"), st.integers(0, 11)),
+    st.tuples(st.just("bump"), st.integers(0, 11)),
+    st.tuples(st.just("close"), st.integers(0, 11)),
+    st.tuples(st.just("reload"), st.integers(0, 0)),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_steps, max_size=60))
+def test_numbers_never_change_and_never_collide_while_tickets_are_on_the_board(
+    steps: list[tuple[str, int]],
+) -> None:
+    """Over any sequence of arrivals, bumps, departures and reloads: every ticket on the board
+    has a number no other ticket on the board has, and it is the one it got on first sight."""
+    board = Board()
+    first_seen: dict[str, int] = {}
+    for action, n in steps:
+        name = f"t{n}"
+        known = board.tickets.get(name)
+        if action == "open" and known is None:
+            board.upsert(ticket(name, minutes=n))
+        elif action == "bump" and known is not None and known.on_board:
+            following = {"NEW": "ACCEPTED", "ACCEPTED": "IN_PROGRESS", "IN_PROGRESS": "READY"}
+            status = following.get(known.status, "DELIVERED_TO_SERVICE")
+            board.upsert(replace(known, status=status, version=known.version + 1))
+        elif action == "close" and known is not None:
+            board.upsert(replace(known, status="CANCELLED", version=known.version + 1))
+        elif action == "reload":
+            board.begin_resync()
+            board.finish_resync([t for t in board.tickets.values() if t.on_board])
+        live = {t.id for t in board.tickets.values() if t.on_board}
+        for gone in set(first_seen) - live:
+            del first_seen[gone]
+        assert set(board.numbers) == live
+        assert len(set(board.numbers.values())) == len(live)
+        for ticket_id in live:
+            assert board.numbers[ticket_id] == first_seen.setdefault(
+                ticket_id, board.numbers[ticket_id]
+            )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from restman_tui.expo import ExpoEntry, expo_text
 from restman_tui.tickets import Ticket
 from restman_tui.views import card_body, state_line
 from tests.tui.support import FROZEN
@@ -54,3 +55,50 @@ def test_a_voided_item_reads_void_and_loses_its_notes() -> None:
         "    rare",
         "  VOID 2× Fries",
     ]
+
+
+def test_notes_that_speak_of_an_allergy_are_marked_like_allergy_notes() -> None:
+    marked = ticket(
+        special_instructions="Sesame allergy at this table",
+        items=[{"id": "i1", "food_name": "Noodles", "quantity": 1, "notes": "nut ALLERGY"}],
+    )
+    lines = card_body(marked, None, False, FROZEN).plain.splitlines()
+    assert lines == [
+        "Dine-in · T4",
+        "⚠ ALLERGY: Sesame allergy at this table",
+        "  1× Noodles",
+        "    ⚠ ALLERGY: nut ALLERGY",
+    ]
+    plain = ticket(special_instructions="Birthday: candle on the cake")
+    assert card_body(plain, None, False, FROZEN).plain.splitlines()[-1] == (
+        "! Birthday: candle on the cake"
+    )
+
+
+def test_the_expo_line_of_a_ticket_spells_out_its_states() -> None:
+    later = (FROZEN + timedelta(minutes=1, seconds=5)).isoformat()
+    entry = ExpoEntry.from_json(
+        {
+            "order": {"id": "o1", "status": "IN_PROGRESS"},
+            "order_number": "AB12CD",
+            "table": "4",
+            "tickets": [
+                {
+                    "id": "t1",
+                    "status": "NEW",
+                    "version": 1,
+                    "station": "grill",
+                    "created_at": FROZEN.isoformat(),
+                    "fire_at": later,
+                    "is_addition": True,
+                    "allergy_notes": ["1x Satay: peanuts"],
+                    "items": [
+                        {"id": "i1", "food_name": "Satay", "quantity": 1},
+                        {"id": "i2", "food_name": "Rice", "quantity": 1, "voided": True},
+                    ],
+                }
+            ],
+        }
+    )
+    lines = expo_text([entry], FROZEN).plain.splitlines()
+    assert "   grill      NEW · FIRES IN 1:05 · + ADDITION · 1 VOID · ⚠ ALLERGY" in lines

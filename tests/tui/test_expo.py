@@ -8,7 +8,9 @@ from pathlib import Path
 
 from restman_tui.config import KitchenConfig
 from restman_tui.expo import ExpoApp, ExpoEntry, expo_text, pick
+from restman_tui.screens import QuitScreen
 from tests.api.live import live_api
+from tests.tui.fake_api import FakeKitchenApi
 from tests.tui.support import FROZEN, FrozenClock, until
 
 
@@ -80,3 +82,20 @@ async def test_the_expediter_sends_a_ready_order_out_on_the_real_api(tmp_path: P
 
         r = await h.client.get(f"/api/orders/{order['id']}", headers=owner.headers)
         assert r.json()["status"] == "COMPLETED"
+
+
+async def test_the_expediter_is_asked_before_quitting_on_open_orders(
+    kitchen: tuple[FakeKitchenApi, str], token: str, clock: FrozenClock
+) -> None:
+    api, url = kitchen
+    app = ExpoApp(KitchenConfig(api_url=url, token=token), clock=clock, refresh_seconds=0.2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        api.place_order([("Soup", 1, None, "cold")])
+        await until(pilot, lambda: len(app.entries) == 1)
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, QuitScreen))
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, QuitScreen))
+        assert app.is_running
+        await pilot.press("q", "q")
+        await until(pilot, lambda: not app.is_running)

@@ -95,5 +95,5 @@ async def test_rebound_keys_help_and_quit(
         assert api.tickets[ticket["id"]]["status"] == "NEW"
         await pilot.press("b")
         await until(pilot, lambda: api.tickets[ticket["id"]]["status"] == "ACCEPTED")
-        await pilot.press("q")
+        await pilot.press("q", "q")  # a ticket is open: the second q confirms
         await until(pilot, lambda: not app.is_running)
