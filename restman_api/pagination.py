@@ -7,12 +7,18 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
+from litestar.openapi.spec import OpenAPIFormat, Schema
 from litestar.params import QueryParameter
 
 from restman_core.domain.clock import ensure_utc
 from restman_core.errors import InvalidInput
 from restman_core.ports.storage import Page
 
+CURSOR_FORMATS = [
+    # page_of reads a cursor as an RFC 3339 timestamp, else as an id: the document says so.
+    Schema(format=OpenAPIFormat.DATE_TIME),
+    Schema(format=OpenAPIFormat.UUID),
+]
 Limit = Annotated[
     int, QueryParameter(ge=1, le=200, description="Page size (default 50, at most 200)")
 ]
@@ -22,6 +28,7 @@ Before = Annotated[
         description="Cursor: the created_at timestamp (RFC 3339) or the id of the last item of "
         "the previous page; the page holds older items only",
         max_length=64,
+        schema_extra={"any_of": CURSOR_FORMATS},
     ),
 ]
 CreatedAtOf = Callable[[uuid.UUID], Awaitable[datetime]]
