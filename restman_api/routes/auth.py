@@ -9,7 +9,7 @@ from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import JSONBody
 
 from restman_api.bodies import Body, DocumentContext, alternatives
-from restman_api.body_rules import Email, code_pattern, rule
+from restman_api.body_rules import Email, IdText, code_pattern, rule
 from restman_api.errors import responses
 from restman_api.state import Api, Caller
 from restman_core.domain.access import Role
@@ -59,7 +59,7 @@ class Logout(Body):
     """Optionally name the session to end: by id or by token (``session_token`` is the
     original's client spelling); it must be one of the caller's own."""
 
-    session_id: str | None = None
+    session_id: IdText | None = None
     session_token: str | None = None
 
 

@@ -2,12 +2,73 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
+
+import msgspec
+from hypothesis import given
+from hypothesis import strategies as st
 
 from restman_api.app import create_app
 from restman_api.bodies import Body
+from restman_api.body_rules import (
+    EMAIL_DOCUMENTED,
+    MANY_LINES_PATTERN,
+    MONEY_PATTERN,
+    NAME_PATTERN,
+    ONE_LINE_PATTERN,
+    PERCENT_PATTERN,
+    POSITIVE_MONEY_PATTERN,
+    PRICE_DELTA_PATTERN,
+    RATE_PATTERN,
+    code_pattern,
+)
 from restman_core.config import Settings
+from restman_core.domain.access import Role
+from restman_core.domain.auth import is_well_formed_code
+from restman_core.domain.bill_book import DiscountKind
+from restman_core.domain.bill_split import SPLIT_KINDS
+from restman_core.domain.billing import PaymentMethod
+from restman_core.domain.courses import COURSES
+from restman_core.domain.menus import (
+    MAX_ALLERGENS,
+    MAX_NAME,
+    MAX_STATION,
+    clean_discount_limit,
+    clean_name,
+    clean_tax_rate,
+)
+from restman_core.domain.modifiers import (
+    MAX_GROUPS_PER_FOOD,
+    MAX_MODIFIER_NAME,
+    MAX_MODIFIER_QUANTITY,
+    MAX_OPTIONS_PER_GROUP,
+    MAX_SELECTED,
+)
+from restman_core.domain.money import parse_money
+from restman_core.domain.orders import (
+    MAX_LINES,
+    MAX_QUANTITY,
+    MIN_QUANTITY,
+    OrderStatus,
+    OrderType,
+)
+from restman_core.domain.schedule import DAYS, MAX_RANGES_PER_DAY
+from restman_core.domain.text import plain_text
+from restman_core.domain.users import MAX_EMAIL, normalise_email
+from restman_core.errors import InvalidInput
+from restman_core.services.modifier_fields import price_delta
+from restman_core.services.order_requests import (
+    MAX_ALLERGY_NOTE,
+    MAX_IDEMPOTENCY_KEY,
+    MAX_MODIFIERS_PER_LINE,
+    MAX_TABLE,
+)
+from tests.core.properties import PROPERTY
 
 
 def _document(tmp_path: Path) -> dict[str, Any]:
@@ -55,3 +116,272 @@ def _subclasses(cls: type[Body]) -> list[type[Body]]:
     for sub in cls.__subclasses__():
         found.extend([sub, *_subclasses(sub)])
     return found
+
+
+# The rules the document states are the core's ------------------------------------------------
+
+
+def _props(schemas: dict[str, Any], body: str, field: str) -> dict[str, Any]:
+    """A body field's schema without its null alternative."""
+    prop = schemas[body]["properties"][field]
+    alternatives: list[dict[str, Any]] = [
+        a for a in prop.get("oneOf", [prop]) if a.get("type") != "null"
+    ]
+    assert len(alternatives) == 1, prop
+    return alternatives[0]
+
+
+def _enum(schemas: dict[str, Any], body: str, field: str) -> list[Any]:
+    found = _props(schemas, body, field)
+    if "$ref" in found:
+        found = schemas[found["$ref"].rsplit("/", 1)[-1]]
+    return list(found["enum"])
+
+
+def test_orders_state_the_core_limits(tmp_path: Path) -> None:
+    schemas = _document(tmp_path)["components"]["schemas"]
+    items = _props(schemas, "PlaceOrder", "items")
+    assert (items["minItems"], items["maxItems"]) == (1, MAX_LINES)
+    quantity = _props(schemas, "OrderLine", "quantity")
+    assert (quantity["minimum"], quantity["maximum"]) == (MIN_QUANTITY, MAX_QUANTITY)
+    chosen = _props(schemas, "ModifierChoice", "quantity")
+    assert (chosen["minimum"], chosen["maximum"]) == (1, MAX_MODIFIER_QUANTITY)
+    assert _props(schemas, "OrderLine", "modifiers")["maxItems"] == MAX_MODIFIERS_PER_LINE
+    assert _props(schemas, "OrderLine", "allergy_note")["maxLength"] == MAX_ALLERGY_NOTE
+    assert _props(schemas, "PlaceOrder", "table")["maxLength"] == MAX_TABLE
+    assert _props(schemas, "PlaceOrder", "restaurant_id")["format"] == "uuid"
+    assert _enum(schemas, "PlaceOrder", "order_type") == [t.value for t in OrderType]
+    assert _enum(schemas, "StatusChange", "status") == [s.value for s in OrderStatus]
+    # A dine-in order names its table.
+    assert schemas["PlaceOrder"]["if"]["properties"]["order_type"]["const"] == "dine_in"
+    assert schemas["PlaceOrder"]["then"]["required"] == ["table"]
+
+
+def test_money_fields_carry_the_parsers_patterns(tmp_path: Path) -> None:
+    schemas = _document(tmp_path)["components"]["schemas"]
+    assert _props(schemas, "FoodCreate", "price")["pattern"] == MONEY_PATTERN
+    assert _props(schemas, "NewPayment", "amount")["pattern"] == POSITIVE_MONEY_PATTERN
+    assert _props(schemas, "NewPayment", "tip_amount")["pattern"] == MONEY_PATTERN
+    assert _props(schemas, "Finalize", "tip_amount")["pattern"] == MONEY_PATTERN
+    assert _props(schemas, "NewDiscount", "value")["pattern"] == POSITIVE_MONEY_PATTERN
+    assert _props(schemas, "FoodCreate", "tax_rate")["pattern"] == RATE_PATTERN
+    assert _props(schemas, "OptionBody", "price_delta")["pattern"] == PRICE_DELTA_PATTERN
+    assert _props(schemas, "RestaurantCreate", "staff_discount_limit")["pattern"] == (
+        PERCENT_PATTERN
+    )
+    assert _enum(schemas, "NewPayment", "payment_method") == [m.value for m in PaymentMethod]
+    assert _enum(schemas, "NewDiscount", "kind") == [k.value for k in DiscountKind]
+    assert _enum(schemas, "Split", "by") == list(SPLIT_KINDS)
+    # Every money string of every body is documented with a pattern: none is a bare string.
+    loose = [
+        (cls.__name__, name)
+        for cls in _subclasses(Body)
+        for name, hint in get_type_hints(cls).items()
+        if name in cls.__struct_fields__
+        and Decimal in _leaves(hint)
+        and "pattern" not in json.dumps(schemas[cls.__name__]["properties"][name])
+    ]
+    assert not loose
+
+
+def test_menus_and_sign_in_state_the_core_limits(tmp_path: Path) -> None:
+    schemas = _document(tmp_path)["components"]["schemas"]
+    name = _props(schemas, "FoodCreate", "name")
+    assert (name["minLength"], name["maxLength"]) == (1, MAX_NAME)
+    assert _props(schemas, "GroupCreate", "name")["maxLength"] == MAX_MODIFIER_NAME
+    assert _props(schemas, "GroupCreate", "options")["maxItems"] == MAX_OPTIONS_PER_GROUP
+    assert _props(schemas, "GroupCreate", "max_selected")["maximum"] == MAX_SELECTED
+    groups = _props(schemas, "FoodCreate", "modifier_group_ids")
+    assert (groups["maxItems"], groups["uniqueItems"]) == (MAX_GROUPS_PER_FOOD, True)
+    assert _props(schemas, "FoodCreate", "allergens")["maxItems"] == MAX_ALLERGENS
+    assert _props(schemas, "CategoryCreate", "course")["enum"] == list(COURSES)
+    assert _props(schemas, "CategoryCreate", "station")["maxLength"] == MAX_STATION
+    hours = _props(schemas, "CategoryCreate", "available_hours")
+    assert hours["propertyNames"]["enum"] == list(DAYS)
+    assert hours["additionalProperties"]["maxItems"] == MAX_RANGES_PER_DAY
+    for body in ("RequestOtp", "VerifyOtp", "StaffInvite"):
+        email = _props(schemas, body, "email")
+        assert (email["format"], email["maxLength"]) == ("email", MAX_EMAIL)
+    assert _enum(schemas, "RequestOtp", "role") == [r.value for r in Role]
+    # The code's length is the installation's setting.
+    assert _props(schemas, "VerifyOtp", "code")["pattern"] == "^[0-9]{6}$"
+    app = create_app(settings=Settings(data_dir=tmp_path, otp_length=8), run_pipeline=False)
+    eight = app.openapi_schema.to_schema()["components"]["schemas"]
+    assert _props(eight, "VerifyOtp", "otp")["pattern"] == "^[0-9]{8}$"
+
+
+def test_cursors_and_idempotency_keys_are_documented(tmp_path: Path) -> None:
+    document = _document(tmp_path)
+    parameters = {
+        (path, p["name"]): p["schema"]
+        for path, operations in document["paths"].items()
+        for operation in operations.values()
+        for p in operation.get("parameters", [])
+    }
+    for path in ("/api/orders", "/api/restaurants", "/api/kitchen/tickets"):
+        formats = {f["format"] for f in parameters[(path, "before")]["anyOf"]}
+        assert formats == {"date-time", "uuid"}, path
+    key = parameters[("/api/orders", "Idempotency-Key")]
+    assert key["maxLength"] == MAX_IDEMPOTENCY_KEY
+    assert key["pattern"] == r"\S"
+
+
+def _leaves(hint: Any) -> set[Any]:
+    """The plain types an annotation is made of (through unions, Annotated and lists)."""
+    args = get_args(hint)
+    if not args:
+        return {hint}
+    if get_origin(hint) is Annotated:
+        return _leaves(args[0])
+    return {leaf for arg in args for leaf in _leaves(arg)}
+
+
+# The patterns are exactly the parsers' rules ---------------------------------------------------
+
+
+class _Amount(msgspec.Struct):
+    value: Decimal
+
+
+def _through_msgspec(text: str) -> str | None:
+    """The string the core's parser receives for a JSON string ``text`` in a Decimal field
+    (what fields_of hands it), or None when msgspec already refuses it."""
+    try:
+        decoded = msgspec.json.decode(msgspec.json.encode({"value": text}), type=_Amount)
+    except msgspec.ValidationError:
+        return None
+    return str(msgspec.to_builtins(decoded)["value"])
+
+
+def _accepted(parse: Callable[[str], object], text: str) -> bool:
+    passed = _through_msgspec(text)
+    if passed is None:
+        return False
+    try:
+        parse(passed)
+    except InvalidInput:
+        return False
+    return True
+
+
+PARSERS: list[tuple[str, Callable[[str], object], bool]] = [
+    (MONEY_PATTERN, lambda v: parse_money(v), False),
+    (POSITIVE_MONEY_PATTERN, lambda v: parse_money(v, allow_zero=False), False),
+    (RATE_PATTERN, lambda v: clean_tax_rate(v), False),
+    (PERCENT_PATTERN, clean_discount_limit, False),
+    (PRICE_DELTA_PATTERN, lambda v: price_delta(v, field="price_delta"), True),
+]
+# Plain numerals: digits with at most one point (and a sign where the field takes one).
+numerals = st.text(alphabet="0123456789.", max_size=16) | st.sampled_from(
+    [
+        "9999999999.99",
+        "10000000000",
+        "0009999999999.990",
+        "9999999999.995",
+        ".5",
+        "5.",
+        ".",
+        "",
+        "0",
+        "0.00",
+        "0.001",
+        "1.010",
+        "100.00",
+        "100.01",
+        "1.00001",
+        "1.0000",
+        "0.00005",
+    ]
+)
+
+
+@PROPERTY
+@given(text=numerals, sign=st.sampled_from(["", "-"]))
+def test_money_patterns_match_exactly_what_the_parsers_accept(text: str, sign: str) -> None:
+    for pattern, parse, signed in PARSERS:
+        numeral = sign + text if signed else text
+        documented = re.fullmatch(pattern, numeral) is not None
+        assert documented == _accepted(parse, numeral), (pattern, numeral)
+
+
+@PROPERTY
+@given(st.data())
+def test_every_numeral_a_pattern_allows_is_accepted(data: st.DataObject) -> None:
+    for pattern, parse, _ in PARSERS:
+        numeral = data.draw(st.from_regex(pattern, fullmatch=True))
+        assert _accepted(parse, numeral), (pattern, numeral)
+
+
+tricky = st.sampled_from(list("\t\n\r \x00\x1b\x7f\x85\xa0\u061c\u200e\u2028\u202e\u3000\ufeffa"))
+texts = st.text(st.characters() | tricky, max_size=12)
+
+
+@PROPERTY
+@given(texts)
+def test_text_patterns_match_exactly_what_the_core_accepts(text: str) -> None:
+    for pattern, multiline in ((ONE_LINE_PATTERN, False), (MANY_LINES_PATTERN, True)):
+        try:
+            plain_text(text, field="text", multiline=multiline)
+            accepted = True
+        except InvalidInput:
+            accepted = False
+        assert (re.fullmatch(pattern, text) is not None) == accepted, (pattern, text)
+    # A name the document allows is a name the core takes, and a name the core takes as sent
+    # (nothing to trim) is one the document allows.
+    try:
+        named = clean_name(text) == text
+    except InvalidInput:
+        named = False
+    if re.fullmatch(NAME_PATTERN, text):
+        clean_name(text)
+    if named:
+        assert re.fullmatch(NAME_PATTERN, text), text
+
+
+@PROPERTY
+@given(st.emails() | st.text(st.characters() | tricky | st.sampled_from("@."), max_size=20))
+def test_an_email_the_document_allows_is_one_the_core_takes(text: str) -> None:
+    if re.fullmatch(EMAIL_DOCUMENTED, text) and len(text) <= MAX_EMAIL:
+        normalise_email(text)
+
+
+@PROPERTY
+@given(st.text(st.characters() | st.sampled_from("0123456789"), max_size=8))
+def test_the_code_pattern_is_the_codes_rule(text: str) -> None:
+    assert (re.fullmatch(code_pattern(6), text) is not None) == is_well_formed_code(text, 6)
+
+
+def test_text_patterns_judge_every_character_as_the_core_does() -> None:
+    """Each character on its own, over the whole of Unicode: the document refuses exactly the
+    characters the core refuses, and a name of one character is taken exactly when the core
+    takes it (whitespace alone is blank)."""
+    one_line, many_lines, name = (
+        re.compile(p) for p in (ONE_LINE_PATTERN, MANY_LINES_PATTERN, NAME_PATTERN)
+    )
+    wrong: list[tuple[str, str]] = []
+    for point in range(0x110000):
+        if 0xD800 <= point <= 0xDFFF:
+            continue  # surrogates are no characters of a JSON text
+        c = chr(point)
+        for pattern, multiline in ((one_line, False), (many_lines, True)):
+            if (pattern.fullmatch(c) is not None) != _plain(c, multiline):
+                wrong.append((pattern.pattern[:12], f"U+{point:04X}"))
+        if (name.fullmatch(c) is not None) != _named(c):
+            wrong.append(("name", f"U+{point:04X}"))
+    assert not wrong
+
+
+def _plain(text: str, multiline: bool) -> bool:
+    try:
+        plain_text(text, field="text", multiline=multiline)
+    except InvalidInput:
+        return False
+    return True
+
+
+def _named(text: str) -> bool:
+    try:
+        clean_name(text)
+    except InvalidInput:
+        return False
+    return True
