@@ -14,6 +14,7 @@ from restman_core.domain.clock import ensure_utc
 from restman_core.errors import InvalidInput
 from restman_core.ports.storage import Page
 
+UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 CURSOR_FORMATS = [
     # page_of reads a cursor as an RFC 3339 timestamp, else as an id: the document says so.
     Schema(format=OpenAPIFormat.DATE_TIME),
@@ -34,7 +35,8 @@ Before = Annotated[
 CreatedAtOf = Callable[[uuid.UUID], Awaitable[datetime]]
 
 
-def _timestamp(text: str) -> datetime | None:
+def timestamp_cursor(text: str) -> datetime | None:
+    """The UTC moment of an RFC 3339 cursor, or None when ``text`` is not a timestamp."""
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -54,7 +56,7 @@ async def page_of(limit: int, before: str | None, created_at_of: CreatedAtOf | N
     if before is None or not before.strip():
         return Page(limit=limit)
     text = before.strip()
-    moment = _timestamp(text)
+    moment = timestamp_cursor(text)
     if moment is not None:
         return Page(limit=limit, before=moment)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -68,6 +69,7 @@ from restman_core.services.order_requests import (
     MAX_MODIFIERS_PER_LINE,
     MAX_TABLE,
 )
+from tests.api.harness import Harness
 from tests.core.properties import PROPERTY
 
 
@@ -385,3 +387,20 @@ def _named(text: str) -> bool:
     except InvalidInput:
         return False
     return True
+
+
+async def test_every_cursor_form_the_document_names_is_taken(harness: Harness) -> None:
+    """An RFC 3339 timestamp is a cursor of every list, the dead letters' included (whose ids
+    hold a colon as timestamps do)."""
+    admin = await harness.new_admin()
+    for path in ("/api/admin/dead-letters", "/api/orders", "/api/kitchen/tickets"):
+        for cursor in ("2026-01-01T00:00:00Z", "2026-01-01T01:00:00.5+01:00"):
+            answer = await harness.client.get(
+                path, params={"before": cursor}, headers=admin.headers
+            )
+            assert answer.status_code == 200, (path, cursor, answer.text)
+    missing = f"kitchen:{uuid.uuid4()}"
+    answer = await harness.client.get(
+        "/api/admin/dead-letters", params={"before": missing}, headers=admin.headers
+    )
+    assert answer.status_code == 404, answer.text
