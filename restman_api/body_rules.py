@@ -64,7 +64,9 @@ class Rule:
         """Write the keywords into ``schema`` (in place), and the nested rules into its
         ``items`` and ``additional_properties`` schemas when it has them."""
         for name, value in self.keywords:
-            if isinstance(value, tuple):
+            if callable(value) and not isinstance(value, Rule):  # schemas, built when used
+                value = value()
+            elif isinstance(value, tuple):
                 value = [_schema_of(v) if isinstance(v, Rule) else v for v in value]
             elif isinstance(value, Rule):  # a keyword that takes a schema (property_names)
                 value = _schema_of(value)
@@ -248,10 +250,22 @@ Allergens = Annotated[
     ),
 ]
 GroupIds = Annotated[list[uuid.UUID], rule(max_items=MAX_GROUPS_PER_FOOD, unique_items=True)]
+
+
+def _a_day_with_a_range() -> list[Schema]:
+    """One of the days has at least one range (parse_weekly_hours refuses a week that is
+    never open)."""
+    return [
+        Schema(required=[day], properties={day: Schema(type=OpenAPIType.ARRAY, min_items=1)})
+        for day in DAYS
+    ]
+
+
 Hours = Annotated[
     dict[str, list[list[str]]],
     rule(
         min_properties=1,
+        any_of=_a_day_with_a_range,
         property_names=rule(enum=list(DAYS)),
         values=rule(
             max_items=MAX_RANGES_PER_DAY,

@@ -140,6 +140,14 @@ ACCEPTED_ROUTES = (
     "payBill",
     "requestOtp",
     "verifyOtp",
+    "addOrderItems",
+    # Edits last: they may close the restaurant or the food the routes above order.
+    "replaceFood",
+    "updateFood",
+    "replaceCategory",
+    "updateCategory",
+    "createRestaurant",
+    "updateRestaurant",
 )
 ANSWERS_ABOUT_THE_DATA = re.compile(
     "|".join(
@@ -185,6 +193,17 @@ def _menu_of(base: str, headers: dict[str, str]) -> dict[str, str]:
             json={"category_id": cid, "name": "Feast", "price": "100.00"},
         ).json()["id"]
         ids = {"restaurant_id": rid, "category_id": cid, "food_id": fid}
+        dine_in = client.post(
+            "/api/orders",
+            json={
+                "restaurant_id": rid,
+                "items": [{"food_id": fid, "quantity": 1}],
+                "order_type": "dine_in",
+                "table": "T1",
+            },
+        )
+        assert dine_in.status_code == 201, dine_in.text
+        ids["addOrderItems"] = dine_in.json()["id"]
         for route in BILL_ROUTES:
             order = client.post(
                 "/api/orders",
@@ -214,7 +233,12 @@ def aimed(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], dict[str, str]]
 def _aim(case: Any, route: str, ids: dict[str, str]) -> None:
     """Point the generated request at the real restaurant, category, food and order, so that
     the body's own rules are what the server judges (not a missing restaurant)."""
-    wanted = {"restaurant_id": ids["restaurant_id"], "order_id": ids.get(route)}
+    wanted = {
+        "restaurant_id": ids["restaurant_id"],
+        "category_id": ids["category_id"],
+        "food_id": ids["food_id"],
+        "order_id": ids.get(route),
+    }
     for name, value in wanted.items():
         if case.path_parameters and name in case.path_parameters:
             case.path_parameters[name] = value
