@@ -6,7 +6,7 @@ two cannot drift. A rule rides on a body field's annotation (``Annotated[str, Ru
 msgspec ignores it, so decoding is unchanged and every refusal still comes from the core with
 its own message, and :class:`restman_api.bodies.StrictBodySchemas` copies it into the field's
 schema. A documented rule is never looser than the core: every value it allows, the core
-accepts (tests/api/test_openapi_document.py proves the patterns against the core's parsers).
+accepts (tests/api/test_openapi_patterns.py proves the patterns against the core's parsers).
 """
 
 from __future__ import annotations
