@@ -22,7 +22,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from restman_api.allow import allow_every_method
-from restman_api.bodies import StrictBodySchemas
+from restman_api.bodies import DocumentContext, StrictBodySchemas
 from restman_api.body_deadline import body_deadline
 from restman_api.errors import EXCEPTION_HANDLERS
 from restman_api.logs import access_log_every
@@ -218,7 +218,7 @@ def create_app(
         before_request=require_json,
         cors_config=_cors(settings),
         openapi_config=_openapi(),
-        plugins=[StrictBodySchemas()],
+        plugins=[StrictBodySchemas(DocumentContext(code_length=settings.otp_length))],
         request_max_body_size=MAX_BODY_BYTES,
         logging_config=None,
         debug=False,

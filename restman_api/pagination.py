@@ -7,12 +7,19 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
+from litestar.openapi.spec import OpenAPIFormat, Schema
 from litestar.params import QueryParameter
 
 from restman_core.domain.clock import ensure_utc
 from restman_core.errors import InvalidInput
 from restman_core.ports.storage import Page
 
+UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+CURSOR_FORMATS = [
+    # page_of reads a cursor as an RFC 3339 timestamp, else as an id: the document says so.
+    Schema(format=OpenAPIFormat.DATE_TIME),
+    Schema(format=OpenAPIFormat.UUID),
+]
 Limit = Annotated[
     int, QueryParameter(ge=1, le=200, description="Page size (default 50, at most 200)")
 ]
@@ -22,12 +29,14 @@ Before = Annotated[
         description="Cursor: the created_at timestamp (RFC 3339) or the id of the last item of "
         "the previous page; the page holds older items only",
         max_length=64,
+        schema_extra={"any_of": CURSOR_FORMATS},
     ),
 ]
 CreatedAtOf = Callable[[uuid.UUID], Awaitable[datetime]]
 
 
-def _timestamp(text: str) -> datetime | None:
+def timestamp_cursor(text: str) -> datetime | None:
+    """The UTC moment of an RFC 3339 cursor, or None when ``text`` is not a timestamp."""
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -47,7 +56,7 @@ async def page_of(limit: int, before: str | None, created_at_of: CreatedAtOf | N
     if before is None or not before.strip():
         return Page(limit=limit)
     text = before.strip()
-    moment = _timestamp(text)
+    moment = timestamp_cursor(text)
     if moment is not None:
         return Page(limit=limit, before=moment)
     try:

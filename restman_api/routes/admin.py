@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import delete, get, post
+from litestar.openapi.spec import OpenAPIFormat, Schema
 from litestar.params import FromPath, QueryParameter
 
 from restman_api.errors import responses
-from restman_api.pagination import Limit, page_of
+from restman_api.pagination import UUID_PATTERN, Limit, page_of, timestamp_cursor
 from restman_api.state import Api, Caller
 from restman_core.bootstrap_ops import dead_letter_service
 from restman_core.domain.access import Actor
@@ -37,13 +38,21 @@ Before = Annotated[
         description="Cursor: the failed_at timestamp (RFC 3339) or the id of the last dead "
         "letter of the previous page; the page holds older ones only",
         max_length=120,
+        schema_extra={
+            "any_of": [
+                Schema(format=OpenAPIFormat.DATE_TIME),
+                Schema(pattern=f"^[a-z]+:{UUID_PATTERN}$"),
+            ]
+        },
     ),
 ]
 
 
 async def _cursor(api: Api, actor: Actor, before: str | None, limit: int) -> datetime | None:
-    if before is None or ":" not in before:
-        return (await page_of(limit, before, None)).before
+    # A timestamp holds colons too, so it is tried before a dead letter's id.
+    moment = timestamp_cursor(before.strip()) if before else None
+    if before is None or moment is not None or ":" not in before:
+        return moment or (await page_of(limit, before, None)).before
     consumer, event_id = parse_letter_id(before)
     return (await dead_letter_service(api.platform).show(actor, consumer, event_id)).failed_at
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, post
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import JSONBody
 
-from restman_api.bodies import Body
+from restman_api.bodies import Body, DocumentContext, alternatives
+from restman_api.body_rules import Email, IdText, code_pattern, rule
 from restman_api.errors import responses
 from restman_api.state import Api, Caller
+from restman_core.domain.access import Role
 from restman_core.domain.auth import parse_requested_role
 from restman_core.domain.clock import format_timestamp
 from restman_core.errors import InvalidInput
@@ -18,25 +21,45 @@ from restman_core.views import restaurant_view
 TAGS = ["auth"]
 
 
+RequestedRole = Annotated[str, rule(enum=[r.value for r in Role])]
+
+
 class RequestOtp(Body):
-    email: str
-    role: str | None = None
+    email: Email
+    role: RequestedRole | None = None
 
 
 class VerifyOtp(Body):
-    """``otp`` is accepted as an alias of ``code`` (the original's Postman collection)."""
+    """``otp`` is accepted as an alias of ``code`` (the original's Postman collection); one of
+    them is required."""
 
-    email: str
+    email: Email
     code: str | None = None
     otp: str | None = None
-    role: str | None = None
+    role: RequestedRole | None = None
+
+    @classmethod
+    def document(cls, schema: Schema, context: DocumentContext) -> None:
+        # AuthService.verify_code: the code is exactly the configured number of digits, and
+        # the route takes ``code``, else ``otp``.
+        digits = code_pattern(context.code_length)
+        for name in ("code", "otp"):
+            for alternative in alternatives((schema.properties or {})[name]):
+                alternative.pattern = digits
+        schema.any_of = [
+            Schema(
+                required=[name],
+                properties={name: Schema(type=OpenAPIType.STRING, pattern=digits)},
+            )
+            for name in ("code", "otp")
+        ]
 
 
 class Logout(Body):
     """Optionally name the session to end: by id or by token (``session_token`` is the
     original's client spelling); it must be one of the caller's own."""
 
-    session_id: str | None = None
+    session_id: IdText | None = None
     session_token: str | None = None
 
 

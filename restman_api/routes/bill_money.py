@@ -4,44 +4,97 @@ answers the whole bill as ``GET /api/billing/orders/{order_id}`` shows it."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
+from typing import Annotated
 
 from litestar import Response, delete, post
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromPath, JSONBody
 
-from restman_api.bodies import Body, fields_of
+from restman_api.bodies import Body, DocumentContext, alternatives, fields_of
+from restman_api.body_rules import (
+    PERCENT_PATTERN,
+    ItemGroups,
+    ItemIds,
+    Money,
+    PartAmounts,
+    PartCount,
+    PositiveMoney,
+    Reason,
+    rule,
+)
 from restman_api.errors import responses
 from restman_api.routes.billing import BILL, TAGS, Json
 from restman_api.routes.orders import IdempotencyKey
 from restman_api.state import Api, Caller
+from restman_core.domain.bill_book import DiscountKind
+from restman_core.domain.bill_split import SPLIT_KINDS
 from restman_core.domain.billing import PaymentMethod
 from restman_core.services.bill_changes import BookChange
 from restman_core.views_billing import bill_book_view
 
 
 class NewDiscount(Body):
-    kind: str
-    value: Decimal
-    reason: str
+    """``kind`` percent: ``value`` is a percent of the subtotal, at most 100."""
+
+    kind: Annotated[str, rule(enum=[k.value for k in DiscountKind])]
+    value: PositiveMoney
+    reason: Reason
+
+    @classmethod
+    def document(cls, schema: Schema, context: DocumentContext) -> None:
+        # BillBook.with_discount: a percent discount is at most 100 %.
+        schema.schema_if = Schema(
+            properties={"kind": Schema(const=DiscountKind.PERCENT.value)}, required=["kind"]
+        )
+        schema.then = Schema(properties={"value": Schema(pattern=PERCENT_PATTERN)})
 
 
 class Split(Body):
-    by: str
-    parts: int | list[list[str]] | None = None
-    amounts: list[Decimal] | None = None
+    """``by`` equal takes a count in ``parts``, ``by`` items a list of item-id lists in
+    ``parts``, ``by`` amounts a list in ``amounts``."""
+
+    by: Annotated[str, rule(enum=list(SPLIT_KINDS))]
+    parts: PartCount | ItemGroups | None = None
+    amounts: PartAmounts | None = None
+
+    @classmethod
+    def document(cls, schema: Schema, context: DocumentContext) -> None:
+        # restman_core.domain.bill_split.split_parts: what ``by`` asks for.
+        def kind(by: str, needs: str, value: Schema) -> Schema:
+            return Schema(properties={"by": Schema(const=by), needs: value}, required=["by", needs])
+
+        fields = schema.properties or {}
+        count, groups = alternatives(fields["parts"])
+        (listed,) = alternatives(fields["amounts"])
+        schema.one_of = [
+            kind("equal", "parts", count),
+            kind("items", "parts", groups),
+            kind("amounts", "amounts", listed),
+        ]
 
 
 class NewPayment(Body):
-    amount: Decimal
+    amount: PositiveMoney
     payment_method: PaymentMethod
-    tip_amount: Decimal | None = None
+    tip_amount: Money | None = None
     part_id: uuid.UUID | None = None
 
 
 class NewRefund(Body):
-    reason: str
-    amount: Decimal | None = None
-    item_ids: list[str] | None = None
+    """Either ``amount`` or ``item_ids``, not both."""
+
+    reason: Reason
+    amount: PositiveMoney | None = None
+    item_ids: ItemIds | None = None
+
+    @classmethod
+    def document(cls, schema: Schema, context: DocumentContext) -> None:
+        # BillMoneyService.refund: exactly one of the two.
+        given = Schema(schema_not=Schema(type=OpenAPIType.NULL))
+        schema.one_of = [
+            Schema(required=["amount"], properties={"amount": given}),
+            Schema(required=["item_ids"], properties={"item_ids": given}),
+        ]
 
 
 def _answer(change: BookChange) -> Response[Json]:

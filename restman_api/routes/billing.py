@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import Any
 
 from litestar import Response, get, post
 from litestar.params import FromPath, JSONBody
 
 from restman_api.bodies import Body
+from restman_api.body_rules import Money
 from restman_api.errors import responses
 from restman_api.pagination import Before, Limit, page_of
 from restman_api.routes.orders import IdempotencyKey
@@ -25,7 +25,7 @@ BILL = "/api/billing/orders/{order_id:uuid}"
 
 class Finalize(Body):
     payment_method: PaymentMethod
-    tip_amount: Decimal | None = None
+    tip_amount: Money | None = None
 
 
 @get(

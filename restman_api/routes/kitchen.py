@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from restman_api.bodies import Body
 from restman_api.errors import responses
-from restman_api.pagination import page_of
+from restman_api.pagination import CURSOR_FORMATS, page_of
 from restman_api.state import Api, Caller
 from restman_core.domain.kitchen import TicketStatus
 from restman_core.views import ticket_view
@@ -26,6 +26,7 @@ After = Annotated[
         description="Cursor: the id (or created_at, RFC 3339) of the last ticket of the previous "
         "page; tickets are listed oldest first, so the page holds the newer ones",
         max_length=64,
+        schema_extra={"any_of": CURSOR_FORMATS},
     ),
 ]
 

@@ -10,6 +10,7 @@ from litestar import get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from restman_api.bodies import Body
+from restman_api.body_rules import Course
 from restman_api.errors import responses
 from restman_api.state import Api, Caller
 from restman_core.views import expo_view, ticket_view
@@ -20,7 +21,7 @@ ORDER = "/api/kitchen/orders/{order_id:uuid}"
 
 
 class FireCourse(Body):
-    course: int
+    course: Course
 
 
 @post(

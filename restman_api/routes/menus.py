@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import Any
 
 from litestar import Response, delete, get, patch, post, put
@@ -11,6 +10,21 @@ from litestar.params import FromPath, JSONBody
 from msgspec import UNSET, UnsetType
 
 from restman_api.bodies import Body, fields_of
+from restman_api.body_rules import (
+    Allergens,
+    Course,
+    DisplayOrder,
+    Email,
+    GroupIds,
+    Hours,
+    LongText,
+    Money,
+    Name,
+    PrepSeconds,
+    Rate,
+    Station,
+    Stock,
+)
 from restman_api.errors import responses
 from restman_api.state import Api, Caller
 from restman_core.views import category_view, food_view, user_view
@@ -27,56 +41,56 @@ class CategoryCreate(Body):
     """``available_hours``: ``{"mon": [["07:00","11:00"]], ...}`` in the restaurant's zone
     (a breakfast menu); null or absent is served whenever the restaurant is open."""
 
-    name: str
-    description: str | UnsetType | None = UNSET
-    display_order: int | UnsetType = UNSET
-    station: str | UnsetType | None = UNSET
-    available_hours: dict[str, list[list[str]]] | UnsetType | None = UNSET
-    course: int | UnsetType | None = UNSET
+    name: Name
+    description: LongText | UnsetType | None = UNSET
+    display_order: DisplayOrder | UnsetType = UNSET
+    station: Station | UnsetType | None = UNSET
+    available_hours: Hours | UnsetType | None = UNSET
+    course: Course | UnsetType | None = UNSET
 
 
 class CategoryPatch(Body):
     """``available_hours``: ``{"mon": [["07:00","11:00"]], ...}`` in the restaurant's zone
     (a breakfast menu); null or absent is served whenever the restaurant is open."""
 
-    name: str | UnsetType = UNSET
-    description: str | UnsetType | None = UNSET
-    display_order: int | UnsetType = UNSET
-    station: str | UnsetType | None = UNSET
-    available_hours: dict[str, list[list[str]]] | UnsetType | None = UNSET
-    course: int | UnsetType | None = UNSET
+    name: Name | UnsetType = UNSET
+    description: LongText | UnsetType | None = UNSET
+    display_order: DisplayOrder | UnsetType = UNSET
+    station: Station | UnsetType | None = UNSET
+    available_hours: Hours | UnsetType | None = UNSET
+    course: Course | UnsetType | None = UNSET
 
 
 class FoodCreate(Body):
     category_id: uuid.UUID
-    name: str
-    price: Decimal
-    description: str | UnsetType | None = UNSET
+    name: Name
+    price: Money
+    description: LongText | UnsetType | None = UNSET
     is_available: bool | UnsetType = UNSET
-    stock_remaining: int | UnsetType | None = UNSET
-    prep_time_seconds: int | UnsetType | None = UNSET
-    station: str | UnsetType | None = UNSET
-    modifier_group_ids: list[uuid.UUID] | UnsetType | None = UNSET
-    allergens: list[str] | UnsetType | None = UNSET
-    course: int | UnsetType | None = UNSET
+    stock_remaining: Stock | UnsetType | None = UNSET
+    prep_time_seconds: PrepSeconds | UnsetType | None = UNSET
+    station: Station | UnsetType | None = UNSET
+    modifier_group_ids: GroupIds | UnsetType | None = UNSET
+    allergens: Allergens | UnsetType | None = UNSET
+    course: Course | UnsetType | None = UNSET
     # Overrides the restaurant's rate for this food; null: the restaurant's.
-    tax_rate: Decimal | UnsetType | None = UNSET
+    tax_rate: Rate | UnsetType | None = UNSET
 
 
 class FoodPatch(Body):
     category_id: uuid.UUID | UnsetType = UNSET
-    name: str | UnsetType = UNSET
-    price: Decimal | UnsetType = UNSET
-    description: str | UnsetType | None = UNSET
+    name: Name | UnsetType = UNSET
+    price: Money | UnsetType = UNSET
+    description: LongText | UnsetType | None = UNSET
     is_available: bool | UnsetType = UNSET
-    stock_remaining: int | UnsetType | None = UNSET
-    prep_time_seconds: int | UnsetType | None = UNSET
-    station: str | UnsetType | None = UNSET
-    modifier_group_ids: list[uuid.UUID] | UnsetType | None = UNSET
-    allergens: list[str] | UnsetType | None = UNSET
-    course: int | UnsetType | None = UNSET
+    stock_remaining: Stock | UnsetType | None = UNSET
+    prep_time_seconds: PrepSeconds | UnsetType | None = UNSET
+    station: Station | UnsetType | None = UNSET
+    modifier_group_ids: GroupIds | UnsetType | None = UNSET
+    allergens: Allergens | UnsetType | None = UNSET
+    course: Course | UnsetType | None = UNSET
     # Overrides the restaurant's rate for this food; null: the restaurant's.
-    tax_rate: Decimal | UnsetType | None = UNSET
+    tax_rate: Rate | UnsetType | None = UNSET
 
 
 class Availability(Body):
@@ -84,11 +98,11 @@ class Availability(Body):
     the count, ``null`` stops tracking it."""
 
     is_available: bool
-    stock_remaining: int | UnsetType | None = UNSET
+    stock_remaining: Stock | UnsetType | None = UNSET
 
 
 class StaffInvite(Body):
-    email: str
+    email: Email
 
 
 # Categories --------------------------------------------------------------------------------

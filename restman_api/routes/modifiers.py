@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any
 
 from litestar import delete, get, patch, post, put
@@ -13,6 +12,14 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from msgspec import UNSET, UnsetType
 
 from restman_api.bodies import Body, fields_of
+from restman_api.body_rules import (
+    OPTIONS,
+    MaxSelected,
+    MinSelected,
+    ModifierName,
+    PriceDelta,
+    Stock,
+)
 from restman_api.errors import responses
 from restman_api.state import Api, Caller
 from restman_core.domain.money import format_money
@@ -32,25 +39,25 @@ class OptionBody(Body):
     """An option; ``id`` names a current option of the group to keep and edit it (an edit
     that leaves a current option out deletes it)."""
 
-    name: str
+    name: ModifierName
     id: uuid.UUID | UnsetType = UNSET
-    price_delta: Decimal | UnsetType = UNSET
+    price_delta: PriceDelta | UnsetType = UNSET
     is_available: bool | UnsetType = UNSET
-    stock_remaining: int | UnsetType | None = UNSET
+    stock_remaining: Stock | UnsetType | None = UNSET
 
 
 class GroupCreate(Body):
-    name: str
-    min_selected: int | UnsetType = UNSET
-    max_selected: int | UnsetType | None = UNSET
-    options: list[OptionBody] | UnsetType = UNSET
+    name: ModifierName
+    min_selected: MinSelected | UnsetType = UNSET
+    max_selected: MaxSelected | UnsetType | None = UNSET
+    options: Annotated[list[OptionBody], OPTIONS] | UnsetType = UNSET
 
 
 class GroupPatch(Body):
-    name: str | UnsetType = UNSET
-    min_selected: int | UnsetType = UNSET
-    max_selected: int | UnsetType | None = UNSET
-    options: list[OptionBody] | UnsetType = UNSET
+    name: ModifierName | UnsetType = UNSET
+    min_selected: MinSelected | UnsetType = UNSET
+    max_selected: MaxSelected | UnsetType | None = UNSET
+    options: Annotated[list[OptionBody], OPTIONS] | UnsetType = UNSET
 
 
 class OptionAvailability(Body):
@@ -58,7 +65,7 @@ class OptionAvailability(Body):
     stops tracking it."""
 
     is_available: bool
-    stock_remaining: int | UnsetType | None = UNSET
+    stock_remaining: Stock | UnsetType | None = UNSET
 
 
 RULES = (

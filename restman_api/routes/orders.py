@@ -6,14 +6,29 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Response, delete, get, patch, post
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from msgspec import UNSET, UnsetType
 
-from restman_api.bodies import Body, fields_of
+from restman_api.bodies import Body, DocumentContext, fields_of
+from restman_api.body_rules import (
+    IDEMPOTENCY_KEY,
+    LINES,
+    MODIFIERS,
+    AllergyNote,
+    ItemNote,
+    LongText,
+    ModifierQuantity,
+    Quantity,
+    Reason,
+    Table,
+    name_of,
+)
 from restman_api.errors import responses
 from restman_api.pagination import Before, Limit, page_of
 from restman_api.state import Api, Caller
 from restman_core.domain.orders import OrderStatus, OrderType
+from restman_core.services.order_requests import MAX_TABLE
 from restman_core.views import order_view
 
 TAGS = ["orders"]
@@ -26,13 +41,15 @@ IdempotencyKey = Annotated[
         description="Retries with the same key and body replay the first answer",
         max_length=255,
         required=False,
+        # Blank keys are refused by the core (check_idempotency_key); the document says so.
+        schema_extra={"pattern": IDEMPOTENCY_KEY["pattern"]},
     ),
 ]
 
 
 class ModifierChoice(Body):
     option_id: uuid.UUID
-    quantity: int | UnsetType = UNSET
+    quantity: ModifierQuantity | UnsetType = UNSET
 
 
 class OrderLine(Body):
@@ -40,23 +57,37 @@ class OrderLine(Body):
     food); ``allergy_note``: up to 300 characters the kitchen display shows prominently."""
 
     food_id: uuid.UUID
-    quantity: int
-    notes: str | UnsetType | None = UNSET
-    modifiers: list[ModifierChoice] | UnsetType | None = UNSET
-    allergy_note: str | UnsetType | None = UNSET
+    quantity: Quantity
+    notes: ItemNote | UnsetType | None = UNSET
+    modifiers: Annotated[list[ModifierChoice], MODIFIERS] | UnsetType | None = UNSET
+    allergy_note: AllergyNote | UnsetType | None = UNSET
 
 
 class PlaceOrder(Body):
+    """``table`` is required (not blank) when ``order_type`` is ``dine_in``; absent or null
+    ``order_type`` is ``delivery``."""
+
     restaurant_id: uuid.UUID
-    items: list[OrderLine]
-    delivery_address: str | UnsetType | None = UNSET
-    special_instructions: str | UnsetType | None = UNSET
+    items: Annotated[list[OrderLine], LINES]
+    delivery_address: LongText | UnsetType | None = UNSET
+    special_instructions: LongText | UnsetType | None = UNSET
     order_type: OrderType | UnsetType | None = UNSET
-    table: str | UnsetType | None = UNSET
+    table: Table | UnsetType | None = UNSET
+
+    @classmethod
+    def document(cls, schema: Schema, context: DocumentContext) -> None:
+        # parse_order_request: a dine-in order names its table.
+        named = Schema(type=OpenAPIType.STRING)
+        name_of(MAX_TABLE).apply(named)
+        schema.schema_if = Schema(
+            properties={"order_type": Schema(const=OrderType.DINE_IN.value)},
+            required=["order_type"],
+        )
+        schema.then = Schema(required=["table"], properties={"table": named})
 
 
 class CancelRefund(Body):
-    reason: str
+    reason: Reason
 
 
 class StatusChange(Body):
@@ -66,7 +97,7 @@ class StatusChange(Body):
 
 
 class AddItems(Body):
-    items: list[OrderLine]
+    items: Annotated[list[OrderLine], LINES]
 
 
 @post(

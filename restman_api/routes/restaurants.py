@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import Any, cast
 
 from litestar import Response, delete, get, patch, post, put
@@ -11,6 +10,7 @@ from litestar.params import FromPath, JSONBody
 from msgspec import UNSET, UnsetType
 
 from restman_api.bodies import Body, fields_of
+from restman_api.body_rules import Hours, LongText, Name, Percent, Phone, Rate, Timezone
 from restman_api.errors import responses
 from restman_api.pagination import Before, Limit, page_of
 from restman_api.state import Api, Caller, MaybeCaller
@@ -22,35 +22,35 @@ ITEM = "/api/restaurants/{restaurant_id:uuid}"
 
 
 class RestaurantCreate(Body):
-    name: str
-    description: str | UnsetType | None = UNSET
-    address: str | UnsetType | None = UNSET
-    phone: str | UnsetType | None = UNSET
-    tax_rate: Decimal | UnsetType = UNSET
-    timezone: str | UnsetType | None = UNSET
-    opening_hours: dict[str, list[list[str]]] | UnsetType | None = UNSET
+    name: Name
+    description: LongText | UnsetType | None = UNSET
+    address: LongText | UnsetType | None = UNSET
+    phone: Phone | UnsetType | None = UNSET
+    tax_rate: Rate | UnsetType = UNSET
+    timezone: Timezone | UnsetType | None = UNSET
+    opening_hours: Hours | UnsetType | None = UNSET
     auto_fire_courses: bool | UnsetType = UNSET
     # Money settings: tax taken out of prices (VAT style), a dine-in service charge, and the
     # largest discount staff may give (percent of a bill's subtotal).
     prices_include_tax: bool | UnsetType = UNSET
-    service_charge_rate: Decimal | UnsetType | None = UNSET
-    staff_discount_limit: Decimal | UnsetType | None = UNSET
+    service_charge_rate: Rate | UnsetType | None = UNSET
+    staff_discount_limit: Percent | UnsetType | None = UNSET
 
 
 class RestaurantPatch(Body):
-    name: str | UnsetType = UNSET
-    description: str | UnsetType | None = UNSET
-    address: str | UnsetType | None = UNSET
-    phone: str | UnsetType | None = UNSET
-    tax_rate: Decimal | UnsetType = UNSET
-    timezone: str | UnsetType | None = UNSET
-    opening_hours: dict[str, list[list[str]]] | UnsetType | None = UNSET
+    name: Name | UnsetType = UNSET
+    description: LongText | UnsetType | None = UNSET
+    address: LongText | UnsetType | None = UNSET
+    phone: Phone | UnsetType | None = UNSET
+    tax_rate: Rate | UnsetType = UNSET
+    timezone: Timezone | UnsetType | None = UNSET
+    opening_hours: Hours | UnsetType | None = UNSET
     auto_fire_courses: bool | UnsetType = UNSET
     # Money settings: tax taken out of prices (VAT style), a dine-in service charge, and the
     # largest discount staff may give (percent of a bill's subtotal).
     prices_include_tax: bool | UnsetType = UNSET
-    service_charge_rate: Decimal | UnsetType | None = UNSET
-    staff_discount_limit: Decimal | UnsetType | None = UNSET
+    service_charge_rate: Rate | UnsetType | None = UNSET
+    staff_discount_limit: Percent | UnsetType | None = UNSET
 
 
 @get(

@@ -118,6 +118,12 @@ def parse_weekly_hours(value: object, *, field: str) -> WeeklyHours | None:
             if after.start < before.end:
                 raise InvalidInput(f"{where}: ranges overlap", details={"field": field})
         days[DAYS.index(day)] = tuple(parsed)
+    if not any(days):
+        # Days without ranges only ({"fri": []}) are never open too, and would be stored as {}.
+        raise InvalidInput(
+            f"{field} must give at least one day a range; send null for always open",
+            details={"field": field},
+        )
     return WeeklyHours(tuple(days))
 
 

@@ -12,7 +12,9 @@ from restman_core.errors import InvalidInput
 
 # Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is proven by the
 # code arriving, not by a regular expression.
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+# The API document states the same expression (restman_api/body_rules.py).
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
+_EMAIL = re.compile(EMAIL_PATTERN)
 MAX_EMAIL = 254
 
 

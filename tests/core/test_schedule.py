@@ -61,6 +61,8 @@ def test_no_schedule_is_always_open() -> None:
     [
         {},
         [],
+        {"fri": []},
+        {"mon": [], "tue": []},
         {"monday": [["11:00", "12:00"]]},
         {"mon": [["11:00"]]},
         {"mon": [["25:00", "26:00"]]},
