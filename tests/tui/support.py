@@ -131,10 +131,9 @@ async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float
             return
         if time.monotonic() > deadline:
             source = inspect.getsource(condition).strip()
-            settled = getattr(app, "settled", None)
             pytest.fail(
                 f"waited {timeout} s for {source}; last seen: condition {condition()}, "
-                f"board settled {settled}",
+                f"board settled {getattr(app, 'settled', None)}",
                 pytrace=False,
             )
         await pilot.pause(0.02)

@@ -67,6 +67,8 @@ __all__ = [
 ]
 
 _IN_MEMORY = ("", ":memory:")
+CLOSE_SECONDS = 10.0
+"""How long closing waits for a writer on another running loop to finish its queue."""
 
 
 class _StaleConnection(Exception):
@@ -252,6 +254,15 @@ class SqlDatabase:
         for owner, writer in list(writers.items()):
             if owner is loop:
                 await writer.close()
+            elif owner.is_running() and not owner.is_closed():
+                # A writer of a loop still running on another thread (a test client's app):
+                # it finishes its queue there.
+                done = asyncio.run_coroutine_threadsafe(writer.close(), owner)
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(asyncio.wrap_future(done), CLOSE_SECONDS)
+            else:
+                # A writer of a loop that has ended: its task is gone, its connection is not.
+                await writer.release_connection()
         await self.engine.dispose()
         if self._writer_engine is not None:
             await self._writer_engine.dispose()

@@ -161,6 +161,16 @@ class SqliteWriter:
             with contextlib.suppress(Exception):
                 await conn.close()
 
+    async def release_connection(self) -> None:
+        """Close the writer and its connection without waiting for its task: for a writer of
+        another event loop, whose task this loop cannot await. Units it still runs fail with
+        the connection; none is queued once the database closes."""
+        self._closed = True
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
+
     def _enqueue(self, request: _Request) -> None:
         self._queue.append(request)
         self._wake.set()
