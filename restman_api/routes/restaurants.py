@@ -154,7 +154,8 @@ async def delete_restaurant(api: Api, actor: Caller, restaurant_id: FromPath[uui
     summary=(
         "The public menu: orderable foods by category (cached), each with its modifier groups "
         "and their orderable options; the restaurant and each category say is_open_now and "
-        "next_opening_at as of when the menu was built (at most the cache TTL old). Foods of "
+        "next_opening_at as of the answer (a cached menu is rebuilt at each opening and closing). "
+        "Foods of "
         "a category outside its hours stay listed; placing them is a 409"
     ),
     tags=TAGS,

@@ -195,3 +195,24 @@ def next_opening(hours: WeeklyHours | None, timezone: str, at: datetime) -> date
         if start > at
     ]
     return min(starts) if starts else None
+
+
+def next_change(hours: WeeklyHours | None, timezone: str, at: datetime) -> datetime | None:
+    """The first instant after ``at`` at which :func:`is_open` changes (a range starts or
+    ends); None when there is no schedule or nothing changes within the next week."""
+    if hours is None:
+        return None
+    tz = zone(timezone)
+    today = at.astimezone(tz).date()
+    edges = [
+        edge
+        for offset in range(-1, 9)
+        for start, end in _intervals(hours, tz, today + timedelta(days=offset))
+        for edge in (start, end)
+        if edge > at
+    ]
+    # A range that ends where the next begins (23:00-24:00 then 00:00-02:00) is no change.
+    for edge in sorted(edges):
+        if is_open(hours, timezone, edge) != is_open(hours, timezone, at):
+            return edge
+    return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +30,7 @@ from restman_core.services.menu_common import (
     record_menu_change,
 )
 from restman_core.services.menu_fields import category_from, food_from
-from restman_core.services.public_menu import build_menu
+from restman_core.services.public_menu import build_menu, menu_entry_body
 from restman_core.services.restaurant_fields import new_restaurant, restaurant_updated
 from restman_core.views import category_view, food_view, restaurant_view
 
@@ -351,12 +352,23 @@ class MenuService:
     async def menu_json(self, restaurant_id: uuid.UUID) -> bytes:
         """The public menu as JSON bytes, from the cache when fresh. Only orderable foods of
         active categories of an active restaurant appear; an inactive restaurant is NotFound.
-        ``is_open_now`` and ``next_opening_at`` are as of when the menu was built, so at most
-        the cache TTL old; placing an order always checks the hours at that instant."""
+        ``is_open_now`` and ``next_opening_at`` hold at the instant of the answer: a cached
+        menu built before an opening or closing that has since happened is built again."""
+        now = self._clock.now()
         if self._cache is None or self._ttl <= 0:
-            return await build_menu(self._db, restaurant_id, self._clock.now())
-        return await self._cache.get_or_build(
-            menu_cache_key(restaurant_id),
-            self._ttl,
-            lambda: build_menu(self._db, restaurant_id, self._clock.now()),
-        )
+            return await self._menu_as_of(restaurant_id, now)
+        key = menu_cache_key(restaurant_id)
+        for _ in range(2):
+            entry = await self._cache.get_or_build(
+                key, self._ttl, lambda: build_menu(self._db, restaurant_id, self._clock.now())
+            )
+            body = menu_entry_body(entry, now)
+            if body is not None:
+                return body
+            await self._cache.delete(key)
+        # Built again and already past its change again (a clock at an edge): build as of now.
+        return await self._menu_as_of(restaurant_id, now)
+
+    async def _menu_as_of(self, restaurant_id: uuid.UUID, now: datetime) -> bytes:
+        """The menu JSON built as of ``now``, without the cache."""
+        return (await build_menu(self._db, restaurant_id, now)).partition(b"\n")[2]

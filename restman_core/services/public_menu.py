@@ -11,7 +11,7 @@ from typing import Any
 from restman_core.domain.clock import format_timestamp
 from restman_core.domain.menus import Food, is_orderable
 from restman_core.domain.modifiers import ModifierGroup
-from restman_core.domain.schedule import WeeklyHours, is_open, next_opening
+from restman_core.domain.schedule import WeeklyHours, is_open, next_change, next_opening
 from restman_core.errors import NotFound
 from restman_core.menu_views import food_groups_view
 from restman_core.ports.storage import Database, Transaction
@@ -41,8 +41,13 @@ def _food(food: Food, groups: dict[uuid.UUID, ModifierGroup]) -> dict[str, Any]:
     return view
 
 
+_VALID_UNTIL = "_valid_until"
+
+
 async def build_menu(db: Database, restaurant_id: uuid.UUID, now: datetime) -> bytes:
-    """The public menu as JSON bytes: an active restaurant, its active categories in display
+    """The public menu as a cache entry: a first line saying until when its opening state
+    holds (the next opening or closing; empty when nothing ever changes), then JSON bytes
+    (:func:`menu_entry_body` reads it): an active restaurant, its active categories in display
     order, and in each only the foods that can be ordered (available, in stock, and every
     required modifier group with an orderable option), each with its groups and their
     orderable options. The restaurant and each category say ``is_open_now`` and
@@ -58,7 +63,11 @@ async def build_menu(db: Database, restaurant_id: uuid.UUID, now: datetime) -> b
         groups = {g.id: g for g in await tx.modifiers.list_for(restaurant_id)}
         by_category = {c.id: c for c in categories}
         tz = restaurant.timezone
+        changes = [next_change(restaurant.opening_hours, tz, now)]
+        changes += [next_change(c.available_hours, tz, now) for c in categories]
+        due = [c for c in changes if c is not None]
         return {
+            _VALID_UNTIL: min(due) if due else None,
             "restaurant": restaurant_view(restaurant),
             **_hours_fields(restaurant.opening_hours, tz, now),
             "categories": [
@@ -78,4 +87,16 @@ async def build_menu(db: Database, restaurant_id: uuid.UUID, now: datetime) -> b
         }
 
     menu = await db.run(work)
-    return json.dumps(menu, separators=(",", ":")).encode()
+    valid_until: datetime | None = menu.pop(_VALID_UNTIL)
+    stamp = format_timestamp(valid_until).encode() if valid_until else b""
+    return stamp + b"\n" + json.dumps(menu, separators=(",", ":")).encode()
+
+
+def menu_entry_body(entry: bytes, now: datetime) -> bytes | None:
+    """The menu JSON of an ``entry`` made by :func:`build_menu`, or None when an opening or
+    closing (of the restaurant or one of its categories) has happened since it was built, so
+    its ``is_open_now`` is wrong and it must be built again."""
+    stamp, _, body = entry.partition(b"\n")
+    if stamp and datetime.fromisoformat(stamp.decode()) <= now:
+        return None
+    return body

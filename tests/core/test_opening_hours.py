@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from restman_core.adapters.local.cache import LocalCache
 from restman_core.adapters.sql.database import SqlDatabase
 from restman_core.domain.access import Actor
 from restman_core.errors import Conflict, InvalidInput
+from restman_core.services.menus import MenuService
 from tests.core.builders import Core, build_restaurant, order_body
 
 
@@ -109,3 +111,23 @@ async def test_hours_and_zones_are_validated_and_can_be_cleared(timed: Core, own
         owner, kitchen.id, {"opening_hours": None}, replace_all=False
     )
     assert (patched.opening_hours, patched.timezone) == (None, "UTC")
+
+
+async def test_a_cached_menu_says_open_once_the_restaurant_has_opened(
+    database: SqlDatabase, timed: Core, clock: FrozenClock
+) -> None:
+    """The menu is cached for an hour, yet ``is_open_now`` turns at the opening: a menu built
+    before an opening or closing that has since passed is built again."""
+    kitchen = await build_restaurant(timed, timezone="Europe/Paris", opening_hours=HOURS)
+    cached = MenuService(database, clock, cache=LocalCache(), cache_ttl_seconds=3600)
+    clock.moment = datetime(2026, 12, 7, 16, 59, tzinfo=UTC)  # 17:59 in Paris: closed
+    menu = json.loads(await cached.menu_json(kitchen.id))
+    assert (menu["is_open_now"], menu["next_opening_at"]) == (False, "2026-12-07T17:00:00Z")
+    clock.moment = datetime(2026, 12, 7, 16, 59, 59, tzinfo=UTC)  # still closed: from cache
+    assert json.loads(await cached.menu_json(kitchen.id)) == menu
+    clock.moment = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)  # 18:00: open
+    menu = json.loads(await cached.menu_json(kitchen.id))
+    assert (menu["is_open_now"], menu["next_opening_at"]) == (True, None)
+    clock.moment = datetime(2026, 12, 8, 1, 0, tzinfo=UTC)  # 02:00 on Tuesday: closed again
+    menu = json.loads(await cached.menu_json(kitchen.id))
+    assert (menu["is_open_now"], menu["next_opening_at"]) == (False, "2026-12-08T17:00:00Z")

@@ -14,6 +14,7 @@ from restman_core.domain.schedule import (
     WeeklyHours,
     clean_timezone,
     is_open,
+    next_change,
     next_opening,
     parse_weekly_hours,
 )
@@ -164,3 +165,29 @@ def test_parsing_the_form_again_gives_the_same_schedule(
     again = hours(week.as_json())
     assert again == week
     assert is_open(again, tz, moment) == is_open(week, tz, moment)
+
+
+@settings(max_examples=150, deadline=None)
+@given(schedules, zones, instants)
+def test_the_opening_state_holds_until_the_next_change_and_flips_there(
+    raw: dict[str, list[tuple[str, str]]], tz: str, moment: datetime
+) -> None:
+    week = hours({day: [list(r) for r in rs] for day, rs in raw.items()})
+    state = is_open(week, tz, moment)
+    change = next_change(week, tz, moment)
+    if change is None:  # only a schedule open all week long never changes
+        probe = moment
+        while probe < moment + timedelta(days=8):
+            assert is_open(week, tz, probe) == state
+            probe += timedelta(hours=1)
+        return
+    assert moment < change <= moment + timedelta(days=8)
+    assert is_open(week, tz, change) != state
+    step, probe = timedelta(minutes=15), moment
+    while probe + step < change:
+        probe += step
+        assert is_open(week, tz, probe) == state, probe
+
+
+def test_no_schedule_never_changes() -> None:
+    assert next_change(None, "UTC", datetime(2026, 12, 7, tzinfo=UTC)) is None
