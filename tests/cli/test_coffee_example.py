@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from restman_core import Role, bootstrap, load_settings
+from restman_core.domain.kitchen import TicketStatus
 from restman_core.errors import Conflict
 from tests.auth.helpers import ManualClock
 from tests.cli.conftest import Cli
@@ -130,3 +131,42 @@ def test_the_coffee_menu_round_trips_with_its_settings(
     assert rates["Flat white"] == rates["Espresso"] != rates["Croissant"]
     second_import = cli.json("menu", "import", str(path), "--restaurant", copy["id"])
     assert second_import["restaurant_updated"] is False
+
+
+async def cook(data_dir: Path, order_id: str, at: datetime) -> None:
+    """The owner bumps every ticket of the order to READY at ``at``; the consumers follow."""
+    platform = await bootstrap(load_settings(data_dir=data_dir), clock=ManualClock(at))
+    try:
+        owner = (await platform.users.ensure("owner@example.com", Role.ADMIN)).as_actor()
+        tickets = await platform.db.run(lambda tx: tx.tickets.for_order(uuid.UUID(order_id)))
+        for ticket in tickets:
+            for status in (TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS, TicketStatus.READY):
+                await platform.kitchen.move_ticket(owner, ticket.id, status)
+        for _ in range(3):  # the kitchen's events move the order, whose events become facts
+            await platform.process_events()
+    finally:
+        await platform.close()
+
+
+def test_the_quote_error_of_a_late_order_on_the_command_line(cli: Cli, coffee_shop: str) -> None:
+    data_dir = Path(cli.env["RESTMAN_DATA_DIR"])
+    nothing = cli.json("analytics", "quote-errors", "--from", "2026-12-01", "--to", "2026-12-01")
+    assert nothing == [
+        {
+            "restaurant_id": "all",
+            "quoted_orders": 0,
+            "quote_error_p50_seconds": None,
+            "quote_error_p90_seconds": None,
+        }
+    ]
+    cli.ok("menu", "import", str(COFFEE), "--restaurant", coffee_shop)
+    placed_at = datetime(2026, 12, 1, 9, 30, tzinfo=LONDON)
+    order = asyncio.run(place(data_dir, coffee_shop, placed_at, [(1, "Bacon roll")]))
+    quoted = datetime.fromisoformat(cli.json("orders", "show", order)["quoted_ready_at"])
+    assert quoted == placed_at + timedelta(seconds=300)  # the bacon roll's prep time
+    asyncio.run(cook(data_dir, order, quoted + timedelta(seconds=90)))  # 90 s late
+    found = cli.json("analytics", "quote-errors", "--from", "2026-12-01", "--to", "2026-12-01")
+    late = {"quoted_orders": 1, "quote_error_p50_seconds": 90.0, "quote_error_p90_seconds": 90.0}
+    assert found == [{"restaurant_id": "all", **late}, {"restaurant_id": coffee_shop, **late}]
+    table = cli.ok("analytics", "quote-errors", "--from", "2026-12-01", "--to", "2026-12-01")
+    assert "90.0" in table.stdout
