@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from restman_core import Role, bootstrap, load_settings
+from restman_core.bootstrap import bootstrap
+from restman_core.config import load_settings
+from restman_core.domain.access import Role
 from restman_core.domain.kitchen import TicketStatus
 from restman_core.errors import Conflict
 from tests.auth.helpers import ManualClock
