@@ -8,16 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from restman_core.adapters.clickhouse.queries import Query, _filter
+from restman_core.adapters.clickhouse.queries import Query, _filter, _seconds
 from restman_core.adapters.clickhouse.schema import QUOTE_FACTS
 from restman_core.domain.analytics import AnalyticsScope
 from restman_core.domain.analytics_changes import QuoteError
-
-_TENTH = Decimal("0.1")
-_MICROS_PER_SECOND = Decimal(1_000_000)
 
 
 def quote_errors_query(
@@ -40,12 +36,6 @@ def quote_errors_query(
         GROUP BY GROUPING SETS ((restaurant_id), ())
     """  # noqa: S608 - only the checked database name and fixed fragments are spliced in
     return Query(sql, parameters)
-
-
-def _seconds(micros: float) -> float:
-    """Microseconds to seconds, rounded half-up to one decimal."""
-    seconds = Decimal(repr(float(micros))) / _MICROS_PER_SECOND
-    return float(seconds.quantize(_TENTH, rounding=ROUND_HALF_UP))
 
 
 def quote_errors_result(rows: Sequence[Sequence[Any]]) -> list[QuoteError]:
