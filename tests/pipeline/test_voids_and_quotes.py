@@ -9,6 +9,7 @@ import statistics
 import uuid
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import select
 
@@ -54,9 +55,12 @@ def p50(values: list[float]) -> float:
 
 
 async def test_voids_and_quote_errors_flow_once_and_rebuild_the_same(
-    make_platform: PlatformFactory, start_workers: WorkerStarter
+    make_platform: PlatformFactory,
+    start_workers: WorkerStarter,
+    database_overrides: dict[str, Any],
 ) -> None:
-    platform = await make_platform()
+    """On SQLite and on PostgreSQL, with the embedded analytics engine."""
+    platform = await make_platform(**database_overrides)
     world = await seed(platform, restaurants=2, customers=2)
     await place_orders(platform, world, 8, random.Random(23))
     workers = await start_workers(platform, ["all"], FAST)
