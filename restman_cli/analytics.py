@@ -1,4 +1,4 @@
-"""``restman analytics top-foods|revenue|orders-by-status|kitchen-times``.
+"""``restman analytics top-foods|revenue|orders-by-status|kitchen-times|quote-errors``.
 
 Reports come from the analytics store (ClickHouse, or its in-process engine) through
 ``platform.reports`` as the operator (admin), so who sees what and which periods are valid is
@@ -24,6 +24,7 @@ from restman_core.services.analytics import MAX_DAILY_DAYS
 from restman_core.views import (
     day_revenue_view,
     kitchen_time_view,
+    quote_error_view,
     revenue_view,
     status_count_view,
     top_food_view,
@@ -205,6 +206,43 @@ def kitchen_times(
         emit_rows(rows, columns, output)
         return
     emit_rows(_station_summary(rows), STATION_COLUMNS, output, title="Kitchen times by station")
+
+
+@app.command(
+    "quote-errors",
+    epilog=examples("restman analytics quote-errors --restaurant <id> --days 7 -o json"),
+)
+def quote_errors(
+    restaurant: RESTAURANT = None,
+    start: START = None,
+    end: END = None,
+    days: DAYS = 30,
+    output: OutputOption = OutputFormat.TABLE,
+) -> None:
+    """Quote error: how far ready times fell from the quoted ready times (seconds, positive
+    when late), median and 90th percentile, over every restaurant and then per restaurant.
+
+    The first row (restaurant "all") covers the whole report; its figures are empty when no
+    quoted order placed in the period was ready. The same figures as
+    ``GET /api/analytics/kitchen-times?quote_error=true``.
+    """
+    window = _window(restaurant, start, end, days)
+
+    async def work(platform: Platform) -> list[dict[str, Any]]:
+        errors = await platform.reports.quote_errors(OPERATOR, **_query(window))
+        return [{"restaurant_id": "all", **quote_error_view(e)} for e in errors[:1]] + [
+            quote_error_view(e) for e in errors[1:]
+        ]
+
+    emit_rows(execute(work), QUOTE_COLUMNS, output, title="Quote error (seconds, + is late)")
+
+
+QUOTE_COLUMNS = (
+    Column("quoted_orders", "quoted orders", justify="right"),
+    Column("quote_error_p50_seconds", "p50 s", justify="right"),
+    Column("quote_error_p90_seconds", "p90 s", justify="right"),
+    Column("restaurant_id", "restaurant"),
+)
 
 
 STATION_COLUMNS = (

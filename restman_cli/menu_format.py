@@ -20,7 +20,16 @@ modifiers              no        the food's modifier groups in order, each
                                  an option is ``Name``, ``Name +0.50`` or ``Name -0.50``, with
                                  ``[86]`` and/or ``[stock N]`` after it
 category_hours         no        the category's hours, ``mon 07:00-11:00; sat 08:00-12:00``
+tax_rate               no        the food's own tax rate, 0 to 1 (``0.20``); empty: the
+                                 restaurant's
+opening_hours          no        the restaurant's hours, as ``category_hours``
+timezone               no        the restaurant's IANA time zone (``Europe/Paris``)
+prices_include_tax     no        true/false: the restaurant's prices include tax (VAT style)
 =====================  ========  ===========================================================
+
+The last three are the restaurant's, not the food's: state them on any row (an export puts
+them on the first); rows that state one must agree, and a setting no row states is left as
+it is.
 
 For example ``Size (1-1): Small -0.50, Medium, Large +0.50 | Milk (0-1): Oat milk +0.40``.
 Groups are the restaurant's and matched by name: rows naming one group must give it alike, and
@@ -43,6 +52,7 @@ import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +74,10 @@ FIELDS = (
     "allergens",
     "modifiers",
     "category_hours",
+    "tax_rate",
+    "opening_hours",
+    "timezone",
+    "prices_include_tax",
 )
 FORMATS = ("csv", "json", "yaml")
 
@@ -176,7 +190,18 @@ def _record(entry: MenuEntry) -> dict[str, Any]:
         "allergens": format_allergens(entry.allergens),
         "modifiers": format_modifiers(entry.modifiers),
         "category_hours": format_hours(entry.category_hours),
+        "tax_rate": None if entry.tax_rate is None else _rate_text(entry.tax_rate),
+        "opening_hours": format_hours(entry.opening_hours),
+        "timezone": entry.timezone,
+        "prices_include_tax": entry.prices_include_tax,
     }
+
+
+def _rate_text(rate: Decimal) -> str:
+    """A rate as its shortest exact text with at least two places: ``0.20``, ``0.0825``."""
+    text = format(rate.normalize(), "f")
+    whole, _, places = text.partition(".")
+    return f"{whole}.{places.ljust(2, '0')}"
 
 
 def write_menu(entries: Sequence[MenuEntry], kind: str) -> str:

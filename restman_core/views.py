@@ -7,6 +7,7 @@ use these, so a shape is defined once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from restman_core.domain.analytics import (
     StatusCount,
     TopFood,
 )
+from restman_core.domain.analytics_changes import QuoteError
 from restman_core.domain.billing import Bill
 from restman_core.domain.clock import format_timestamp
 from restman_core.domain.kitchen import Ticket
@@ -281,6 +283,31 @@ def kitchen_time_view(t: KitchenTime) -> Json:
         "tickets": t.tickets,
         "average_seconds": t.average_seconds,
         "p90_seconds": t.p90_seconds,
+    }
+
+
+def quote_error_view(e: QuoteError) -> Json:
+    """The quote error figures (seconds, positive when later than quoted; null when no quoted
+    order was ready), under the names the kitchen-times report gives them."""
+    view: Json = {} if e.restaurant_id is None else {"restaurant_id": str(e.restaurant_id)}
+    view.update(
+        {
+            "quoted_orders": e.orders,
+            "quote_error_p50_seconds": e.p50_seconds,
+            "quote_error_p90_seconds": e.p90_seconds,
+        }
+    )
+    return view
+
+
+def kitchen_report_view(times: Sequence[KitchenTime], errors: Sequence[QuoteError]) -> Json:
+    """The kitchen-times report with its quote error: the station rows, the figures over the
+    whole report (``errors[0]``), and each restaurant's."""
+    overall, *restaurants = errors
+    return {
+        "stations": [kitchen_time_view(t) for t in times],
+        **quote_error_view(overall),
+        "restaurants": [quote_error_view(e) for e in restaurants],
     }
 
 

@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from restman_api.errors import responses
 from restman_api.state import Api, Caller
 from restman_core.views import (
+    kitchen_report_view,
     kitchen_time_view,
     method_total_view,
     revenue_view,
@@ -25,6 +26,16 @@ Json = dict[str, Any]
 ERRORS = responses(400, 401, 403, 404, 503)
 TopLimit = Annotated[int, QueryParameter(ge=1, le=100, description="How many foods (default 10)")]
 Day = Annotated[date | None, QueryParameter(description="Inclusive UTC date (YYYY-MM-DD)")]
+QuoteErrorFlag = Annotated[
+    bool,
+    QueryParameter(
+        description=(
+            "Answer an object: the station rows as `stations`, and the quote error (ready minus"
+            " quoted, seconds) as `quote_error_p50_seconds` and `quote_error_p90_seconds`"
+            " over the report and per restaurant (null when no quoted order was ready)"
+        )
+    ),
+]
 
 
 @get(
@@ -125,11 +136,20 @@ async def kitchen_times(
     start_date: Day = None,
     end_date: Day = None,
     restaurant_id: FromQuery[uuid.UUID | None] = None,
-) -> list[Json]:
+    quote_error: QuoteErrorFlag = False,
+) -> list[Json] | Json:
+    """The station rows as a list; with ``quote_error=true`` an object holding them as
+    ``stations`` beside the quote error over the report and per restaurant (an original
+    client, which sends no such flag, gets the list as before)."""
     times = await api.platform.reports.kitchen_times(
         actor, restaurant_id=restaurant_id, start=start_date, end=end_date
     )
-    return [kitchen_time_view(t) for t in times]
+    if not quote_error:
+        return [kitchen_time_view(t) for t in times]
+    errors = await api.platform.reports.quote_errors(
+        actor, restaurant_id=restaurant_id, start=start_date, end=end_date
+    )
+    return kitchen_report_view(times, errors)
 
 
 @get(

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from restman_core.domain.analytics_changes import QuoteFact, VoidedItemFact
 from restman_core.domain.clock import ensure_utc
 from restman_core.domain.money import CENT, round_cents
 from restman_core.errors import InvalidInput
@@ -189,7 +190,16 @@ class TicketTimingFact:
         _check_count(self.version, "version")
 
 
-AnalyticsFact = OrderFact | OrderItemFact | BillFact | TicketTimingFact | PaymentFact | RefundFact
+AnalyticsFact = (
+    OrderFact
+    | OrderItemFact
+    | BillFact
+    | TicketTimingFact
+    | PaymentFact
+    | RefundFact
+    | VoidedItemFact
+    | QuoteFact
+)
 
 
 @dataclass(frozen=True, slots=True)

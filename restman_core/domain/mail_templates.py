@@ -12,6 +12,8 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from restman_core.errors import InvalidInput
 
@@ -95,28 +97,46 @@ def sign_in_code(
     )
 
 
+def local_time(moment: datetime, timezone: str) -> str:
+    """``moment`` on the restaurant's clock: "Tue 1 Dec 2026, 19:42 (Europe/Paris)". A zone
+    the system does not know is shown in UTC, named so."""
+    try:
+        zone, name = ZoneInfo(timezone), timezone
+    except (ZoneInfoNotFoundError, ValueError):
+        zone, name = ZoneInfo("UTC"), "UTC"
+    local = moment.astimezone(zone)
+    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} ({name})"
+
+
 def order_ready(
     restaurant_name: str,
     order_number: str,
     items: Sequence[tuple[int, str]],
     order_type: str | None,
     app_name: str = DEFAULT_APP_NAME,
+    *,
+    quoted_ready_at: datetime | None = None,
+    timezone: str = "UTC",
 ) -> RenderedMail:
     """The "your order is ready" mail, sent when the kitchen marks an order READY.
 
     ``items`` are ``(quantity, name)`` pairs in display order; ``order_type`` is the contract's
     ``delivery``/``takeaway``/``dine_in`` (anything else, or ``None``, gets neutral wording).
+    ``quoted_ready_at``, when the order was quoted, is shown on the restaurant's clock
+    (``timezone``, IANA) as the time the customer was told.
     """
     restaurant = _one_line(restaurant_name)
     number = _one_line(order_number)
     ready = _READY_WORDING.get(order_type or "", _READY_WORDING_DEFAULT)
     lines = [f"{quantity} × {_one_line(name)}" for quantity, name in items]
     thanks = f"Thank you for ordering with {restaurant}."
+    quoted = None if quoted_ready_at is None else local_time(quoted_ready_at, timezone)
     text_parts = [
         "Your order is ready!",
         "",
         f"Restaurant: {restaurant}",
         f"Order number: {number}",
+        *([f"Quoted ready time: {quoted}"] if quoted else []),
         "",
         ready,
     ]
@@ -126,8 +146,9 @@ def order_ready(
     body = (
         "<h1>Your order is ready!</h1>"
         f"<p>Restaurant: <strong>{_e(restaurant)}</strong><br>"
-        f"Order number: <strong>{_e(number)}</strong></p>"
-        f"<p>{_e(ready)}</p>"
+        f"Order number: <strong>{_e(number)}</strong>"
+        + (f"<br>Quoted ready time: <strong>{_e(quoted)}</strong>" if quoted else "")
+        + f"</p><p>{_e(ready)}</p>"
     )
     if lines:
         body += "<p>Your order:</p><ul>" + "".join(f"<li>{_e(line)}</li>" for line in lines)

@@ -16,6 +16,7 @@ from restman_core.domain.analytics import (
     StatusCount,
     TopFood,
 )
+from restman_core.domain.analytics_changes import QuoteError
 
 
 class AnalyticsStore(Protocol):
@@ -76,6 +77,14 @@ class AnalyticsStore(Protocol):
         self, scope: AnalyticsScope, start: date | None = None, end: date | None = None
     ) -> list[KitchenTime]:
         """NEW-to-READY times per station and day for tickets opened in the period."""
+        ...
+
+    async def quote_errors(
+        self, scope: AnalyticsScope, start: date | None = None, end: date | None = None
+    ) -> list[QuoteError]:
+        """Ready minus quoted time of quoted orders placed in the period that were ready: the
+        whole scope first (``restaurant_id`` None; ``None`` figures when there are none),
+        then each restaurant that has some, by id."""
         ...
 
     async def health(self) -> None:

@@ -9,7 +9,7 @@ function must not have side effects outside the transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -128,6 +128,10 @@ class OrderRepository(Protocol):
 
     async def set_quote(self, order_id: uuid.UUID, quoted_ready_at: datetime) -> None:
         """Record when the kitchen now expects the order ready."""
+        ...
+
+    async def quotes(self, order_ids: Collection[uuid.UUID]) -> Mapping[uuid.UUID, datetime | None]:
+        """The stored quote of each of these orders that exists (one light read)."""
         ...
 
     async def change_items(self, before: Order, after: Order) -> bool:

@@ -23,6 +23,7 @@ from restman_core.domain.analytics import (
     StatusCount,
     TopFood,
 )
+from restman_core.domain.analytics_changes import QuoteError
 from restman_core.errors import InvalidInput
 from restman_core.ports.analytics import AnalyticsStore
 from restman_core.ports.storage import Database, Transaction
@@ -175,3 +176,17 @@ class AnalyticsService:
         scope = await self.scope(actor, restaurant_id)
         period = check_period(start, end)
         return await (await self._store()).kitchen_times(scope, *period)
+
+    async def quote_errors(
+        self,
+        actor: Actor,
+        *,
+        restaurant_id: uuid.UUID | None = None,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> list[QuoteError]:
+        """Ready minus quoted time of the quoted orders placed in the period that were ready:
+        over every restaurant the caller sees (or the one named) first, then per restaurant."""
+        scope = await self.scope(actor, restaurant_id)
+        period = check_period(start, end)
+        return await (await self._store()).quote_errors(scope, *period)

@@ -1,7 +1,7 @@
 """``restman analytics rebuild``: re-project every analytics fact from the SQL truth.
 
-The facts are derived from the SQL rows (orders with their items, bills, kitchen tickets,
-payments and refunds)
+The facts are derived from the SQL rows (orders with their items, voided ones too, their quote
+and first ready moment, bills, kitchen tickets, payments and refunds)
 rather than from the outbox, because housekeeping prunes the outbox after the retention: the
 SQL rows are the truth for as long as they exist. The analytics tables are truncated first and
 every fact recorded again with the version of the row's current state, so afterwards every
@@ -19,6 +19,7 @@ from typing import Any
 
 from restman_core.domain.access import Actor, Role
 from restman_core.domain.analytics import AnalyticsFact, OrderFact
+from restman_core.domain.analytics_changes import QuoteFact
 from restman_core.domain.clock import ensure_utc
 from restman_core.domain.orders import OrderStatus
 from restman_core.ports.analytics import AnalyticsStore
@@ -31,6 +32,7 @@ from restman_core.services.pipeline.facts import (
     placed_facts,
     refund_fact,
     ticket_fact,
+    voided_fact,
 )
 
 
@@ -56,8 +58,14 @@ def _facts(kind: TruthKind, row: Mapping[str, Any]) -> list[AnalyticsFact]:
     facts = placed_facts(row)
     placed = facts[0]
     assert isinstance(placed, OrderFact)
+    facts.extend(
+        voided_fact(row, item, placed.placed_at) for item in row["items"] if item.get("voided")
+    )
+    quote = _quote(row, placed.placed_at)
+    if quote is not None:
+        facts.append(quote)
     status = OrderStatus(str(row["status"]))
-    updated = ensure_utc(datetime.fromisoformat(str(row["updated_at"])))
+    updated = _moment(row["updated_at"])
     facts[0] = OrderFact(
         order_id=placed.order_id,
         restaurant_id=placed.restaurant_id,
@@ -70,6 +78,24 @@ def _facts(kind: TruthKind, row: Mapping[str, Any]) -> list[AnalyticsFact]:
         version=ORDER_VERSIONS[status],
     )
     return facts
+
+
+def _quote(row: Mapping[str, Any], placed_at: datetime) -> QuoteFact | None:
+    """The order's quote fact: its quote beside when it was first ready (none if never)."""
+    quoted, ready = row.get("quoted_ready_at"), row.get("ready_at")
+    if quoted is None or ready is None:
+        return None
+    return QuoteFact(
+        order_id=uuid.UUID(str(row["id"])),
+        restaurant_id=uuid.UUID(str(row["restaurant_id"])),
+        placed_at=placed_at,
+        quoted_ready_at=_moment(quoted),
+        ready_at=_moment(ready),
+    )
+
+
+def _moment(text: object) -> datetime:
+    return ensure_utc(datetime.fromisoformat(str(text)))
 
 
 async def rebuild_analytics(

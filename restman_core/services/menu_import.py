@@ -23,7 +23,7 @@ from restman_core.domain.access import Actor
 from restman_core.domain.clock import Clock
 from restman_core.domain.events import DomainEvent
 from restman_core.domain.ids import new_id
-from restman_core.domain.menus import Category, Food
+from restman_core.domain.menus import Category, Food, Restaurant
 from restman_core.domain.modifiers import ModifierGroup
 from restman_core.menu_views import group_view
 from restman_core.ports.cache import Cache
@@ -38,10 +38,11 @@ from restman_core.services.menu_rows import (
     check_row,
     check_rows,
     inspect_rows,
+    restaurant_settings,
 )
 from restman_core.services.menu_specs import GroupSpec, spec_of
 from restman_core.services.modifier_fields import group_from
-from restman_core.views import category_view, food_view
+from restman_core.views import category_view, food_view, restaurant_view
 
 __all__ = [
     "ImportProgress",
@@ -72,10 +73,11 @@ class _Plan:
     updated_groups: list[ModifierGroup] = field(default_factory=list)
     new_foods: list[Food] = field(default_factory=list)
     updated_foods: list[Food] = field(default_factory=list)
+    updated_restaurant: Restaurant | None = None
 
     @property
     def writes(self) -> int:
-        return sum(
+        return (self.updated_restaurant is not None) + sum(
             len(part)
             for part in (
                 self.new_categories,
@@ -111,8 +113,9 @@ class MenuImportService:
         entries = check_rows(rows)
 
         async def work(tx: Transaction) -> _Plan:
-            await managed_restaurant(tx, actor, restaurant_id)
+            restaurant = await managed_restaurant(tx, actor, restaurant_id)
             plan = await self._plan(tx, restaurant_id, entries)
+            plan.updated_restaurant = _restaurant_from(entries, restaurant, self._clock.now())
             if not dry_run:
                 await self._write(tx, plan, restaurant_id, progress)
             return plan
@@ -128,21 +131,23 @@ class MenuImportService:
             foods_updated=len(plan.updated_foods),
             modifier_groups_created=len(plan.new_groups),
             modifier_groups_updated=len(plan.updated_groups),
+            restaurant_updated=plan.updated_restaurant is not None,
         )
 
     async def export_menu(self, actor: Actor, restaurant_id: uuid.UUID) -> list[MenuEntry]:
         """The restaurant's live foods of live categories as entries that import back unchanged
-        (unavailable and out-of-stock ones included). A restaurant the actor may not manage is
-        NotFound."""
+        (unavailable and out-of-stock ones included), the first stating the restaurant's
+        opening hours, time zone and whether its prices include tax. A restaurant the actor
+        may not manage is NotFound."""
 
         async def work(tx: Transaction) -> list[MenuEntry]:
-            await managed_restaurant(tx, actor, restaurant_id)
+            restaurant = await managed_restaurant(tx, actor, restaurant_id)
             # Foods of a deleted category are off the menu, so they are not exported either.
             categories = {
                 c.id: c for c in await tx.categories.list_for(restaurant_id) if c.is_active
             }
             groups = {g.id: g for g in await tx.modifiers.list_for(restaurant_id)}
-            return [
+            entries = [
                 MenuEntry(
                     category=categories[f.category_id].name,
                     name=f.name,
@@ -158,10 +163,19 @@ class MenuImportService:
                         spec_of(groups[g]) for g in f.modifier_group_ids if g in groups
                     ),
                     category_hours=categories[f.category_id].available_hours,
+                    tax_rate=f.tax_rate,
                 )
                 for f in await tx.foods.list_for(restaurant_id)
                 if not f.is_deleted and f.category_id in categories
             ]
+            if entries:
+                entries[0] = replace(
+                    entries[0],
+                    opening_hours=restaurant.opening_hours,
+                    timezone=restaurant.timezone,
+                    prices_include_tax=restaurant.prices_include_tax,
+                )
+            return entries
 
         return await self._db.run(work)
 
@@ -259,6 +273,9 @@ class MenuImportService:
             if progress is not None:
                 progress(len(events), plan.writes)
 
+        if plan.updated_restaurant is not None:
+            await tx.restaurants.save(plan.updated_restaurant)
+            wrote("restaurant.updated", restaurant_view(plan.updated_restaurant))
         for category in plan.new_categories:
             await tx.categories.add(category)
             wrote("menu.category_created", category_view(category))
@@ -308,7 +325,20 @@ def _food_from(
         updated_at=now,
         modifier_group_ids=groups,
         allergens=entry.allergens,
+        tax_rate=entry.tax_rate,
     )
+
+
+def _restaurant_from(
+    entries: Sequence[MenuEntry], restaurant: Restaurant, now: datetime
+) -> Restaurant | None:
+    """The restaurant with the settings the entries state, or None when they change nothing
+    (a setting no row states stays as it is)."""
+    stated = restaurant_settings(entries)
+    changed = {k: v for k, v in stated.items() if getattr(restaurant, k) != v}
+    if not changed:
+        return None
+    return replace(restaurant, **changed, updated_at=now)  # type: ignore[arg-type]
 
 
 def _new_category(

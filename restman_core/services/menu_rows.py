@@ -13,10 +13,11 @@ from restman_core.domain.menus import (
     clean_name,
     clean_non_negative_int,
     clean_station,
+    clean_tax_rate,
     clean_text,
 )
 from restman_core.domain.money import parse_money
-from restman_core.domain.schedule import WeeklyHours
+from restman_core.domain.schedule import WeeklyHours, clean_timezone
 from restman_core.errors import InvalidInput
 from restman_core.services.menu_specs import (
     GroupSpec,
@@ -50,13 +51,20 @@ class MenuImportRow:
     allergens: object = None
     modifiers: object = None
     category_hours: object = None
+    tax_rate: object = None
+    opening_hours: object = None
+    timezone: object = None
+    prices_include_tax: object = None
 
 
 @dataclass(frozen=True, slots=True)
 class MenuEntry:
     """One food of a menu, checked: what an import writes and what an export reads.
 
-    ``category_station`` is the station of the category (used when the import creates it)."""
+    ``category_station`` is the station of the category (used when the import creates it);
+    ``tax_rate`` the food's own rate (None: the restaurant's). ``opening_hours``, ``timezone``
+    and ``prices_include_tax`` are the restaurant's, stated on any row (None: not stated
+    there); rows that state one must agree, and an export states them on its first row."""
 
     category: str
     name: str
@@ -70,6 +78,19 @@ class MenuEntry:
     allergens: tuple[str, ...] = ()
     modifiers: tuple[GroupSpec, ...] = ()
     category_hours: WeeklyHours | None = None
+    tax_rate: Decimal | None = None
+    opening_hours: WeeklyHours | None = None
+    timezone: str | None = None
+    prices_include_tax: bool | None = None
+
+    def restaurant_settings(self) -> dict[str, object]:
+        """The restaurant settings this row states, by field name."""
+        stated = {
+            "opening_hours": self.opening_hours,
+            "timezone": self.timezone,
+            "prices_include_tax": self.prices_include_tax,
+        }
+        return {name: value for name, value in stated.items() if value is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +112,7 @@ class MenuImportSummary:
     foods_updated: int
     modifier_groups_created: int = 0
     modifier_groups_updated: int = 0
+    restaurant_updated: bool = False
 
 
 def _blank(value: object) -> bool:
@@ -111,8 +133,8 @@ def _whole(value: object, field: str, maximum: int) -> int | None:
     return clean_non_negative_int(value, field=field, maximum=maximum)
 
 
-def _flag(value: object) -> bool:
-    """Availability: true/false, yes/no, y/n or 1/0 (any case); blank means available."""
+def _flag(value: object, field: str = "available") -> bool:
+    """A yes/no field: true/false, yes/no, y/n or 1/0 (any case); blank means true."""
     if _blank(value):
         return True
     if isinstance(value, bool):
@@ -120,7 +142,12 @@ def _flag(value: object) -> bool:
     text = str(value).strip().lower()
     if text in _TRUE or text in _FALSE:
         return text in _TRUE
-    raise InvalidInput("available must be true or false", details={"field": "available"})
+    raise InvalidInput(f"{field} must be true or false", details={"field": field})
+
+
+def _rate(value: object) -> Decimal | None:
+    """A food's tax rate, 0..1 with at most four places (``0.20``); blank means none."""
+    return None if _blank(value) else clean_tax_rate(str(value).strip(), field="tax_rate")
 
 
 def check_row(row: MenuImportRow) -> MenuEntry:
@@ -140,18 +167,28 @@ def check_row(row: MenuImportRow) -> MenuEntry:
         allergens=parse_allergens(row.allergens),
         modifiers=parse_modifiers(row.modifiers),
         category_hours=parse_hours_text(row.category_hours),
+        tax_rate=_rate(row.tax_rate),
+        opening_hours=parse_hours_text(row.opening_hours, field="opening_hours"),
+        timezone=None if _blank(row.timezone) else clean_timezone(str(row.timezone).strip()),
+        prices_include_tax=(
+            None
+            if _blank(row.prices_include_tax)
+            else _flag(row.prices_include_tax, "prices_include_tax")
+        ),
     )
 
 
 def inspect_rows(rows: Sequence[MenuImportRow]) -> tuple[list[MenuEntry], list[RowProblem]]:
     """Every good row as an entry and every problem, in row order: a bad value, a food named
     (case-insensitively) like one on an earlier good row, a modifier group given otherwise
-    than on an earlier row, or category hours other than an earlier row's for that category."""
+    than on an earlier row, category hours other than an earlier row's for that category, or a
+    restaurant setting other than an earlier row's."""
     entries: list[MenuEntry] = []
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
     groups: dict[str, tuple[int, GroupSpec]] = {}
     hours: dict[str, tuple[int, WeeklyHours]] = {}
+    settings: dict[str, tuple[int, object]] = {}
     for row in rows:
         try:
             entry = check_row(row)
@@ -162,7 +199,7 @@ def inspect_rows(rows: Sequence[MenuImportRow]) -> tuple[list[MenuEntry], list[R
         if first != row.line:
             problems.append(RowProblem(row.line, f"{entry.name!r} is already on line {first}"))
             continue
-        clash = _clash(entry, row.line, groups, hours)
+        clash = _clash(entry, row.line, groups, hours) or _settings_clash(entry, row.line, settings)
         if clash:
             problems.append(RowProblem(row.line, clash))
             continue
@@ -187,6 +224,27 @@ def _clash(
         if stated[1] != entry.category_hours:
             return f"category_hours of {entry.category!r} differ from line {stated[0]}"
     return None
+
+
+def _settings_clash(
+    entry: MenuEntry, line: int, settings: dict[str, tuple[int, object]]
+) -> str | None:
+    """Why the entry states a restaurant setting otherwise than an earlier row; None when it
+    agrees (what it states is remembered)."""
+    for name, value in entry.restaurant_settings().items():
+        first = settings.setdefault(name, (line, value))
+        if first[1] != value:
+            return f"{name} differs from line {first[0]}"
+    return None
+
+
+def restaurant_settings(entries: Sequence[MenuEntry]) -> dict[str, object]:
+    """The restaurant settings the (checked, agreeing) entries state, by field name."""
+    stated: dict[str, object] = {}
+    for entry in entries:
+        for name, value in entry.restaurant_settings().items():
+            stated.setdefault(name, value)
+    return stated
 
 
 def check_rows(rows: Sequence[MenuImportRow]) -> list[MenuEntry]:

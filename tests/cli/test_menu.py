@@ -40,6 +40,7 @@ def test_example_csv_imports_and_exports_round_trip(cli: Cli, restaurant: str) -
         "foods_updated": 0,
         "modifier_groups_created": 0,
         "modifier_groups_updated": 0,
+        "restaurant_updated": False,
     }
     foods = _foods(cli, restaurant)
     assert foods["Fried Calamari"]["stock_remaining"] == 40

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from restman_core.adapters.sql.database import SqlDatabase
 from restman_core.domain.access import Role
+from restman_core.domain.events import DomainEvent
 from restman_core.domain.kitchen import TicketStatus
 from restman_core.domain.orders import Order
 from restman_core.domain.quotes import (
@@ -20,9 +21,18 @@ from restman_core.domain.quotes import (
     remaining_seconds,
     station_backlog,
 )
+from restman_core.ports.events import ReceivedEvent
+from restman_core.services.pipeline.orders import OrdersHandler
 from restman_core.services.quoting import refresh_quote
 from tests.auth.helpers import ManualClock
-from tests.core.builders import Core, add_user, build_restaurant, order_body, placed_payload
+from tests.core.builders import (
+    Core,
+    add_user,
+    build_restaurant,
+    order_body,
+    outbox_events,
+    placed_payload,
+)
 
 NOW = datetime(2026, 12, 1, 19, 30, tzinfo=UTC)
 stations = st.sampled_from(["grill", "fryer", "bar"])
@@ -101,3 +111,60 @@ async def test_orders_are_quoted_behind_the_queue_and_requoted_as_it_moves(
     assert requoted == clock.now() + timedelta(minutes=10) - timedelta(minutes=1)
     stored = await core.orders.get_order(owner, second.id)
     assert stored.quoted_ready_at == requoted
+
+
+async def test_the_orders_consumer_moves_every_quote_behind_a_ticket_that_finished_early(
+    database: SqlDatabase,
+) -> None:
+    """On SQLite and PostgreSQL: three steaks queue at the grill a second apart; the first is
+    ready two minutes in instead of ten. The orders consumer, fed the kitchen's events as the
+    pipeline feeds them (and fed them again), brings the two orders behind it forward, and
+    leaves the ready order's quote as it was. A ticket's prep counts from when it was opened,
+    as the model in domain/quotes.py says."""
+    clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
+    core = Core.on(database, clock)
+    owner = await add_user(database, Role.OWNER, "owner")
+    customer = await add_user(database, Role.CUSTOMER, "customer")
+    foods = {"Steak": {"category": "Mains", "price": "24.00", "prep_time_seconds": 600}}
+    kitchen = await build_restaurant(core, owner, categories={"Mains": {}}, foods=foods)
+    placed: list[Order] = []
+
+    async def place() -> Order:
+        order = (await core.orders.place_order(customer, order_body(kitchen, [("Steak", 1)]))).order
+        payload = await placed_payload(database, order.id)
+        await database.run(lambda tx: core.kitchen.open_tickets(tx, payload))
+        return order
+
+    for _ in range(3):
+        placed.append(await place())
+        clock.advance(1)
+    first, second, third = placed
+    handler = OrdersHandler(database, clock, core.orders)
+
+    async def feed(order: Order) -> None:
+        for envelope in await outbox_events(database, order.id):
+            event = DomainEvent.from_envelope(envelope)
+            await handler(ReceivedEvent(event, event.topic, 0, 0))
+
+    async def quotes() -> list[datetime | None]:
+        return [(await core.orders.get_order(owner, o.id)).quoted_ready_at for o in placed]
+
+    clock.advance(120)
+    (ticket,) = [t for t in await core.kitchen.list_tickets(owner) if t.order_id == first.id]
+    for status in (TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS, TicketStatus.READY):
+        await core.kitchen.move_ticket(owner, ticket.id, status)
+    await feed(first)
+    await feed(first)  # a redelivery changes nothing more
+
+    def left(order: Order) -> timedelta:
+        return timedelta(seconds=600) - (clock.now() - order.created_at)
+
+    now = clock.now()
+    assert await quotes() == [
+        first.quoted_ready_at,
+        now + left(second),
+        now + left(second) + left(third),
+    ]
+    assert third.quoted_ready_at is not None
+    assert now + left(second) + left(third) < third.quoted_ready_at  # forward, not back
+    assert (await core.orders.get_order(owner, first.id)).status == "READY"

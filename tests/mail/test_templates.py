@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from restman_core.domain.mail_templates import (
@@ -123,3 +125,28 @@ def test_staff_invitation_tells_staff_to_sign_in_with_their_email() -> None:
     assert "cook@example.com" in mail.html
     assert "<b>Joe" not in mail.html
     assert "&lt;b&gt;Joe&#x27;s &amp; Co&lt;/b&gt;" in mail.html
+
+
+def test_the_ready_mail_shows_the_quote_on_the_restaurants_clock() -> None:
+    quoted = datetime(2026, 7, 1, 17, 42, 30, tzinfo=UTC)  # 19:42 in Paris (summer time)
+    mail = order_ready(
+        "Chez Nous",
+        "42",
+        [(1, "Soup")],
+        "takeaway",
+        quoted_ready_at=quoted,
+        timezone="Europe/Paris",
+    )
+    assert "Quoted ready time: Wed 1 Jul 2026, 19:42 (Europe/Paris)" in mail.text
+    assert "Quoted ready time: <strong>Wed 1 Jul 2026, 19:42 (Europe/Paris)</strong>" in mail.html
+    winter = order_ready(
+        "Chez Nous", "42", [], None, quoted_ready_at=quoted.replace(month=1), timezone="Asia/Tokyo"
+    )
+    assert "Quoted ready time: Fri 2 Jan 2026, 02:42 (Asia/Tokyo)" in winter.text
+
+
+def test_the_ready_mail_without_a_quote_or_with_an_unknown_zone() -> None:
+    assert "Quoted" not in order_ready("Chez Nous", "42", [], None).text
+    quoted = datetime(2026, 1, 5, 9, 5, tzinfo=UTC)
+    odd = order_ready("Chez Nous", "42", [], None, quoted_ready_at=quoted, timezone="Mars/Base")
+    assert "Quoted ready time: Mon 5 Jan 2026, 09:05 (UTC)" in odd.text

@@ -185,7 +185,7 @@ async def sql_totals(platform: Platform) -> dict[str, Any]:
         platform,
         select(order_items.c.food_id, order_items.c.quantity, order_items.c.subtotal)
         .join(orders, orders.c.id == order_items.c.order_id)
-        .where(orders.c.status != "CANCELLED"),
+        .where(orders.c.status != "CANCELLED", order_items.c.voided.is_(False)),
     )
     quantity: Counter[uuid.UUID] = Counter()
     revenue: dict[uuid.UUID, Decimal] = defaultdict(lambda: Decimal("0.00"))

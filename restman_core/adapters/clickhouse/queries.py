@@ -21,6 +21,7 @@ from restman_core.adapters.clickhouse.schema import (
     ORDER_FACTS,
     ORDER_ITEM_FACTS,
     TICKET_TIMING_FACTS,
+    VOIDED_ITEM_FACTS,
 )
 from restman_core.domain.analytics import (
     BILL_CANCELLED,
@@ -76,18 +77,26 @@ def _filter(
 def top_foods_query(
     database: str, scope: AnalyticsScope, limit: int, start: date | None, end: date | None
 ) -> Query:
-    """Items of orders not cancelled (an item whose order fact has not arrived counts): an
-    item of a cancelled order has its ``-1`` beside its ``+1``. The name is the one of the
-    food's latest item placed in the period."""
+    """Items of orders not cancelled, less the items voided since (an item whose order fact
+    has not arrived counts): an item of a cancelled order has its ``-1`` beside its ``+1``, and
+    so has its void. A food whose every live item was voided is left out. The name is the one
+    of the food's latest item placed in the period."""
     if limit < 1:
         raise InvalidInput("limit must be at least 1", details={"field": "limit"})
     item_filter, parameters = _filter(scope, start, end, "placed_at")
+    columns = "food_id, food_name, placed_at, quantity, subtotal"
     sql = f"""
         SELECT food_id, argMax(food_name, placed_at) AS latest_name,
-               sum(sign * quantity) AS total_quantity, sum(sign * subtotal) AS total_revenue
-        FROM {database}.{ORDER_ITEM_FACTS.name} {item_filter}
+               sum(weight * quantity) AS total_quantity, sum(weight * subtotal) AS total_revenue
+        FROM (
+            SELECT {columns}, toInt16(sign) AS weight
+            FROM {database}.{ORDER_ITEM_FACTS.name} {item_filter}
+            UNION ALL
+            SELECT {columns}, -toInt16(sign) AS weight
+            FROM {database}.{VOIDED_ITEM_FACTS.name} {item_filter}
+        )
         GROUP BY food_id
-        HAVING sum(sign) > 0
+        HAVING sum(weight) > 0
         ORDER BY total_quantity DESC, total_revenue DESC, latest_name ASC, food_id ASC
         LIMIT {{limit:UInt32}}
     """  # noqa: S608 - only the checked database name and fixed fragments are spliced in

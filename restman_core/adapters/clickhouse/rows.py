@@ -10,8 +10,10 @@ from restman_core.adapters.clickhouse.schema import (
     ORDER_FACTS,
     ORDER_ITEM_FACTS,
     PAYMENT_FACTS,
+    QUOTE_FACTS,
     REFUND_FACTS,
     TICKET_TIMING_FACTS,
+    VOIDED_ITEM_FACTS,
     FactTable,
 )
 from restman_core.domain.analytics import (
@@ -23,6 +25,7 @@ from restman_core.domain.analytics import (
     RefundFact,
     TicketTimingFact,
 )
+from restman_core.domain.analytics_changes import QuoteFact, VoidedItemFact
 from restman_core.errors import InvalidInput
 
 Row = list[Any]
@@ -114,6 +117,29 @@ def _ticket_row(fact: TicketTimingFact) -> Row:
     ]
 
 
+def change_table_and_row(fact: VoidedItemFact | QuoteFact) -> tuple[FactTable, Row]:
+    """A voided item or a quote fact as its table's row."""
+    if isinstance(fact, VoidedItemFact):
+        return VOIDED_ITEM_FACTS, [
+            fact.item_id,
+            fact.order_id,
+            fact.restaurant_id,
+            fact.food_id,
+            fact.food_name,
+            fact.quantity,
+            fact.unit_price,
+            fact.subtotal,
+            fact.placed_at,
+        ]
+    return QUOTE_FACTS, [
+        fact.order_id,
+        fact.restaurant_id,
+        fact.placed_at,
+        fact.quoted_ready_at,
+        fact.ready_at,
+    ]
+
+
 def rows_by_table(facts: Sequence[AnalyticsFact]) -> dict[FactTable, list[Row]]:
     """Group a mixed batch into rows per table, keeping each table's facts in batch order.
 
@@ -137,4 +163,6 @@ def _table_and_row(fact: object) -> tuple[FactTable, Row]:
         return TICKET_TIMING_FACTS, _ticket_row(fact)
     if isinstance(fact, PaymentFact | RefundFact):
         return money_table_and_row(fact)
+    if isinstance(fact, VoidedItemFact | QuoteFact):
+        return change_table_and_row(fact)
     raise InvalidInput(f"not an analytics fact: {type(fact).__name__}")

@@ -223,6 +223,45 @@ REFUND_FACTS = FactTable(
     version=None,
 )
 
+# An item voided after placement: its quantity and subtotal come out of top foods. Written once
+# per item, and it follows its order's cancellation like the item itself, so a voided item of a
+# cancelled order is neither counted nor subtracted.
+VOIDED_ITEM_FACTS = FactTable(
+    name="voided_item_facts",
+    columns=(
+        ("item_id", "UUID"),
+        ("order_id", "UUID"),
+        ("restaurant_id", "UUID"),
+        ("food_id", "UUID"),
+        ("food_name", "String"),
+        ("quantity", "UInt32"),
+        ("unit_price", _MONEY),
+        ("subtotal", _MONEY),
+        ("placed_at", _TIME),
+    ),
+    key=("item_id",),
+    time_column="placed_at",
+    version=None,
+    follows_order_cancellation=True,
+)
+
+# An order's quote beside when it was first ready: written once per order (the first ready
+# moment is all the quote error needs), and kept when the order is cancelled later, since the
+# kitchen did make it.
+QUOTE_FACTS = FactTable(
+    name="quote_facts",
+    columns=(
+        ("order_id", "UUID"),
+        ("restaurant_id", "UUID"),
+        ("placed_at", _TIME),
+        ("quoted_ready_at", _TIME),
+        ("ready_at", _TIME),
+    ),
+    key=("order_id",),
+    time_column="placed_at",
+    version=None,
+)
+
 # Orders first: the writer settles each order's status before the facts that follow it.
 FACT_TABLES = (
     ORDER_FACTS,
@@ -231,6 +270,8 @@ FACT_TABLES = (
     TICKET_TIMING_FACTS,
     PAYMENT_FACTS,
     REFUND_FACTS,
+    VOIDED_ITEM_FACTS,
+    QUOTE_FACTS,
 )
 
 

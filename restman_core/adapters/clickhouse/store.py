@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
-from restman_core.adapters.clickhouse import queries, queries_money
+from restman_core.adapters.clickhouse import queries, queries_money, queries_quotes
 from restman_core.adapters.clickhouse.connection import (
     ClickHouseTarget,
     check_database_name,
@@ -48,6 +48,7 @@ from restman_core.domain.analytics import (
     StatusCount,
     TopFood,
 )
+from restman_core.domain.analytics_changes import QuoteError
 from restman_core.errors import Unavailable
 
 logger = logging.getLogger(__name__)
@@ -208,6 +209,14 @@ class ClickHouseAnalyticsStore:
         if scope.is_empty:
             return []
         return queries.kitchen_times_result(await self._select(query))
+
+    async def quote_errors(
+        self, scope: AnalyticsScope, start: date | None = None, end: date | None = None
+    ) -> list[QuoteError]:
+        query = queries_quotes.quote_errors_query(self._database, scope, start, end)
+        if scope.is_empty:
+            return queries_quotes.quote_errors_result([])
+        return queries_quotes.quote_errors_result(await self._select(query))
 
     async def health(self) -> None:
         """Return when ClickHouse answers a trivial query; raise Unavailable otherwise."""

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restman_core.adapters.sql.database import SqlDatabase
@@ -18,6 +18,7 @@ from restman_core.adapters.sql.tables import (
     bills,
     kitchen_tickets,
     order_items,
+    order_status_history,
     orders,
 )
 from restman_core.ports.analytics_truth import TruthKind
@@ -88,7 +89,17 @@ class SqlAnalyticsTruth:
         query = select(order_items).where(order_items.c.order_id.in_(ids))
         for r in await conn.execute(query.order_by(order_items.c.position)):
             items[str(r.order_id)].append({k: _text(v) for k, v in r._mapping.items()})
+        # When each order was first ready (READY, or COMPLETED without READY): its quote's
+        # actual moment.
+        first_ready = (
+            select(order_status_history.c.order_id, func.min(order_status_history.c.changed_at))
+            .where(order_status_history.c.order_id.in_(ids))
+            .where(order_status_history.c.status.in_(("READY", "COMPLETED")))
+            .group_by(order_status_history.c.order_id)
+        )
+        ready = {str(r[0]): _text(r[1]) for r in await conn.execute(first_ready)}
         for order in found:
             order["order_id"] = order["id"]
             order["placed_at"] = order["created_at"]
             order["items"] = items[str(order["id"])]
+            order["ready_at"] = ready.get(str(order["id"]))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -173,6 +173,12 @@ class SqlOrderRepository:
         await self._conn.execute(
             update(orders).where(orders.c.id == order_id).values(quoted_ready_at=quoted_ready_at)
         )
+
+    async def quotes(self, order_ids: Collection[uuid.UUID]) -> Mapping[uuid.UUID, datetime | None]:
+        if not order_ids:
+            return {}
+        query = select(orders.c.id, orders.c.quoted_ready_at).where(orders.c.id.in_(order_ids))
+        return {row.id: row.quoted_ready_at for row in await self._conn.execute(query)}
 
     async def _add_change(self, order_id: uuid.UUID, change: StatusChange) -> None:
         await self._conn.execute(

@@ -124,7 +124,7 @@ class AnalyticsHandler:
             if not isinstance(made, StatusChangeNeed):
                 facts.extend(made)
             elif made.order_id in orders:
-                facts.append(made.fact(orders[made.order_id]))
+                facts.extend(made.facts(orders[made.order_id]))
             else:
                 log.warning("order %s is gone; its status change is not recorded", made.order_id)
         return facts

@@ -9,7 +9,11 @@ twice changes nothing) and a later state has a higher version:
   refunds); events written before bills carried it have PENDING 1, then PAID or CANCELLED 2,
   which is what the bill's version was then;
 * payments and refunds never change: each event carries the one it made.
-* tickets: the ticket's own version (it grows with every change, recalls included).
+* tickets: the ticket's own version (it grows with every change, recalls included);
+* a voided item and an order's quote are written once (immutable facts): an
+  ``order.item_voided`` carries the item as placed, and an order's first status change to READY
+  (or to COMPLETED) yields its quote beside that moment, the quote as the order holds it then
+  (the kitchen stops requoting an order with nothing left to cook).
 
 An ``order.status_updated`` payload lacks the order's amount, type and placement time, so its
 fact is completed from the order itself (:class:`StatusChangeNeed`).
@@ -33,6 +37,7 @@ from restman_core.domain.analytics import (
     RefundFact,
     TicketTimingFact,
 )
+from restman_core.domain.analytics_changes import QuoteFact, VoidedItemFact
 from restman_core.domain.clock import ensure_utc
 from restman_core.domain.events import (
     BILL_CANCELLED,
@@ -43,6 +48,7 @@ from restman_core.domain.events import (
     BILL_REFUNDED,
     BILL_REVISED,
     BILL_SPLIT,
+    ORDER_ITEM_VOIDED,
     ORDER_ITEMS_ADDED,
     ORDER_PLACED,
     ORDER_STATUS_UPDATED,
@@ -62,10 +68,13 @@ ORDER_VERSIONS = {
     OrderStatus.CANCELLED: 6,
 }
 BILL_VERSIONS = {"PENDING": 1, "PAID": 2, "CANCELLED": 2}
+# The statuses at which an order counts as ready for its quote: the first one it reaches.
+READY_STATUSES = frozenset({OrderStatus.READY, OrderStatus.COMPLETED})
 FACT_EVENTS = frozenset(
     {
         ORDER_PLACED,
         ORDER_ITEMS_ADDED,
+        ORDER_ITEM_VOIDED,
         ORDER_STATUS_UPDATED,
         BILL_GENERATED,
         BILL_PAID,
@@ -102,6 +111,28 @@ class StatusChangeNeed:
             version=ORDER_VERSIONS[self.status],
         )
 
+    def facts(self, order: Order) -> list[AnalyticsFact]:
+        """The order's new version, and its quote fact when this change made it ready."""
+        made: list[AnalyticsFact] = [self.fact(order)]
+        quote = quote_fact(order, self.status, self.updated_at)
+        if quote is not None:
+            made.append(quote)
+        return made
+
+
+def quote_fact(order: Order, status: OrderStatus, ready_at: datetime | None) -> QuoteFact | None:
+    """The quote fact of ``order`` ready at ``ready_at`` (``None``: never ready, not quoted, or
+    ``status`` not a ready one)."""
+    if status not in READY_STATUSES or order.quoted_ready_at is None or ready_at is None:
+        return None
+    return QuoteFact(
+        order_id=order.id,
+        restaurant_id=order.restaurant_id,
+        placed_at=order.created_at,
+        quoted_ready_at=order.quoted_ready_at,
+        ready_at=ready_at,
+    )
+
 
 def facts_of(event: DomainEvent) -> list[AnalyticsFact] | StatusChangeNeed:
     """The facts an event yields (empty for events analytics ignores), or what to look up.
@@ -112,6 +143,8 @@ def facts_of(event: DomainEvent) -> list[AnalyticsFact] | StatusChangeNeed:
             return placed_facts(data)
         if event.event_type == ORDER_ITEMS_ADDED:
             return item_facts(data, _time(data["placed_at"]))
+        if event.event_type == ORDER_ITEM_VOIDED:
+            return [voided_fact(data, data["item"], _time(data["placed_at"]))]
         if event.event_type == ORDER_STATUS_UPDATED:
             return StatusChangeNeed(
                 uuid.UUID(str(data["order_id"])),
@@ -167,6 +200,23 @@ def item_facts(data: Mapping[str, Any], placed_at: datetime) -> list[AnalyticsFa
         )
         for item in data["items"]
     ]
+
+
+def voided_fact(
+    order: Mapping[str, Any], item: Mapping[str, Any], placed_at: datetime
+) -> VoidedItemFact:
+    """The fact of one voided ``item`` (as the order view shows it) of ``order``."""
+    return VoidedItemFact(
+        item_id=uuid.UUID(str(item["id"])),
+        order_id=uuid.UUID(str(order["order_id"])),
+        restaurant_id=uuid.UUID(str(order["restaurant_id"])),
+        food_id=uuid.UUID(str(item["food_id"])),
+        food_name=str(item["food_name"]),
+        quantity=int(item["quantity"]),
+        unit_price=Decimal(str(item["unit_price"])),
+        subtotal=Decimal(str(item["subtotal"])),
+        placed_at=placed_at,
+    )
 
 
 def bill_facts(data: Mapping[str, Any]) -> list[AnalyticsFact]:

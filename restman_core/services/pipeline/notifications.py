@@ -115,6 +115,8 @@ class NotificationsHandler:
             order.number,
             [(item.quantity, line_label(item.food_name, item.modifiers)) for item in order.items],
             str(order.order_type),
+            quoted_ready_at=order.quoted_ready_at,
+            timezone=restaurant.timezone if restaurant else "UTC",
         )
         return MailMessage(
             to=user.email, subject=rendered.subject, text=rendered.text, html=rendered.html

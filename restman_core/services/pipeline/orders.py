@@ -1,5 +1,5 @@
 """Orders consumer: kitchen progress moves the order (ACCEPTED, IN_PROGRESS, READY, COMPLETED)
-and keeps its quoted ready time current.
+and keeps the quoted ready times of the restaurant's orders current.
 
 The order status follows the CURRENT tickets of the order (not the event's snapshot), so a
 late or redelivered ticket event never moves an order backwards; moves that are no longer legal
@@ -17,7 +17,7 @@ from restman_core.domain.kitchen import order_status_from_tickets
 from restman_core.ports.storage import Database, Transaction
 from restman_core.services.orders import OrderService
 from restman_core.services.pipeline.base import ORDERS, TransactionalHandler
-from restman_core.services.quoting import refresh_quote
+from restman_core.services.quoting import refresh_quotes
 
 
 class OrdersHandler(TransactionalHandler):
@@ -34,6 +34,7 @@ class OrdersHandler(TransactionalHandler):
         target = order_status_from_tickets(t.status for t in tickets)
         if target is not None:
             await self._orders.follow_kitchen(tx, order_id, target)
-        # The quote follows the kitchen too: what is left to cook, behind whoever came first.
+        # The quotes follow the kitchen too: this order's and those of every order behind it
+        # (what each has left to cook, behind whoever came first).
         restaurant_id = uuid.UUID(str(event.payload["restaurant_id"]))
-        await refresh_quote(tx, order_id, restaurant_id, self._clock.now())
+        await refresh_quotes(tx, restaurant_id, self._clock.now())

@@ -1,0 +1,86 @@
+"""Analytics facts of what happens to an order after it was placed: an item voided, and the
+quote the kitchen met or missed.
+
+Both are immutable facts (written once per key; a redelivered event adds nothing):
+
+- a :class:`VoidedItemFact` is one item voided after placement, with the quantity and subtotal
+  it had: top foods subtract it, so a voided item counts as if it had never been ordered;
+- a :class:`QuoteFact` is one order's quoted ready time beside the moment it was first ready
+  (READY, or COMPLETED when it never showed READY): the quote error is ``ready_at -
+  quoted_ready_at``, positive when the kitchen was late.
+
+Money is ``Decimal`` with exactly two places and never negative; timestamps are aware UTC.
+Violations raise :class:`InvalidInput` when the fact is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from restman_core.domain.clock import ensure_utc
+from restman_core.domain.money import CENT
+from restman_core.errors import InvalidInput
+
+_UINT32_MAX = 2**32 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class VoidedItemFact:
+    """One order item voided after placement, as it was placed (its quantity and subtotal are
+    what the void takes out of the food's sales). ``placed_at`` is its order's."""
+
+    item_id: UUID
+    order_id: UUID
+    restaurant_id: UUID
+    food_id: UUID
+    food_name: str
+    quantity: int
+    unit_price: Decimal
+    subtotal: Decimal
+    placed_at: datetime
+
+    def __post_init__(self) -> None:
+        for name in ("unit_price", "subtotal"):
+            value = getattr(self, name)
+            if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+                raise InvalidInput(f"{name} must be a non-negative amount", details={"field": name})
+            if value != value.quantize(CENT):
+                raise InvalidInput(
+                    f"{name} must have at most two decimal places", details={"field": name}
+                )
+            object.__setattr__(self, name, value.quantize(CENT))
+        if not 0 <= self.quantity <= _UINT32_MAX:
+            raise InvalidInput("quantity is out of range", details={"field": "quantity"})
+        object.__setattr__(self, "placed_at", ensure_utc(self.placed_at))
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteFact:
+    """One order's quoted ready time and when it was first ready. ``placed_at`` is the
+    order's (the period the fact is reported in)."""
+
+    order_id: UUID
+    restaurant_id: UUID
+    placed_at: datetime
+    quoted_ready_at: datetime
+    ready_at: datetime
+
+    def __post_init__(self) -> None:
+        for name in ("placed_at", "quoted_ready_at", "ready_at"):
+            object.__setattr__(self, name, ensure_utc(getattr(self, name)))
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteError:
+    """How far the ready times of a restaurant's orders (``restaurant_id`` ``None``: of every
+    restaurant in the report) fell from their quotes, in seconds (positive: later than quoted):
+    the median and the 90th percentile over ``orders`` quoted orders that were ready, rounded
+    half-up to one decimal; ``None`` when no quoted order was ready in the period."""
+
+    restaurant_id: UUID | None
+    orders: int
+    p50_seconds: float | None
+    p90_seconds: float | None
