@@ -40,7 +40,8 @@ def body_deadline(seconds: float) -> Any:
                 try:
                     if remaining <= 0:
                         raise TimeoutError
-                    return await asyncio.wait_for(receive(), remaining)
+                    async with asyncio.timeout(remaining):
+                        return await receive()
                 except TimeoutError:
                     raise HTTPException(
                         status_code=408,

@@ -65,7 +65,8 @@ class PipelineRunner:
             if self._lock is not None:
                 break
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), RETRY_SECONDS)
+                async with asyncio.timeout(RETRY_SECONDS):
+                    await self._stopping.wait()
         if self._stopping.is_set():
             return
         self._workers = await build_workers(self._platform, ["all"], self._options)

@@ -61,7 +61,8 @@ class Hints:
 async def guard(name: str, hints: Hints, probe: Callable[[], Awaitable[Check]]) -> Check:
     """Run one probe; a core error or a timeout becomes a failed check with the fitting hint."""
     try:
-        return await asyncio.wait_for(probe(), CHECK_TIMEOUT_SECONDS)
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+            return await probe()
     except RestmanError as error:
         return Check(name, Verdict.FAIL, error.message, hints.for_error(error))
     except TimeoutError:

@@ -76,7 +76,8 @@ CONTEXT_HEALTH = [_context_health(context) for context in CONTEXTS]
 
 async def _check(probe: Callable[[], Awaitable[Any]]) -> str:
     try:
-        await asyncio.wait_for(probe(), CHECK_TIMEOUT_SECONDS)
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+            await probe()
     except TimeoutError:
         return "timeout"
     except RestmanError as exc:
@@ -108,7 +109,8 @@ async def _dead_letters(api: Api) -> int | None:
     database check says why). Dead letters do not make the API unready."""
     try:
         count = dead_letter_service(api.platform).count()
-        return await asyncio.wait_for(count, CHECK_TIMEOUT_SECONDS)
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+            return await count
     except (TimeoutError, RestmanError):
         return None
 

@@ -125,7 +125,8 @@ async def _events(
                 yield _message(missed)
         while True:
             try:
-                change = await asyncio.wait_for(sub.queue.get(), api.heartbeat_seconds)
+                async with asyncio.timeout(api.heartbeat_seconds):
+                    change = await sub.queue.get()
             except TimeoutError:
                 if not await guard.still_allowed():
                     return

@@ -9,6 +9,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -109,6 +110,34 @@ async def test_a_unit_cannot_start_another(db: SqlDatabase) -> None:
     with pytest.raises(NestedUnitOfWork):
         await db.run(nested)
     assert await counter(db, key()) == 0, "the writer goes on after the refusal"
+
+
+async def test_a_caller_cancelled_as_its_result_arrives_stays_cancelled(
+    db: SqlDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed just as its unit's result is delivered must end: the cancellation is
+    not traded for the result (Python 3.11's ``wait_for`` did that, and a killed consumer then
+    ran on for ever)."""
+    writer = writer_of(db)
+    queued: list[Any] = []
+    enqueue = writer._enqueue
+
+    def noting(request: Any) -> None:
+        queued.append(request)
+        enqueue(request)
+
+    monkeypatch.setattr(writer, "_enqueue", noting)
+
+    async def work(tx: Transaction) -> int:
+        return 42
+
+    caller = asyncio.create_task(db.run(work))
+    await wait_for(lambda: asyncio.sleep(0, queued), what="the unit to be queued")
+    # Cancel the caller in the very loop turn its result is set, before it runs again.
+    queued[0].future.add_done_callback(lambda _: caller.cancel())
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    assert await db.run(work) == 42, "the writer goes on"
 
 
 async def test_read_then_write_units_lose_no_update(db: SqlDatabase) -> None:

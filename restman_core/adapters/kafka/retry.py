@@ -32,7 +32,8 @@ async def wait_unless_stopped(stopped: asyncio.Event, seconds: float) -> bool:
     if stopped.is_set():
         return False
     try:
-        await asyncio.wait_for(stopped.wait(), timeout=seconds)
+        async with asyncio.timeout(seconds):
+            await stopped.wait()
     except TimeoutError:
         return True
     return False

@@ -259,7 +259,8 @@ class SqlDatabase:
                 # it finishes its queue there.
                 done = asyncio.run_coroutine_threadsafe(writer.close(), owner)
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(asyncio.wrap_future(done), CLOSE_SECONDS)
+                    async with asyncio.timeout(CLOSE_SECONDS):
+                        await asyncio.wrap_future(done)
             else:
                 # A writer of a loop that has ended: its task is gone, its connection is not.
                 await writer.release_connection()

@@ -276,7 +276,8 @@ class EmbeddedLogConsumer:
     async def _wait(self, seconds: float) -> bool:
         """Sleep unless stopped first; True when the sleep ran out (keep going)."""
         try:
-            await asyncio.wait_for(self._stopped.wait(), timeout=seconds)
+            async with asyncio.timeout(seconds):
+                await self._stopped.wait()
         except TimeoutError:
             return True
         return False

@@ -116,7 +116,8 @@ class Housekeeper:
                 else:
                     self.stats.last = report
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopped.wait(), timeout=self._interval)
+                    async with asyncio.timeout(self._interval):
+                        await self._stopped.wait()
         finally:
             with contextlib.suppress(Unavailable):
                 await self._lease.release()

@@ -173,7 +173,8 @@ class OutboxRelay:
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopped.wait(), timeout=seconds)
+            async with asyncio.timeout(seconds):
+                await self._stopped.wait()
 
     async def relay_once(self) -> int:
         """Publish and mark one batch (the caller holds the lease); returns its size."""

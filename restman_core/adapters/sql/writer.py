@@ -139,10 +139,11 @@ class SqliteWriter:
         self._enqueue(request)
         if self._task is None:
             self._task = asyncio.create_task(self._serve(), name="sqlite-writer")
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+        # arrives as the unit's result does, and a worker cancelled then would run on for ever.
         try:
-            return cast(
-                T, await asyncio.wait_for(asyncio.shield(request.future), self._queue_timeout)
-            )
+            async with asyncio.timeout(self._queue_timeout):
+                return cast(T, await asyncio.shield(request.future))
         except TimeoutError:
             if not request.started:
                 request.abandoned = True

@@ -71,7 +71,8 @@ class ReconcileWorker:
             while not self._stopped.is_set():
                 await self._round()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopped.wait(), timeout=self._interval)
+                    async with asyncio.timeout(self._interval):
+                        await self._stopped.wait()
         finally:
             with contextlib.suppress(Unavailable):
                 await self._lease.release()

@@ -20,6 +20,9 @@ from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
+KILL_RETRY_SECONDS = 1.0
+"""How long :meth:`Workers.kill` waits for cancelled tasks before cancelling them again."""
+
 
 class Worker(Protocol):
     """Something that runs until asked to stop."""
@@ -110,10 +113,15 @@ class Workers:
         """Cancel every worker task at once, as a crash would: nothing is flushed, saved or
         released (tests use this to prove a crash loses and duplicates nothing)."""
         self._stopping.set()
-        for task in self._tasks:
-            task.cancel()
-        if self._tasks:
-            await asyncio.wait(self._tasks)
+        pending = set(self._tasks)
+        while pending:
+            # Cancelled again while still running: a cancellation a library swallowed (one
+            # arriving as an awaited result does, in some) must not keep a killed worker alive.
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=KILL_RETRY_SECONDS)
+            for task in pending:
+                log.warning("worker task %s survived a cancellation; cancelling again", task)
 
     async def shutdown(self) -> None:
         """:meth:`stop`, then :meth:`wait`."""
@@ -141,7 +149,8 @@ class Workers:
         """Log every worker's counters (lag included) periodically, so they show in logs."""
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=self._report_seconds)
+                async with asyncio.timeout(self._report_seconds):
+                    await self._stopping.wait()
             if self._stopping.is_set():
                 return
             for name, stats in sorted(self.stats().items()):
@@ -165,4 +174,5 @@ class Workers:
                 log.warning("worker %s returned unexpectedly; restarting", spec.name)
             delay = min(self._backoff_max, 0.5 * 2 ** min(failures, 10))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+                async with asyncio.timeout(delay):
+                    await self._stopping.wait()
