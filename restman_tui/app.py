@@ -257,7 +257,8 @@ class KitchenApp(BoardActions, App[None]):
         """Wait before the next connection attempt: ``seconds``, or until :meth:`retry_now`."""
         self._retry.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._retry.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self._retry.wait()
 
     def retry_now(self) -> None:
         """Try the API again at once instead of at the end of the current wait."""
