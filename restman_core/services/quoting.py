@@ -16,7 +16,7 @@ from restman_core.domain.quotes import (
     QueuedWork,
     own_work,
     quote_ready_at,
-    remaining_seconds,
+    ready_behind,
     station_backlog,
 )
 from restman_core.ports.storage import Transaction
@@ -47,11 +47,7 @@ def _requote(queued: list[QueuedWork], order_id: uuid.UUID, now: datetime) -> da
         return None
     mine = first_seen[order_id]
     ahead = [w for w in queued if w.order_id != order_id and first_seen[w.order_id] < mine]
-    work: dict[str, int] = {}
-    for own in queued:
-        if own.order_id == order_id:
-            work[own.station] = max(work.get(own.station, 0), remaining_seconds(own, now))
-    return quote_ready_at(now, station_backlog(ahead, now), work)
+    return ready_behind(ahead, [w for w in queued if w.order_id == order_id], now)
 
 
 async def refresh_quote(

@@ -4,6 +4,7 @@ earlier, and a quote is never before now."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -18,7 +19,7 @@ from restman_core.domain.quotes import (
     QueuedWork,
     own_work,
     quote_ready_at,
-    remaining_seconds,
+    ready_behind,
     station_backlog,
 )
 from restman_core.ports.events import ReceivedEvent
@@ -72,12 +73,32 @@ def test_more_queued_work_never_makes_a_quote_earlier(
     assert quote_ready_at(NOW, more, work) >= quote_ready_at(NOW, backlog, work)
 
 
-@given(seconds, st.integers(-7200, 7200))
-def test_remaining_work_shrinks_with_time_but_never_below_nothing(prep: int, offset: int) -> None:
-    work = QueuedWork("grill", prep, NOW - timedelta(seconds=offset))
-    left = remaining_seconds(work, NOW)
-    assert 0 <= left <= prep
-    assert remaining_seconds(work, NOW + timedelta(seconds=60)) <= left
+queues = st.lists(
+    st.tuples(stations, seconds, st.integers(0, 7200), st.integers(0, 3)), min_size=1, max_size=12
+)
+
+
+@given(queues, st.integers(0, 3), st.integers(0, 10_000))
+def test_a_quote_taken_again_while_nothing_moved_is_the_same(
+    raw: list[tuple[str, int, int, int]], mine: int, later: int
+) -> None:
+    """The queue is simulated from when each ticket was due, so asking again later, before the
+    quote, while no ticket finished or started early, gives the quote given before: a customer
+    never sees the time move for nothing."""
+    ids = [uuid.UUID(int=n + 1) for n in range(4)]
+    queued = [
+        QueuedWork(station, prep, NOW - timedelta(seconds=ago), order_id=ids[order])
+        for station, prep, ago, order in raw
+    ]
+    own = [w for w in queued if w.order_id == ids[mine]]
+    ahead = [w for w in queued if w.order_id != ids[mine]]
+    quote = ready_behind(ahead, own, NOW)
+    if quote is None:
+        assert not own
+        return
+    assert quote >= NOW
+    asked_again = min(NOW + timedelta(seconds=later), quote)
+    assert ready_behind(ahead, own, asked_again) == quote
 
 
 async def test_orders_are_quoted_behind_the_queue_and_requoted_as_it_moves(
@@ -120,7 +141,8 @@ async def test_the_orders_consumer_moves_every_quote_behind_a_ticket_that_finish
     ready two minutes in instead of ten. The orders consumer, fed the kitchen's events as the
     pipeline feeds them (and fed them again), brings the two orders behind it forward, and
     leaves the ready order's quote as it was. A ticket's prep counts from when it was opened,
-    as the model in domain/quotes.py says."""
+    or from when the ticket ahead of it at its station is done, as the model in
+    domain/quotes.py says: the third steak starts once the second is done."""
     clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
     core = Core.on(database, clock)
     owner = await add_user(database, Role.OWNER, "owner")
@@ -163,8 +185,8 @@ async def test_the_orders_consumer_moves_every_quote_behind_a_ticket_that_finish
     assert await quotes() == [
         first.quoted_ready_at,
         now + left(second),
-        now + left(second) + left(third),
+        now + left(second) + timedelta(seconds=600),
     ]
     assert third.quoted_ready_at is not None
-    assert now + left(second) + left(third) < third.quoted_ready_at  # forward, not back
+    assert now + left(second) + timedelta(seconds=600) < third.quoted_ready_at  # forward
     assert (await core.orders.get_order(owner, first.id)).status == "READY"
