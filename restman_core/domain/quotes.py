@@ -32,36 +32,42 @@ class QueuedWork:
     queued_at: datetime | None = None
 
 
-def station_finish(queued: Iterable[QueuedWork]) -> dict[str, datetime]:
-    """When each station is done with ``queued`` (in queue order): every ticket starts when it
-    is due or when the one before it at its station is done, whichever is later."""
-    finish: dict[str, datetime] = {}
+def _fold(queued: Iterable[QueuedWork]) -> tuple[dict[uuid.UUID, datetime], dict[str, datetime]]:
+    """Simulate the stations over ``queued`` (in queue order): orders are served in the order
+    their first ticket arrived, each ticket starting when it is due or when the station is done
+    with what came before, whichever is later. Returns when each order's tickets are done (its
+    tickets at one station cook side by side) and when each station is done with all of it."""
+    by_order: dict[uuid.UUID | None, list[QueuedWork]] = {}
     for work in queued:
-        start = max(finish.get(work.station, work.started_at), work.started_at)
-        finish[work.station] = start + timedelta(seconds=work.prep_seconds)
-    return finish
+        by_order.setdefault(work.order_id, []).append(work)
+    finish: dict[str, datetime] = {}
+    ready: dict[uuid.UUID, datetime] = {}
+    for order_id, own in by_order.items():
+        done = [
+            max(finish.get(w.station, w.started_at), w.started_at)
+            + timedelta(seconds=w.prep_seconds)
+            for w in own
+        ]
+        if order_id is not None:
+            ready[order_id] = max(done)
+        for work in own:  # then the station is busy with them, one after the other
+            start = max(finish.get(work.station, work.started_at), work.started_at)
+            finish[work.station] = start + timedelta(seconds=work.prep_seconds)
+    return ready, finish
+
+
+def queue_ready_times(queued: Iterable[QueuedWork]) -> dict[uuid.UUID, datetime]:
+    """When each order with tickets in ``queued`` (in queue order) is done, as simulated: may
+    be in the past when the kitchen is slower than the model."""
+    return _fold(queued)[0]
 
 
 def station_backlog(queued: Iterable[QueuedWork], now: datetime) -> dict[str, int]:
     """Seconds until each station has finished what it has queued (0 when it is late)."""
     return {
         station: max(0, int((done - now).total_seconds()))
-        for station, done in station_finish(queued).items()
+        for station, done in _fold(queued)[1].items()
     }
-
-
-def ready_behind(
-    ahead: Iterable[QueuedWork], own: Iterable[QueuedWork], now: datetime
-) -> datetime | None:
-    """When an order's own queued tickets ``own`` are done behind the tickets ``ahead`` of it
-    (both in queue order), never before ``now``; None when it has no ticket queued."""
-    finish = station_finish(ahead)
-    ready: datetime | None = None
-    for work in own:
-        start = max(finish.get(work.station, work.started_at), work.started_at)
-        done = start + timedelta(seconds=work.prep_seconds)
-        ready = done if ready is None else max(ready, done)
-    return None if ready is None else max(ready, now)
 
 
 def own_work(items: Iterable[tuple[str, int | None]]) -> dict[str, int]:

@@ -9,14 +9,15 @@ queued than that is quoted on its oldest 200, which already put any new order fa
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 
 from restman_core.domain.orders import Order
 from restman_core.domain.quotes import (
     QueuedWork,
     own_work,
+    queue_ready_times,
     quote_ready_at,
-    ready_behind,
     station_backlog,
 )
 from restman_core.ports.storage import Transaction
@@ -35,27 +36,37 @@ def quote_for(order: Order, backlog: dict[str, int], now: datetime) -> datetime:
     return quote_ready_at(now, backlog, own_work(items))
 
 
-def _requote(queued: list[QueuedWork], order_id: uuid.UUID, now: datetime) -> datetime | None:
-    """The order's quote from where the kitchen is: its own tickets still being cooked, behind
-    the tickets of the orders that came before it (``queued`` is in queue order: an order
-    comes before another when its first ticket does, so two orders opened at the same instant
-    never both wait for each other); None when it has nothing left to cook."""
-    first_seen: dict[uuid.UUID | None, int] = {}
-    for position, queued_work in enumerate(queued):
-        first_seen.setdefault(queued_work.order_id, position)
-    if order_id not in first_seen:
-        return None
-    mine = first_seen[order_id]
-    ahead = [w for w in queued if w.order_id != order_id and first_seen[w.order_id] < mine]
-    return ready_behind(ahead, [w for w in queued if w.order_id == order_id], now)
+# A quote is written again only when it moves by at least this much: the customer's time does
+# not flicker with every ticket event, and a busy kitchen's events do not rewrite every order.
+QUOTE_STEP_SECONDS = 30
+
+
+def moved_quotes(
+    queued: list[QueuedWork], stored: Mapping[uuid.UUID, datetime | None], now: datetime
+) -> dict[uuid.UUID, datetime]:
+    """The orders of ``queued`` whose quote should change, with their new quote: the simulated
+    ready time (see :mod:`restman_core.domain.quotes`) when it is still ahead and differs from
+    the stored quote by :data:`QUOTE_STEP_SECONDS` or more. An order the model says should be
+    done already keeps its quote: the kitchen is late, and it is not quoted "now" again on
+    every event."""
+    changed: dict[uuid.UUID, datetime] = {}
+    for order_id, ready in queue_ready_times(queued).items():
+        if ready <= now:
+            continue
+        before = stored.get(order_id)
+        if before is None or abs((ready - before).total_seconds()) >= QUOTE_STEP_SECONDS:
+            changed[order_id] = ready
+    return changed
 
 
 async def refresh_quote(
     tx: Transaction, order_id: uuid.UUID, restaurant_id: uuid.UUID, now: datetime
 ) -> datetime | None:
-    """Quote one order again from where the kitchen is now (see :func:`refresh_quotes`).
-    Nothing left to cook keeps the quote as it was (None returned)."""
-    quote = _requote(list(await tx.tickets.queued_work(restaurant_id, QUEUE_LIMIT)), order_id, now)
+    """Quote one order again from where the kitchen is now (see :func:`refresh_quotes`);
+    returns the new quote, or None when it keeps the one it has."""
+    queued = list(await tx.tickets.queued_work(restaurant_id, QUEUE_LIMIT))
+    stored = await tx.orders.quotes([order_id])
+    quote = moved_quotes(queued, stored, now).get(order_id)
     if quote is not None:
         await tx.orders.set_quote(order_id, quote)
     return quote
@@ -64,18 +75,14 @@ async def refresh_quote(
 async def refresh_quotes(
     tx: Transaction, restaurant_id: uuid.UUID, now: datetime
 ) -> dict[uuid.UUID, datetime]:
-    """Quote again every order of the restaurant that still has work queued: when one ticket
-    moves (finished early, started late, recalled), every order behind it moves too. An order
-    with nothing left to cook keeps its quote, so the quote of a ready order stays the one it
-    was ready against. Only quotes that changed are written; the new ones are returned."""
+    """Quote again every order of the restaurant that still has work queued, in one pass over
+    the queue: when one ticket moves (finished early, started late, recalled), every order
+    behind it moves too. An order with nothing left to cook keeps its quote, so the quote of a
+    ready order stays the one it was ready against. Only quotes that moved are written (see
+    :func:`moved_quotes`); they are returned."""
     queued = list(await tx.tickets.queued_work(restaurant_id, QUEUE_LIMIT))
-    fresh: dict[uuid.UUID, datetime] = {}
-    for order_id in {w.order_id for w in queued if w.order_id is not None}:
-        quote = _requote(queued, order_id, now)
-        if quote is not None:
-            fresh[order_id] = quote
-    stored = await tx.orders.quotes(fresh.keys())
-    changed = {order_id: q for order_id, q in fresh.items() if stored.get(order_id) != q}
+    stored = await tx.orders.quotes({w.order_id for w in queued if w.order_id is not None})
+    changed = moved_quotes(queued, stored, now)
     for order_id, quote in changed.items():
         await tx.orders.set_quote(order_id, quote)
     return changed

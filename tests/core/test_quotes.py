@@ -18,13 +18,13 @@ from restman_core.domain.orders import Order
 from restman_core.domain.quotes import (
     QueuedWork,
     own_work,
+    queue_ready_times,
     quote_ready_at,
-    ready_behind,
     station_backlog,
 )
 from restman_core.ports.events import ReceivedEvent
 from restman_core.services.pipeline.orders import OrdersHandler
-from restman_core.services.quoting import refresh_quote
+from restman_core.services.quoting import moved_quotes, refresh_quote
 from tests.auth.helpers import ManualClock
 from tests.core.builders import (
     Core,
@@ -78,27 +78,29 @@ queues = st.lists(
 )
 
 
-@given(queues, st.integers(0, 3), st.integers(0, 10_000))
-def test_a_quote_taken_again_while_nothing_moved_is_the_same(
-    raw: list[tuple[str, int, int, int]], mine: int, later: int
+@given(queues, st.integers(0, 10_000))
+def test_a_queue_that_did_not_move_rewrites_no_quote(
+    raw: list[tuple[str, int, int, int]], later: int
 ) -> None:
-    """The queue is simulated from when each ticket was due, so asking again later, before the
-    quote, while no ticket finished or started early, gives the quote given before: a customer
-    never sees the time move for nothing."""
+    """The queue is simulated from when each ticket was due, so once its quotes are written, a
+    later event with the same queue moves none of them: a customer never sees the time change
+    for nothing. Every order is ready no earlier than its own longest prep, and no quote
+    written is in the past."""
     ids = [uuid.UUID(int=n + 1) for n in range(4)]
     queued = [
         QueuedWork(station, prep, NOW - timedelta(seconds=ago), order_id=ids[order])
         for station, prep, ago, order in raw
     ]
-    own = [w for w in queued if w.order_id == ids[mine]]
-    ahead = [w for w in queued if w.order_id != ids[mine]]
-    quote = ready_behind(ahead, own, NOW)
-    if quote is None:
-        assert not own
-        return
-    assert quote >= NOW
-    asked_again = min(NOW + timedelta(seconds=later), quote)
-    assert ready_behind(ahead, own, asked_again) == quote
+    ready = queue_ready_times(queued)
+    assert set(ready) == {w.order_id for w in queued}
+    for work in queued:
+        assert work.order_id is not None
+        assert ready[work.order_id] >= work.started_at + timedelta(seconds=work.prep_seconds)
+    written = moved_quotes(queued, {}, NOW)
+    assert all(quote > NOW for quote in written.values())
+    assert written == {o: q for o, q in ready.items() if q > NOW}
+    stored = {order_id: written.get(order_id) for order_id in ready}
+    assert moved_quotes(queued, stored, NOW + timedelta(seconds=later)) == {}
 
 
 async def test_orders_are_quoted_behind_the_queue_and_requoted_as_it_moves(
