@@ -35,6 +35,10 @@ class OrdersHandler(TransactionalHandler):
         if target is not None:
             await self._orders.follow_kitchen(tx, order_id, target)
         # The quotes follow the kitchen too: this order's and those of every order behind it
-        # (what each has left to cook, behind whoever came first).
+        # (what each has left to cook, behind whoever came first). A new order's tickets join
+        # the end of the queue, where its placement already quoted them, and move nobody
+        # ahead: only an addition to an order already queued, or a ticket that moved, does.
+        if event.event_type == TICKET_CREATED and not event.payload.get("is_addition"):
+            return
         restaurant_id = uuid.UUID(str(event.payload["restaurant_id"]))
         await refresh_quotes(tx, restaurant_id, self._clock.now())
