@@ -21,6 +21,13 @@ Json = dict[str, Any]
 ITEM = "/api/restaurants/{restaurant_id:uuid}"
 
 
+class Pacing(Body):
+    """How much prep work the kitchen takes on per time slot (slots aligned to UTC)."""
+
+    slot_minutes: int
+    max_prep_seconds_per_slot: int
+
+
 class RestaurantCreate(Body):
     name: str
     description: str | UnsetType | None = UNSET
@@ -35,6 +42,8 @@ class RestaurantCreate(Body):
     prices_include_tax: bool | UnsetType = UNSET
     service_charge_rate: Decimal | UnsetType | None = UNSET
     staff_discount_limit: Decimal | UnsetType | None = UNSET
+    # Kitchen pacing: at most max_prep_seconds_per_slot of prep work per slot; null: none.
+    pacing: Pacing | UnsetType | None = UNSET
 
 
 class RestaurantPatch(Body):
@@ -51,6 +60,8 @@ class RestaurantPatch(Body):
     prices_include_tax: bool | UnsetType = UNSET
     service_charge_rate: Decimal | UnsetType | None = UNSET
     staff_discount_limit: Decimal | UnsetType | None = UNSET
+    # Kitchen pacing: at most max_prep_seconds_per_slot of prep work per slot; null: none.
+    pacing: Pacing | UnsetType | None = UNSET
 
 
 @get(

@@ -9,7 +9,7 @@ that is quoted on its oldest 200, which already put any new order far out.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from restman_core.domain.orders import Order
 from restman_core.domain.quotes import (
@@ -50,5 +50,9 @@ async def refresh_quote(
     for own in mine:
         work[own.station] = max(work.get(own.station, 0), remaining_seconds(own, now))
     quote = quote_ready_at(now, station_backlog(ahead, now), work)
+    # A ticket that fires later (a scheduled order's, waiting for its prep to start) cannot be
+    # ready before its fire time plus its prep, however empty the kitchen is.
+    due = max(w.started_at + timedelta(seconds=w.prep_seconds) for w in mine)
+    quote = max(quote, due)
     await tx.orders.set_quote(order_id, quote)
     return quote
