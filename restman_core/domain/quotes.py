@@ -6,7 +6,8 @@ the prep time still to go on the tickets it is cooking or has queued (a ticket s
 ``elapsed`` seconds ago has ``prep - elapsed`` left, never less than nothing), and an order's
 work at a station is the longest prep time of its items there (they cook side by side, like a
 ticket). The order is ready when its slowest station is: ``now + max(backlog + own work)``.
-Held courses are not counted: they are quoted again when they fire.
+Held courses are not counted: they are quoted again when they fire. Nor are the tickets of a
+scheduled order before their fire time: they are cooked for their pickup.
 """
 
 from __future__ import annotations
@@ -28,6 +29,15 @@ class QueuedWork:
     started_at: datetime
     order_id: uuid.UUID | None = None
     queued_at: datetime | None = None
+    # Part of an order scheduled for a later pickup: until its fire time it waits for its
+    # pickup, not in the queue (see :func:`in_the_queue`).
+    scheduled: bool = False
+
+
+def in_the_queue(work: QueuedWork, now: datetime) -> bool:
+    """Whether a ticket holds up an order quoted at ``now``: every ticket, except one of a
+    scheduled order whose prep is not due yet (it is cooked for its pickup, maybe days away)."""
+    return not work.scheduled or work.started_at <= now
 
 
 def remaining_seconds(work: QueuedWork, now: datetime) -> int:

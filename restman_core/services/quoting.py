@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from restman_core.domain.orders import Order
 from restman_core.domain.quotes import (
+    in_the_queue,
     own_work,
     quote_ready_at,
     remaining_seconds,
@@ -24,8 +25,10 @@ QUEUE_LIMIT = 200
 
 
 async def backlog_of(tx: Transaction, restaurant_id: uuid.UUID, now: datetime) -> dict[str, int]:
-    """Seconds of work queued at each station of the restaurant."""
-    return station_backlog(await tx.tickets.queued_work(restaurant_id, QUEUE_LIMIT), now)
+    """Seconds of work queued at each station of the restaurant (a scheduled order's tickets
+    only once their prep is due)."""
+    queued = await tx.tickets.queued_work(restaurant_id, QUEUE_LIMIT)
+    return station_backlog((w for w in queued if in_the_queue(w, now)), now)
 
 
 def quote_for(order: Order, backlog: dict[str, int], now: datetime) -> datetime:
@@ -45,7 +48,13 @@ async def refresh_quote(
     if not mine:
         return None
     first = min(w.queued_at or w.started_at for w in mine)
-    ahead = [w for w in queued if w.order_id != order_id and (w.queued_at or w.started_at) <= first]
+    ahead = [
+        w
+        for w in queued
+        if w.order_id != order_id
+        and (w.queued_at or w.started_at) <= first
+        and in_the_queue(w, now)
+    ]
     work: dict[str, int] = {}
     for own in mine:
         work[own.station] = max(work.get(own.station, 0), remaining_seconds(own, now))
