@@ -53,7 +53,13 @@ from restman_core.services.order_requests import (
     check_idempotency_key,
     parse_order_request,
 )
-from restman_core.services.pacing import check_pickup, pace_order, release_pacing
+from restman_core.services.pacing import (
+    GateNeeded,
+    PacingGates,
+    check_pickup,
+    pace_order,
+    release_pacing,
+)
 from restman_core.services.quoting import backlog_of, quote_for
 from restman_core.services.ticket_changes import close_open_tickets
 
@@ -81,6 +87,7 @@ class OrderService:
         self._db = db
         self._clock = clock
         self._menu_cache = menu_cache
+        self._gates = PacingGates()
         # Changes after placement (items added, items voided) live in their own use case.
         self.changes = OrderChanges(db, clock, menu_cache=menu_cache)
 
@@ -102,7 +109,7 @@ class OrderService:
                 record = await tx.idempotency.get(actor.user_id, PLACE_SCOPE, key)
                 if record is not None:
                     return await self._replay(tx, record, fingerprint), False
-            order, restaurant, took_stock = await self._build(tx, actor, request)
+            order, restaurant, took_stock = await self._build(tx, actor, request, gated)
             if order.pickup_at is None:
                 backlog = await backlog_of(tx, order.restaurant_id, order.created_at)
                 quote = quote_for(order, backlog, order.created_at)
@@ -125,7 +132,14 @@ class OrderService:
                 )
             return Placed(order, replayed=False), took_stock
 
-        placed, took_stock = await self._db.run(work)
+        gated = self._gates.is_paced(request.restaurant_id)
+        while True:
+            try:
+                async with self._gates.turn(request.restaurant_id, gated):
+                    placed, took_stock = await self._db.run(work)
+                break
+            except GateNeeded:
+                gated = True  # the restaurant is paced: wait for its turn, then place
         if took_stock and self._menu_cache is not None:
             # Tracked stock changed, so the cached menu may now list a sold-out food.
             await self._menu_cache.delete(menu_cache_key(request.restaurant_id))
@@ -140,11 +154,12 @@ class OrderService:
         return Placed(as_first_placed(order), replayed=True)
 
     async def _build(
-        self, tx: Transaction, actor: Actor, request: OrderRequest
+        self, tx: Transaction, actor: Actor, request: OrderRequest, gated: bool
     ) -> tuple[Order, Restaurant, bool]:
         restaurant = await tx.restaurants.get(request.restaurant_id)
         if restaurant is None or not restaurant.is_active:
             raise NotFound("Restaurant not found")
+        self._gates.learn(restaurant.id, paced=restaurant.pacing is not None, gated=gated)
         wanted = frozenset(line.food_id for line in request.lines)
         foods = {f.id: f for f in await tx.foods.get_many(wanted)}
         categories = {c.id: c for c in await tx.categories.list_for(restaurant.id)}

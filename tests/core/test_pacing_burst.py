@@ -1,5 +1,7 @@
 """A burst of 200 concurrent orders against one paced restaurant, on SQLite and on PostgreSQL at
-SERIALIZABLE: real concurrent units of work race for the same slot rows. No slot ever counts
+SERIALIZABLE: real concurrent units of work race for the same slot rows. The orders go through
+eight order services, as through eight API processes: each lets one paced placement per
+restaurant into the database at a time, so eight race for the row at once. No slot ever counts
 more than its cap, each counts exactly the orders placed into it, and every order is either
 accepted or refused for a business reason (a Conflict, the 409), never lost or "busy"."""
 
@@ -11,13 +13,14 @@ from datetime import timedelta
 from restman_core.adapters.sql.database import SqlDatabase
 from restman_core.domain.access import Role
 from restman_core.errors import Conflict
-from restman_core.services.orders import Placed
+from restman_core.services.orders import OrderService, Placed
 from tests.auth.helpers import ManualClock
 from tests.core.builders import Core, add_user, order_body
 from tests.core.pacing_support import NOW, counted_orders, ledger, paced_kitchen
 
 BURST = 200
 CUSTOMERS = 20
+PROCESSES = 8
 PER_SLOT = 40  # pizzas of 300 s each
 CAP = PER_SLOT * 300
 RACE_TIMEOUT = 300.0
@@ -26,7 +29,9 @@ RACE_TIMEOUT = 300.0
 async def test_two_hundred_concurrent_orders_never_overfill_a_slot(
     database: SqlDatabase,
 ) -> None:
-    core = Core.on(database, ManualClock(NOW))
+    clock = ManualClock(NOW)
+    core = Core.on(database, clock)
+    services = [OrderService(database, clock) for _ in range(PROCESSES)]
     kitchen = await paced_kitchen(
         core, pacing={"slot_minutes": 15, "max_prep_seconds_per_slot": CAP}
     )
@@ -36,7 +41,7 @@ async def test_two_hundred_concurrent_orders_never_overfill_a_slot(
     outcomes = await asyncio.wait_for(
         asyncio.gather(
             *(
-                core.orders.place_order(
+                services[n % PROCESSES].place_order(
                     customers[n % CUSTOMERS],
                     order_body(kitchen, [("Pizza", 1)], accept_later=later[n]),
                 )
