@@ -226,7 +226,8 @@ def new_order(
 
 def placed_payload(order: Order, restaurant: Restaurant) -> dict[str, Any]:
     """The ``order.placed`` event data: the original's fields plus type, table, tax rate and the
-    restaurant's name (so consumers need nothing else to open tickets, bills and mail)."""
+    restaurant's name (so consumers need nothing else to open tickets, bills and mail), and
+    ``pickup_at`` for a scheduled order only (the kitchen fires its tickets for it)."""
     return {
         "order_id": str(order.id),
         "order_number": order.number,
