@@ -16,6 +16,7 @@ from restman_core.adapters.sql.database import SqlDatabase
 from restman_core.domain.access import Actor
 from restman_core.domain.orders import Order, OrderStatus
 from restman_core.errors import Conflict, InvalidInput
+from restman_core.services.quoting import refresh_quote
 from tests.auth.helpers import ManualClock
 from tests.core.builders import Core, Kitchen, order_body, placed_payload
 from tests.core.pacing_support import NOW, SLOT, counted_orders, ledger, paced_kitchen
@@ -93,6 +94,9 @@ async def test_a_scheduled_order_is_cooked_for_its_pickup(
         "bar": pickup,
     }
     assert not any(t.held for t in tickets)
+    # The kitchen's quote keeps to the pickup: the tickets cannot be ready before it.
+    requoted = await timed.db.run(lambda tx: refresh_quote(tx, order.id, kitchen.id, clock.now()))
+    assert requoted == pickup
     assert await timed.kitchen.all_day(kitchen.owner, restaurant_id=kitchen.id) == []
     # An ASAP order meanwhile is quoted on its own work, not behind the evening's pizza.
     asap = await place(timed, customer, kitchen, 1)
@@ -185,6 +189,10 @@ async def test_the_pace_is_set_changed_and_removed_like_any_restaurant_field(
         owner, rid, {"name": "Again", "pacing": SLOT}, replace_all=True
     )
     assert replaced.pacing is not None
+    # Paced again: counted again, by the same service that placed unpaced orders before.
+    assert (await place(timed, customer, kitchen, 3)).paced_slot == NOON
+    with pytest.raises(Conflict):
+        await place(timed, customer, kitchen, 1)
     cleared = await timed.menus.update_restaurant(owner, rid, {"name": "Again"}, replace_all=True)
     assert cleared.pacing is None
 
