@@ -39,6 +39,11 @@ from restman_core.domain.modifiers import (
 )
 from restman_core.domain.money import CENT, MAX_AMOUNT
 from restman_core.domain.orders import MAX_LINES, MAX_QUANTITY, MIN_QUANTITY
+from restman_core.domain.pacing import (
+    MAX_PREP_SECONDS_PER_SLOT,
+    MAX_SLOT_MINUTES,
+    MIN_SLOT_MINUTES,
+)
 from restman_core.domain.schedule import DAYS, MAX_RANGES_PER_DAY, MAX_TIMEZONE
 from restman_core.domain.users import EMAIL_PATTERN, MAX_EMAIL
 from restman_core.services.bill_changes import MAX_REASON
@@ -241,6 +246,8 @@ Course = Annotated[int, rule(enum=list(COURSES))]
 MinSelected = Annotated[int, rule(minimum=0, maximum=MAX_SELECTED)]
 MaxSelected = Annotated[int, rule(minimum=1, maximum=MAX_SELECTED)]
 PartCount = Annotated[int, rule(minimum=2, maximum=MAX_PARTS)]
+SlotMinutes = Annotated[int, rule(minimum=MIN_SLOT_MINUTES, maximum=MAX_SLOT_MINUTES)]
+SlotPrepSeconds = Annotated[int, rule(minimum=1, maximum=MAX_PREP_SECONDS_PER_SLOT)]
 
 Allergens = Annotated[
     list[str],

@@ -18,7 +18,7 @@ from restman_core.domain.menus import Restaurant
 from restman_core.domain.orders import Order, OrderItem, OrderStatus, StatusChange, line_subtotal
 from restman_core.errors import Conflict
 from restman_core.ports.storage import Transaction
-from restman_core.services.orders import placed_payload
+from restman_core.services.order_building import placed_payload
 from restman_core.services.pipeline.facts import (
     StatusChangeNeed,
     bill_fact,

@@ -64,6 +64,7 @@ def restaurant_view(r: Restaurant) -> Json:
         "updated_at": _ts(r.updated_at),
         "timezone": r.timezone,
         "opening_hours": r.opening_hours.as_json() if r.opening_hours else None,
+        "pacing": r.pacing.as_json() if r.pacing else None,
     }
 
 
@@ -144,6 +145,7 @@ def order_view(o: Order, *, with_items: bool = True) -> Json:
         "created_at": _ts(o.created_at),
         "updated_at": _ts(o.updated_at),
         "quoted_ready_at": _ts(o.quoted_ready_at),
+        "pickup_at": _ts(o.pickup_at),
     }
     if with_items:
         view["items"] = [order_item_view(i) for i in o.items]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Response, delete, get, patch, post
@@ -73,6 +74,10 @@ class PlaceOrder(Body):
     special_instructions: LongText | UnsetType | None = UNSET
     order_type: OrderType | UnsetType | None = UNSET
     table: Table | UnsetType | None = UNSET
+    # A scheduled pickup, ISO 8601 with its offset (null: as soon as possible), and whether a
+    # paced kitchen may move the order to its first later slot with room instead of a 409.
+    pickup_at: datetime | UnsetType | None = UNSET
+    accept_later: bool | UnsetType | None = UNSET
 
     @classmethod
     def document(cls, schema: Schema, context: DocumentContext) -> None:
@@ -108,7 +113,10 @@ class AddItems(Body):
         "options of groups attached to its food, within each group's min and max (a wrong "
         "choice is a 400 naming the group); the unit price is the food's plus the options' "
         "deltas, frozen on the order. Outside the opening hours, or for a food of a category "
-        "outside its hours, it is a 409 with next_opening_at"
+        "outside its hours, it is a 409 with next_opening_at. pickup_at schedules the order "
+        "(ahead of now, at most 7 days, within the hours). At a paced restaurant an order "
+        "whose slot is full is a 409 with next_available_at, unless accept_later moves it to "
+        "that slot"
     ),
     tags=TAGS,
     responses=responses(400, 401, 404, 409),

@@ -10,7 +10,17 @@ from litestar.params import FromPath, JSONBody
 from msgspec import UNSET, UnsetType
 
 from restman_api.bodies import Body, fields_of
-from restman_api.body_rules import Hours, LongText, Name, Percent, Phone, Rate, Timezone
+from restman_api.body_rules import (
+    Hours,
+    LongText,
+    Name,
+    Percent,
+    Phone,
+    Rate,
+    SlotMinutes,
+    SlotPrepSeconds,
+    Timezone,
+)
 from restman_api.errors import responses
 from restman_api.pagination import Before, Limit, page_of
 from restman_api.state import Api, Caller, MaybeCaller
@@ -19,6 +29,13 @@ from restman_core.views import restaurant_view
 TAGS = ["restaurants"]
 Json = dict[str, Any]
 ITEM = "/api/restaurants/{restaurant_id:uuid}"
+
+
+class Pacing(Body):
+    """How much prep work the kitchen takes on per time slot (slots aligned to UTC)."""
+
+    slot_minutes: SlotMinutes
+    max_prep_seconds_per_slot: SlotPrepSeconds
 
 
 class RestaurantCreate(Body):
@@ -35,6 +52,8 @@ class RestaurantCreate(Body):
     prices_include_tax: bool | UnsetType = UNSET
     service_charge_rate: Rate | UnsetType | None = UNSET
     staff_discount_limit: Percent | UnsetType | None = UNSET
+    # Kitchen pacing: at most max_prep_seconds_per_slot of prep work per slot; null: none.
+    pacing: Pacing | UnsetType | None = UNSET
 
 
 class RestaurantPatch(Body):
@@ -51,6 +70,8 @@ class RestaurantPatch(Body):
     prices_include_tax: bool | UnsetType = UNSET
     service_charge_rate: Rate | UnsetType | None = UNSET
     staff_discount_limit: Percent | UnsetType | None = UNSET
+    # Kitchen pacing: at most max_prep_seconds_per_slot of prep work per slot; null: none.
+    pacing: Pacing | UnsetType | None = UNSET
 
 
 @get(

@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from restman_core.domain.money import parse_money
+from restman_core.domain.pacing import Pacing
 from restman_core.domain.schedule import WeeklyHours
 from restman_core.domain.text import plain_text
 from restman_core.errors import InvalidInput
@@ -45,6 +46,9 @@ class Restaurant:
     """Added to dine-in bills as its own, untaxed line; None: no service charge."""
     staff_discount_limit: Decimal | None = None
     """The largest discount staff may give, in percent of a bill's subtotal; None: none."""
+    pacing: Pacing | None = None
+    """How much prep work each time slot takes (see restman_core.domain.pacing); None: no
+    pacing, every order is taken as it comes."""
 
 
 @dataclass(frozen=True, slots=True)

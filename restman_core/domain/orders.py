@@ -144,6 +144,13 @@ class Order:
     history: tuple[StatusChange, ...] = ()
     # When the kitchen expects it ready (see restman_core.domain.quotes); None: not quoted.
     quoted_ready_at: datetime | None = None
+    # When the customer picks it up, for an order scheduled ahead (or moved to a later slot by
+    # a paced kitchen); None: as soon as possible.
+    pickup_at: datetime | None = None
+    # The pacing slot the order's prep load is counted in, and that load in seconds (None and
+    # 0 when its restaurant had no pacing): a cancellation gives the load back to that slot.
+    paced_slot: datetime | None = None
+    paced_load: int = 0
 
     @property
     def number(self) -> str:

@@ -9,7 +9,8 @@ model is late, not negative). An order's work at a station is the longest prep t
 there (they cook side by side, like a ticket). The order is ready when its slowest station is.
 Because the queue is simulated from when each ticket was due, not from the moment of asking, a
 quote taken again while nothing has moved is the quote given before. Held courses are not
-counted: they are quoted again when they fire.
+counted: they are quoted again when they fire. Nor do the tickets of a scheduled order hold a
+station up before their fire time: they are cooked for their pickup.
 """
 
 from __future__ import annotations
@@ -30,13 +31,26 @@ class QueuedWork:
     started_at: datetime
     order_id: uuid.UUID | None = None
     queued_at: datetime | None = None
+    # Part of an order scheduled for a later pickup: until its fire time it waits for its
+    # pickup, not in the queue (see :func:`in_the_queue`).
+    scheduled: bool = False
 
 
-def _fold(queued: Iterable[QueuedWork]) -> tuple[dict[uuid.UUID, datetime], dict[str, datetime]]:
+def in_the_queue(work: QueuedWork, now: datetime) -> bool:
+    """Whether a ticket holds up the tickets behind it at ``now``: every ticket, except one of a
+    scheduled order whose prep is not due yet (it is cooked for its pickup, maybe days away)."""
+    return not work.scheduled or work.started_at <= now
+
+
+def _fold(
+    queued: Iterable[QueuedWork], now: datetime
+) -> tuple[dict[uuid.UUID, datetime], dict[str, datetime]]:
     """Simulate the stations over ``queued`` (in queue order): orders are served in the order
     their first ticket arrived, each ticket starting when it is due or when the station is done
     with what came before, whichever is later. Returns when each order's tickets are done (its
-    tickets at one station cook side by side) and when each station is done with all of it."""
+    tickets at one station cook side by side) and when each station is done with all of it. A
+    scheduled ticket not due at ``now`` is done at its fire time plus its prep at the earliest,
+    and holds nobody up."""
     by_order: dict[uuid.UUID | None, list[QueuedWork]] = {}
     for work in queued:
         by_order.setdefault(work.order_id, []).append(work)
@@ -51,22 +65,25 @@ def _fold(queued: Iterable[QueuedWork]) -> tuple[dict[uuid.UUID, datetime], dict
         if order_id is not None:
             ready[order_id] = max(done)
         for work in own:  # then the station is busy with them, one after the other
+            if not in_the_queue(work, now):
+                continue
             start = max(finish.get(work.station, work.started_at), work.started_at)
             finish[work.station] = start + timedelta(seconds=work.prep_seconds)
     return ready, finish
 
 
-def queue_ready_times(queued: Iterable[QueuedWork]) -> dict[uuid.UUID, datetime]:
+def queue_ready_times(queued: Iterable[QueuedWork], now: datetime) -> dict[uuid.UUID, datetime]:
     """When each order with tickets in ``queued`` (in queue order) is done, as simulated: may
-    be in the past when the kitchen is slower than the model."""
-    return _fold(queued)[0]
+    be in the past when the kitchen is slower than the model. ``now`` only decides which
+    scheduled tickets are due (see :func:`in_the_queue`)."""
+    return _fold(queued, now)[0]
 
 
 def station_backlog(queued: Iterable[QueuedWork], now: datetime) -> dict[str, int]:
     """Seconds until each station has finished what it has queued (0 when it is late)."""
     return {
         station: max(0, int((done - now).total_seconds()))
-        for station, done in _fold(queued)[1].items()
+        for station, done in _fold(queued, now)[1].items()
     }
 
 

@@ -190,6 +190,29 @@ class TicketRepository(Protocol):
         ...
 
 
+class SlotLedger(Protocol):
+    """Prep seconds counted in each pacing slot of each restaurant (see
+    :mod:`restman_core.domain.pacing`)."""
+
+    async def loads(
+        self, restaurant_id: uuid.UUID, start: datetime, end: datetime
+    ) -> Mapping[datetime, int]:
+        """The seconds counted in the restaurant's slots starting in ``start`` .. ``end``
+        (exclusive), by slot start; a slot nothing was counted in is absent."""
+        ...
+
+    async def take(
+        self, restaurant_id: uuid.UUID, slot_start: datetime, load: int, cap: int
+    ) -> bool:
+        """Count ``load`` more seconds in the slot only if its total stays within ``cap``, in
+        one atomic step; False (nothing counted) when it would not fit."""
+        ...
+
+    async def give_back(self, restaurant_id: uuid.UUID, slot_start: datetime, load: int) -> None:
+        """Take ``load`` seconds out of the slot again (a cancelled order's)."""
+        ...
+
+
 class BillRepository(Protocol):
     async def add(self, bill: Bill) -> bool:
         """Insert unless the order already has a bill; False in that case."""
@@ -276,6 +299,8 @@ class Transaction(Protocol):
     def tickets(self) -> TicketRepository: ...
     @property
     def bills(self) -> BillRepository: ...
+    @property
+    def slots(self) -> SlotLedger: ...
     @property
     def outbox(self) -> Outbox: ...
     @property

@@ -1,13 +1,15 @@
-"""Building a new order from a placement request: the orderability checks and the order with
-its items' snapshots (names, prices, stations, tax). Used by :class:`OrderService`."""
+"""Building a new order from a placement request: the orderability checks, the order with its
+items' snapshots (names, prices, stations, tax) and its ``order.placed`` event data. Used by
+:class:`OrderService`."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from restman_core.domain.access import Actor
 from restman_core.domain.clock import Clock, format_timestamp
@@ -15,11 +17,12 @@ from restman_core.domain.courses import course_of
 from restman_core.domain.ids import new_id
 from restman_core.domain.menus import Category, Food, Restaurant, is_orderable, station_for
 from restman_core.domain.modifiers import ChosenModifier, unit_price_with
-from restman_core.domain.money import MAX_AMOUNT, tax_for
+from restman_core.domain.money import MAX_AMOUNT, format_money, tax_for
 from restman_core.domain.orders import (
     Order,
     OrderItem,
     OrderStatus,
+    OrderType,
     StatusChange,
     line_subtotal,
     order_total,
@@ -27,6 +30,7 @@ from restman_core.domain.orders import (
 from restman_core.domain.schedule import is_open, next_opening
 from restman_core.errors import Conflict, InvalidInput
 from restman_core.services.order_requests import OrderLine, OrderRequest
+from restman_core.views import order_item_view
 
 
 def as_first_placed(order: Order) -> Order:
@@ -105,6 +109,27 @@ def check_open(
                 "next_opening_at": format_timestamp(first) if first else None,
             },
         )
+
+
+def serves_at(
+    restaurant: Restaurant,
+    categories: Mapping[uuid.UUID, Category],
+    foods: Mapping[uuid.UUID, Food],
+    wanted: frozenset[uuid.UUID],
+) -> Callable[[datetime], bool]:
+    """Whether, at a given moment, the restaurant is open and serves every category of the
+    ``wanted`` foods (what :func:`check_open` checks, as a yes or no)."""
+    tz = restaurant.timezone
+    hours = [
+        categories[foods[f].category_id].available_hours
+        for f in wanted
+        if foods[f].category_id in categories
+    ]
+
+    def open_at(at: datetime) -> bool:
+        return is_open(restaurant.opening_hours, tz, at) and all(is_open(h, tz, at) for h in hours)
+
+    return open_at
 
 
 def build_items(
@@ -197,3 +222,32 @@ def new_order(
         items=items,
         history=(StatusChange(OrderStatus.PLACED, now, actor.user_id),),
     )
+
+
+def placed_payload(order: Order, restaurant: Restaurant) -> dict[str, Any]:
+    """The ``order.placed`` event data: the original's fields plus type, table, tax rate and the
+    restaurant's name (so consumers need nothing else to open tickets, bills and mail), and
+    ``pickup_at`` for a scheduled order only (the kitchen fires its tickets for it)."""
+    return {
+        "order_id": str(order.id),
+        "order_number": order.number,
+        "user_id": str(order.user_id),
+        "restaurant_id": str(order.restaurant_id),
+        "restaurant_name": restaurant.name,
+        "tax_rate": f"{restaurant.tax_rate:f}",
+        "total_amount": format_money(order.total_amount),
+        "order_type": str(order.order_type),
+        "table": order.table,
+        "items": [order_item_view(i) for i in order.items],
+        "delivery_address": order.delivery_address,
+        "special_instructions": order.special_instructions,
+        "placed_at": format_timestamp(order.created_at),
+        **({"pickup_at": format_timestamp(order.pickup_at)} if order.pickup_at else {}),
+        # The bill's snapshots: how tax is counted, and the service charge of a dine-in order.
+        "prices_include_tax": restaurant.prices_include_tax,
+        "service_charge_rate": (
+            f"{restaurant.service_charge_rate:f}"
+            if restaurant.service_charge_rate and order.order_type is OrderType.DINE_IN
+            else None
+        ),
+    }

@@ -7,6 +7,7 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from restman_core.domain.ids import parse_id
@@ -44,11 +45,15 @@ class OrderRequest:
     table: str | None
     delivery_address: str | None
     special_instructions: str | None
+    # A scheduled pickup (aware UTC); None: as soon as possible.
+    pickup_at: datetime | None = None
+    # Whether a paced kitchen may move the order to the first later slot with room.
+    accept_later: bool = False
 
     def fingerprint(self) -> str:
         """A digest of the request's meaning, for idempotency: the same key with the same
         order replays, with another order conflicts."""
-        canonical = {
+        canonical: dict[str, Any] = {
             "restaurant_id": str(self.restaurant_id),
             "lines": [_line_key(x) for x in self.lines],
             "order_type": str(self.order_type),
@@ -56,6 +61,11 @@ class OrderRequest:
             "delivery_address": self.delivery_address,
             "special_instructions": self.special_instructions,
         }
+        # Only when given: requests without them keep the digest they always had.
+        if self.pickup_at is not None:
+            canonical["pickup_at"] = self.pickup_at.isoformat()
+        if self.accept_later:
+            canonical["accept_later"] = True
         return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
@@ -141,7 +151,8 @@ def lines_fingerprint(scope: str, lines: Sequence[OrderLine]) -> str:
 
 def parse_order_request(fields: Mapping[str, Any]) -> OrderRequest:
     """Validate the request body's meaning (types are the front end's job): restaurant id,
-    1..100 lines each with a food id and a quantity in 1..100, order type, table for dine-in."""
+    1..100 lines each with a food id and a quantity in 1..100, order type, table for dine-in,
+    an optional ``pickup_at`` with its offset and an optional ``accept_later`` flag."""
     if "restaurant_id" not in fields:
         raise InvalidInput("restaurant_id is required", details={"field": "restaurant_id"})
     lines = parse_lines(fields.get("items"))
@@ -160,7 +171,38 @@ def parse_order_request(fields: Mapping[str, Any]) -> OrderRequest:
         special_instructions=clean_text(
             fields.get("special_instructions"), field="special_instructions", multiline=True
         ),
+        pickup_at=parse_pickup_at(fields.get("pickup_at")),
+        accept_later=_accept_later(fields.get("accept_later")),
     )
+
+
+def parse_pickup_at(value: object) -> datetime | None:
+    """``pickup_at`` as aware UTC: an ISO 8601 date and time with its offset (``Z`` or
+    ``+02:00``); null or absent is None (as soon as possible). Whether it is ahead of now is
+    checked against the clock when the order is placed."""
+    if value is None:
+        return None
+    moment: datetime | None = value if isinstance(value, datetime) else None
+    if isinstance(value, str) and len(value) <= 64:
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            moment = None
+    if moment is None or moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidInput(
+            "pickup_at must be an ISO 8601 date and time with its offset, "
+            "like 2026-12-07T19:30:00+01:00",
+            details={"field": "pickup_at"},
+        )
+    return moment.astimezone(UTC)
+
+
+def _accept_later(value: object) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise InvalidInput("accept_later must be true or false", details={"field": "accept_later"})
+    return value
 
 
 def check_idempotency_key(key: str | None) -> str | None:

@@ -19,13 +19,11 @@ from restman_core.domain.events import (
     DomainEvent,
 )
 from restman_core.domain.menus import Restaurant
-from restman_core.domain.money import format_money
 from restman_core.domain.order_refs import parse_order_ref
 from restman_core.domain.orders import (
     TERMINAL_ORDER_STATUSES,
     Order,
     OrderStatus,
-    OrderType,
     StatusChange,
     can_transition,
     check_transition,
@@ -41,6 +39,8 @@ from restman_core.services.order_building import (
     check_open,
     check_orderable,
     new_order,
+    placed_payload,
+    serves_at,
 )
 from restman_core.services.order_changes import OrderChanges
 from restman_core.services.order_modifiers import (
@@ -53,9 +53,15 @@ from restman_core.services.order_requests import (
     check_idempotency_key,
     parse_order_request,
 )
+from restman_core.services.pacing import (
+    GateNeeded,
+    PacingGates,
+    check_pickup,
+    pace_order,
+    release_pacing,
+)
 from restman_core.services.quoting import backlog_of, quote_for
 from restman_core.services.ticket_changes import close_open_tickets
-from restman_core.views import order_item_view
 
 log = logging.getLogger(__name__)
 PLACE_SCOPE = "orders.place"
@@ -76,38 +82,12 @@ class Placed:
     replayed: bool
 
 
-def placed_payload(order: Order, restaurant: Restaurant) -> dict[str, Any]:
-    """The ``order.placed`` event data: the original's fields plus type, table, tax rate and the
-    restaurant's name (so consumers need nothing else to open tickets, bills and mail)."""
-    return {
-        "order_id": str(order.id),
-        "order_number": order.number,
-        "user_id": str(order.user_id),
-        "restaurant_id": str(order.restaurant_id),
-        "restaurant_name": restaurant.name,
-        "tax_rate": f"{restaurant.tax_rate:f}",
-        "total_amount": format_money(order.total_amount),
-        "order_type": str(order.order_type),
-        "table": order.table,
-        "items": [order_item_view(i) for i in order.items],
-        "delivery_address": order.delivery_address,
-        "special_instructions": order.special_instructions,
-        "placed_at": format_timestamp(order.created_at),
-        # The bill's snapshots: how tax is counted, and the service charge of a dine-in order.
-        "prices_include_tax": restaurant.prices_include_tax,
-        "service_charge_rate": (
-            f"{restaurant.service_charge_rate:f}"
-            if restaurant.service_charge_rate and order.order_type is OrderType.DINE_IN
-            else None
-        ),
-    }
-
-
 class OrderService:
     def __init__(self, db: Database, clock: Clock, *, menu_cache: MenuCache | None = None) -> None:
         self._db = db
         self._clock = clock
         self._menu_cache = menu_cache
+        self._gates = PacingGates()
         # Changes after placement (items added, items voided) live in their own use case.
         self.changes = OrderChanges(db, clock, menu_cache=menu_cache)
 
@@ -117,7 +97,9 @@ class OrderService:
         """Place an order in one transaction: check the restaurant and foods, take stock, write
         the order, its items, its history, the ``order.placed`` outbox row and the idempotency
         record. The number of statements does not grow with the number of items. The order is
-        quoted a ready time from its prep times and the work queued at its stations."""
+        quoted a ready time from its prep times and the work queued at its stations, or, when
+        scheduled (``pickup_at``), its pickup. At a paced restaurant its prep load is counted
+        in its slot or the order refused (see :func:`restman_core.services.pacing.pace_order`)."""
         request = parse_order_request(fields)
         key = check_idempotency_key(idempotency_key)
         fingerprint = request.fingerprint()
@@ -127,9 +109,14 @@ class OrderService:
                 record = await tx.idempotency.get(actor.user_id, PLACE_SCOPE, key)
                 if record is not None:
                     return await self._replay(tx, record, fingerprint), False
-            order, restaurant, took_stock = await self._build(tx, actor, request)
-            backlog = await backlog_of(tx, order.restaurant_id, order.created_at)
-            order = replace(order, quoted_ready_at=quote_for(order, backlog, order.created_at))
+            order, restaurant, took_stock = await self._build(tx, actor, request, gated)
+            if order.pickup_at is None:
+                backlog = await backlog_of(tx, order.restaurant_id, order.created_at)
+                quote = quote_for(order, backlog, order.created_at)
+            else:
+                # A scheduled order is cooked to be ready at its pickup.
+                quote = order.pickup_at
+            order = replace(order, quoted_ready_at=quote)
             await tx.orders.add(order)
             if took_stock:
                 # Tracked stock is on the public menu: other processes' caches must notice.
@@ -145,7 +132,14 @@ class OrderService:
                 )
             return Placed(order, replayed=False), took_stock
 
-        placed, took_stock = await self._db.run(work)
+        gated = self._gates.is_paced(request.restaurant_id)
+        while True:
+            try:
+                async with self._gates.turn(request.restaurant_id, gated):
+                    placed, took_stock = await self._db.run(work)
+                break
+            except GateNeeded:
+                gated = True  # the restaurant is paced: wait for its turn, then place
         if took_stock and self._menu_cache is not None:
             # Tracked stock changed, so the cached menu may now list a sold-out food.
             await self._menu_cache.delete(menu_cache_key(request.restaurant_id))
@@ -160,16 +154,19 @@ class OrderService:
         return Placed(as_first_placed(order), replayed=True)
 
     async def _build(
-        self, tx: Transaction, actor: Actor, request: OrderRequest
+        self, tx: Transaction, actor: Actor, request: OrderRequest, gated: bool
     ) -> tuple[Order, Restaurant, bool]:
         restaurant = await tx.restaurants.get(request.restaurant_id)
         if restaurant is None or not restaurant.is_active:
             raise NotFound("Restaurant not found")
+        self._gates.learn(restaurant.id, paced=restaurant.pacing is not None, gated=gated)
         wanted = frozenset(line.food_id for line in request.lines)
         foods = {f.id: f for f in await tx.foods.get_many(wanted)}
         categories = {c.id: c for c in await tx.categories.list_for(restaurant.id)}
         check_orderable(restaurant, categories, foods, wanted)
-        check_open(restaurant, categories, foods, wanted, self._clock.now())
+        now = self._clock.now()
+        check_pickup(request.pickup_at, now)
+        check_open(restaurant, categories, foods, wanted, request.pickup_at or now)
         chosen = await choose_for_lines(tx, request.lines, foods)
         takes = Counter[uuid.UUID]()
         for line in request.lines:
@@ -183,6 +180,15 @@ class OrderService:
             )
         took_options = await take_option_stock(tx, request.lines, chosen)
         order = new_order(self._clock, actor, restaurant, request, foods, categories, chosen)
+        order = await pace_order(
+            tx,
+            order,
+            restaurant,
+            pickup_at=request.pickup_at,
+            accept_later=request.accept_later,
+            now=now,
+            open_at=serves_at(restaurant, categories, foods, wanted),
+        )
         return order, restaurant, bool(tracked) or took_options
 
     def _event(self, kind: str, order: Order, payload: dict[str, Any]) -> DomainEvent:
@@ -284,7 +290,8 @@ class OrderService:
         PLACED order). Illegal moves are Conflict; the move is compare-and-set, so two racing
         changes cannot both apply. Moving to COMPLETED delivers the order's open tickets and
         CANCELLED cancels them, in the same transaction; a cancel before the kitchen started
-        gives the tracked stock back.
+        gives the tracked stock back, and any cancel gives its prep load back to its pacing
+        slot.
 
         Cancelling an order whose bill took money is a Conflict unless ``refund_reason`` is
         given: then everything paid and not yet refunded goes back in the same unit of work
@@ -302,6 +309,7 @@ class OrderService:
             check_transition(order.status, target)
             if target is OrderStatus.CANCELLED:
                 returned.append(await give_stock_back(tx, order))
+                await release_pacing(tx, order)
                 await self._refund_on_cancel(tx, actor, order_id, refund_reason)
             elif refund_reason is not None:
                 raise InvalidInput(

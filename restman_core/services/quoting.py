@@ -50,7 +50,7 @@ def moved_quotes(
     done already keeps its quote: the kitchen is late, and it is not quoted "now" again on
     every event."""
     changed: dict[uuid.UUID, datetime] = {}
-    for order_id, ready in queue_ready_times(queued).items():
+    for order_id, ready in queue_ready_times(queued, now).items():
         if ready <= now:
             continue
         before = stored.get(order_id)

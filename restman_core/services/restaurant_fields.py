@@ -10,6 +10,7 @@ from decimal import Decimal
 from restman_core.domain.access import Actor
 from restman_core.domain.ids import new_id
 from restman_core.domain.menus import Restaurant, clean_name, clean_tax_rate, clean_text
+from restman_core.domain.pacing import parse_pacing
 from restman_core.domain.schedule import clean_timezone, parse_weekly_hours
 from restman_core.errors import InvalidInput
 from restman_core.services.menu_common import Fields, pick
@@ -19,8 +20,8 @@ from restman_core.services.menu_fields import money_settings
 def new_restaurant(
     actor: Actor, fields: Fields, default_tax_rate: Decimal, now: datetime
 ) -> Restaurant:
-    """A new active restaurant owned by ``actor``: UTC and always open unless ``timezone``
-    and ``opening_hours`` say otherwise."""
+    """A new active restaurant owned by ``actor``: UTC, always open and not paced unless
+    ``timezone``, ``opening_hours`` and ``pacing`` say otherwise."""
     return Restaurant(
         id=new_id(),
         owner_id=actor.user_id,
@@ -35,6 +36,7 @@ def new_restaurant(
         timezone=clean_timezone(fields.get("timezone")),
         opening_hours=parse_weekly_hours(fields.get("opening_hours"), field="opening_hours"),
         auto_fire_courses=auto_fire_from(fields, None, replace_all=False),
+        pacing=parse_pacing(fields.get("pacing")),
         **money_settings(fields, None, replace_all=True),
     )
 
@@ -47,7 +49,7 @@ def restaurant_updated(
     now: datetime,
 ) -> Restaurant:
     """``current`` after a PUT (``replace_all``: omitted optional fields cleared, the zone back
-    to UTC, always open) or a PATCH (omitted fields kept)."""
+    to UTC, always open, no pacing) or a PATCH (omitted fields kept)."""
 
     def given(name: str, value: object, default: object = None) -> object:
         return pick(fields, name, value, replace_all=replace_all, default=default)
@@ -66,6 +68,7 @@ def restaurant_updated(
         timezone=clean_timezone(given("timezone", current.timezone)),
         opening_hours=parse_weekly_hours(given("opening_hours", hours), field="opening_hours"),
         auto_fire_courses=auto_fire_from(fields, current, replace_all=replace_all),
+        pacing=parse_pacing(given("pacing", current.pacing)),
         **money_settings(fields, current, replace_all=replace_all),
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from restman_core.domain.clock import ensure_utc
@@ -40,6 +40,10 @@ def tickets_for_order(
     Within each course fired now the tickets get fire times so that the course is ready
     together (:func:`restman_core.domain.fire_times.fire_times`); held tickets get theirs when
     their course fires.
+
+    A scheduled order (``pickup_at`` in the payload) is cooked to be ready at its pickup: each
+    course fired now fires at ``pickup_at`` minus its longest prep time (never before it was
+    placed), so its tickets wait with a future ``fire_at`` until their prep has to start.
     """
     at = _parse_time(placed.get("added_at") or placed["placed_at"])
     groups: dict[tuple[str, int], list[TicketItem]] = defaultdict(list)
@@ -64,9 +68,14 @@ def tickets_for_order(
     order_type = str(placed.get("order_type") or "delivery")
     held = held_courses(order_type == "dine_in", {c for _, c in groups}, fired_up_to)
     prep = {key: ticket_prep_seconds(item_preps) for key, item_preps in preps.items()}
+    pickup = _parse_time(placed["pickup_at"]) if placed.get("pickup_at") else None
     fire_at: dict[tuple[str, int], datetime] = {}
     for course in {c for _, c in groups} - held:
-        fire_at |= fire_times(at, {k: p for k, p in prep.items() if k[1] == course})
+        of_course = {k: p for k, p in prep.items() if k[1] == course}
+        starts = at
+        if pickup is not None:
+            starts = max(at, pickup - timedelta(seconds=max(of_course.values(), default=0)))
+        fire_at |= fire_times(starts, of_course)
     return [
         Ticket(
             id=new_id(),

@@ -91,7 +91,7 @@ def test_a_queue_that_did_not_move_rewrites_no_quote(
         QueuedWork(station, prep, NOW - timedelta(seconds=ago), order_id=ids[order])
         for station, prep, ago, order in raw
     ]
-    ready = queue_ready_times(queued)
+    ready = queue_ready_times(queued, NOW)
     assert set(ready) == {w.order_id for w in queued}
     for work in queued:
         assert work.order_id is not None

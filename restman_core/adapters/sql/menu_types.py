@@ -1,6 +1,6 @@
 """Column types for the menu's small structured values, stored as JSON text so that every
 dialect (SQLite, PostgreSQL, CockroachDB) holds them the same way: ordered id lists, word
-lists, weekly hours, and the modifier snapshots of order and ticket lines."""
+lists, weekly hours, a restaurant's pace, and the modifier snapshots of order and ticket lines."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy.engine import Dialect
 
 from restman_core.domain.modifiers import ChosenModifier, chosen_from_json
 from restman_core.domain.money import format_money
+from restman_core.domain.pacing import Pacing, pacing_from_json
 from restman_core.domain.schedule import WeeklyHours, hours_from_json
 
 
@@ -57,6 +58,23 @@ class HoursJson(TypeDecorator[WeeklyHours]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> WeeklyHours | None:
         return None if value is None else hours_from_json(json.loads(value))
+
+
+class PacingJson(TypeDecorator[Pacing]):
+    """A restaurant's pace (``{slot_minutes, max_prep_seconds_per_slot}``); NULL is none."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, Pacing):
+            raise TypeError(f"expected Pacing, got {type(value).__name__}")
+        return json.dumps(value.as_json(), sort_keys=True)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Pacing | None:
+        return None if value is None else pacing_from_json(json.loads(value))
 
 
 def snapshot_json(chosen: ChosenModifier) -> dict[str, Any]:

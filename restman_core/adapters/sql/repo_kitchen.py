@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restman_core.adapters.sql.rows import limit_of, page_filter, values
-from restman_core.adapters.sql.tables import kitchen_tickets, ticket_items
+from restman_core.adapters.sql.tables import kitchen_tickets, orders, ticket_items
 from restman_core.domain.kitchen import Ticket, TicketItem, TicketStatus
 from restman_core.domain.quotes import QueuedWork
 from restman_core.ports.storage import Page
@@ -108,8 +108,16 @@ class SqlTicketRepository:
         cooking = [
             str(s) for s in (TicketStatus.NEW, TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS)
         ]
+        # The order's pickup says whether a ticket waits for a scheduled pickup (one primary-key
+        # lookup per ticket).
+        scheduled = (
+            select(orders.c.pickup_at.is_not(None))
+            .where(orders.c.id == t.order_id)
+            .scalar_subquery()
+            .label("scheduled")
+        )
         query = (
-            select(t.order_id, t.station, t.prep_seconds, t.fire_at, t.created_at)
+            select(t.order_id, t.station, t.prep_seconds, t.fire_at, t.created_at, scheduled)
             .where(t.restaurant_id == restaurant_id, t.status.in_(cooking), t.held.is_(False))
             .order_by(t.created_at, t.id)
             .limit(limit)
@@ -121,6 +129,7 @@ class SqlTicketRepository:
                 started_at=row.fire_at or row.created_at,
                 order_id=row.order_id,
                 queued_at=row.created_at,
+                scheduled=bool(row.scheduled),
             )
             for row in await self._conn.execute(query)
         ]

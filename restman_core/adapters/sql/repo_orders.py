@@ -39,6 +39,9 @@ def _order(
         created_at=data["created_at"],
         updated_at=data["updated_at"],
         quoted_ready_at=data["quoted_ready_at"],
+        pickup_at=data["pickup_at"],
+        paced_slot=data["paced_slot"],
+        paced_load=data["paced_load"],
         items=items,
         history=history,
     )
@@ -64,6 +67,9 @@ def _order_row(order: Order) -> dict[str, Any]:
         "created_at": order.created_at,
         "updated_at": order.updated_at,
         "quoted_ready_at": order.quoted_ready_at,
+        "pickup_at": order.pickup_at,
+        "paced_slot": order.paced_slot,
+        "paced_load": order.paced_load,
     }
 
 

@@ -24,7 +24,13 @@ from sqlalchemy import (
     false,
 )
 
-from restman_core.adapters.sql.menu_types import HoursJson, IdList, ModifierSnapshots, WordList
+from restman_core.adapters.sql.menu_types import (
+    HoursJson,
+    IdList,
+    ModifierSnapshots,
+    PacingJson,
+    WordList,
+)
 from restman_core.adapters.sql.metadata import UTCDateTime, metadata, money
 
 # A bill's entries live in their own module; imported here so that this module's tables are
@@ -33,6 +39,7 @@ from restman_core.adapters.sql.tables_billing import bill_discounts as bill_disc
 from restman_core.adapters.sql.tables_billing import bill_parts as bill_parts
 from restman_core.adapters.sql.tables_billing import bill_payments as bill_payments
 from restman_core.adapters.sql.tables_billing import bill_refunds as bill_refunds
+from restman_core.adapters.sql.tables_pacing import kitchen_slots as kitchen_slots
 
 BILL_STATUSES = (
     "status IN ('PENDING','PARTIALLY_PAID','PAID','PARTIALLY_REFUNDED','REFUNDED','CANCELLED')"
@@ -76,6 +83,8 @@ restaurants = Table(
     Column("service_charge_rate", Numeric(5, 4), nullable=True),
     # The largest discount staff may give, in percent of a bill's subtotal; NULL: none.
     Column("staff_discount_limit", Numeric(5, 2), nullable=True),
+    # Prep seconds taken per time slot (JSON); NULL: no pacing.
+    Column("pacing", PacingJson, nullable=True),
     Index("ix_restaurants_active_created", "is_active", "created_at"),
 )
 
@@ -194,6 +203,11 @@ orders = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("quoted_ready_at", UTCDateTime, nullable=True),
+    # A scheduled pickup (NULL: as soon as possible), and the pacing slot and prep seconds the
+    # order is counted for in kitchen_slots (NULL, 0: not paced).
+    Column("pickup_at", UTCDateTime, nullable=True),
+    Column("paced_slot", UTCDateTime, nullable=True),
+    Column("paced_load", Integer, nullable=False, server_default="0"),
     CheckConstraint("total_amount >= 0", name="total_not_negative"),
     CheckConstraint(
         "status IN ('PLACED','ACCEPTED','IN_PROGRESS','READY','COMPLETED','CANCELLED')",

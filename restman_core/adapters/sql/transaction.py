@@ -20,6 +20,7 @@ from restman_core.adapters.sql.repo_menus import (
 )
 from restman_core.adapters.sql.repo_modifiers import SqlModifierRepository
 from restman_core.adapters.sql.repo_orders import SqlOrderRepository
+from restman_core.adapters.sql.repo_pacing import SqlSlotLedger
 from restman_core.adapters.sql.repo_users import SqlStaffRepository, SqlUserRepository
 from restman_core.adapters.sql.retry import RetryUnit
 
@@ -80,3 +81,7 @@ class SqlTransaction:
     @cached_property
     def processed(self) -> SqlProcessedEvents:
         return SqlProcessedEvents(self.conn)
+
+    @cached_property
+    def slots(self) -> SqlSlotLedger:
+        return SqlSlotLedger(self.conn)
