@@ -169,6 +169,9 @@ ANSWERS_ABOUT_THE_DATA = re.compile(
             r"ranges overlap",
             r"is above max_selected",
             r"is required but has no orderable option",
+            # A pickup is judged against the clock of the moment: the document gives its format.
+            r"^pickup_at must be in the future",
+            r"^pickup_at may be at most \d+ days ahead",
         ]
     )
 )

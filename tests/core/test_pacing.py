@@ -94,9 +94,11 @@ async def test_a_scheduled_order_is_cooked_for_its_pickup(
         "bar": pickup,
     }
     assert not any(t.held for t in tickets)
-    # The kitchen's quote keeps to the pickup: the tickets cannot be ready before it.
+    # The kitchen's quote keeps to the pickup: the tickets cannot be ready before it, so
+    # quoting again moves nothing.
     requoted = await timed.db.run(lambda tx: refresh_quote(tx, order.id, kitchen.id, clock.now()))
-    assert requoted == pickup
+    assert requoted is None
+    assert (await timed.orders.get_order(kitchen.owner, order.id)).quoted_ready_at == pickup
     assert await timed.kitchen.all_day(kitchen.owner, restaurant_id=kitchen.id) == []
     # An ASAP order meanwhile is quoted on its own work, not behind the evening's pizza.
     asap = await place(timed, customer, kitchen, 1)
