@@ -123,8 +123,9 @@ class SqliteWriter:
     async def run(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         """Queue ``work`` and return its result once its group committed (see the module
         docstring). A caller cancelled meanwhile does not cancel the unit: it still commits or
-        rolls back with its group. A unit still queued after the queue timeout is dropped
-        unrun and its caller gets Unavailable."""
+        rolls back with its group, and the caller ends cancelled even when the group commits
+        at that very moment. A unit still queued after the queue timeout is dropped unrun and
+        its caller gets Unavailable."""
         if _INSIDE_UNIT.get():
             raise NestedUnitOfWork("a unit of work cannot start another unit of work")
         if self._closed:
@@ -140,9 +141,11 @@ class SqliteWriter:
         if self._task is None:
             self._task = asyncio.create_task(self._serve(), name="sqlite-writer")
         try:
-            return cast(
-                T, await asyncio.wait_for(asyncio.shield(request.future), self._queue_timeout)
-            )
+            # Not asyncio.wait_for: on Python 3.11 it returns the result instead of raising
+            # when the caller is cancelled as the group commits, and a cancelled worker would
+            # then run on (a killed or timed-out caller must end).
+            async with asyncio.timeout(self._queue_timeout):
+                return cast(T, await asyncio.shield(request.future))
         except TimeoutError:
             if not request.started:
                 request.abandoned = True
