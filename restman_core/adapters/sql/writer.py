@@ -123,8 +123,9 @@ class SqliteWriter:
     async def run(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         """Queue ``work`` and return its result once its group committed (see the module
         docstring). A caller cancelled meanwhile does not cancel the unit: it still commits or
-        rolls back with its group. A unit still queued after the queue timeout is dropped
-        unrun and its caller gets Unavailable."""
+        rolls back with its group, and the caller ends cancelled even when the group commits
+        at that very moment. A unit still queued after the queue timeout is dropped unrun and
+        its caller gets Unavailable."""
         if _INSIDE_UNIT.get():
             raise NestedUnitOfWork("a unit of work cannot start another unit of work")
         if self._closed:
