@@ -4,7 +4,7 @@ clickhouse-connect.
 clickhouse-connect is synchronous, so every call runs in a worker thread. Three ways to reach
 the engine, chosen from the URL by :func:`open_analytics_store`:
 
-- ``chdb://<directory>``: short sessions under a cross-process file lock
+- ``chdb://<directory>``: sessions under a cross-process file lock, held while calls keep coming
   (:mod:`restman_core.adapters.clickhouse.sharing`), so every process on the machine shares one
   store; calls run one at a time on a thread of the store's own, so callers waiting for the
   lock never fill the event loop's default thread pool.
@@ -234,8 +234,9 @@ class ClickHouseAnalyticsStore:
         await self._run(truncate)
 
     async def close(self) -> None:
-        """Close the store; a held client is closed (freeing the in-memory engine), a shared
-        one holds nothing between calls. Safe to call twice; later calls are Unavailable."""
+        """Close the store: a held client is closed (freeing the in-memory engine), a shared
+        store's open session is closed and its lock released. Safe to call twice; later
+        calls are Unavailable."""
         if self._closed:
             return
         self._closed = True
@@ -245,6 +246,12 @@ class ClickHouseAnalyticsStore:
         await asyncio.to_thread(self._close)
 
     def _close(self) -> None:
+        if isinstance(self._engine, SharedEmbeddedEngine):
+            try:
+                self._engine.close()
+            except (ClickHouseError, OSError) as exc:
+                logger.warning("closing the analytics session failed: %s", exc)
+            return
         if isinstance(self._engine, _HeldClient):
             try:
                 self._engine.close()
