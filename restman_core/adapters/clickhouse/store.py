@@ -34,6 +34,7 @@ from restman_core.adapters.clickhouse.connection import (
     parse_clickhouse_url,
 )
 from restman_core.adapters.clickhouse.migrate import migrate_legacy_tables, rename_legacy_tables
+from restman_core.adapters.clickhouse.rollups import ROLLUPS, rollup_statements
 from restman_core.adapters.clickhouse.rows import rows_by_table
 from restman_core.adapters.clickhouse.schema import FACT_TABLES, schema_statements
 from restman_core.adapters.clickhouse.sharing import SharedEmbeddedEngine
@@ -127,7 +128,9 @@ class ClickHouseAnalyticsStore:
             raise Unavailable("the analytics store is unavailable") from exc
 
     async def ensure_schema(self) -> None:
-        """Create the database and fact tables if missing, migrating tables of the previous
+        """Create the database and fact tables if missing, and the daily roll-ups with their
+        views (a missing roll-up is filled from the stored facts,
+        :mod:`restman_core.adapters.clickhouse.rollups`), migrating tables of the previous
         layout (:mod:`restman_core.adapters.clickhouse.migrate`); safe to repeat."""
         statements = schema_statements(self._database)
 
@@ -135,6 +138,15 @@ class ClickHouseAnalyticsStore:
             client.command(statements[0])
             rename_legacy_tables(client, self._database)
             for statement in statements[1:]:
+                client.command(statement)
+            existing = {
+                str(name)
+                for (name,) in client.query(
+                    "SELECT name FROM system.tables WHERE database = {database:String}",
+                    parameters={"database": self._database},
+                ).result_rows
+            }
+            for statement in rollup_statements(existing, self._database):
                 client.command(statement)
             migrated = migrate_legacy_tables(client, self._database)
             if migrated:
@@ -224,12 +236,13 @@ class ClickHouseAnalyticsStore:
             raise Unavailable("the analytics store is unavailable")
 
     async def truncate_all(self) -> None:
-        """DESTRUCTIVE: delete every fact in every table (tests and the CLI's reset only).
+        """DESTRUCTIVE: delete every fact in every table and roll-up (tests, the CLI's reset
+        and ``analytics rebuild``, which records every fact again).
         The tables stay; run :meth:`ensure_schema` first."""
 
         def truncate(client: Client) -> None:
-            for table in FACT_TABLES:
-                client.command(f"TRUNCATE TABLE IF EXISTS {self._database}.{table.name}")
+            for name in (*(t.name for t in FACT_TABLES), *(r.name for r in ROLLUPS)):
+                client.command(f"TRUNCATE TABLE IF EXISTS {self._database}.{name}")
 
         await self._run(truncate)
 
