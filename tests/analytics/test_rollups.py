@@ -12,6 +12,7 @@ from uuid import uuid4
 from restman_core.adapters.clickhouse import ClickHouseAnalyticsStore, open_analytics_store
 from restman_core.adapters.clickhouse.rollups import ROLLUPS
 from restman_core.domain.analytics import AnalyticsFact, AnalyticsScope, PaymentFact, RefundFact
+from restman_core.domain.analytics_changes import ModifierFact
 from tests.analytics.builders import at, bill, item, order, ticket
 from tests.analytics.scenario import Scenario
 from tests.analytics.test_changes import quote, voided
@@ -32,14 +33,18 @@ async def every_report(store: ClickHouseAnalyticsStore, scope: AnalyticsScope) -
         await store.orders_by_status(scope, **day),
         await store.kitchen_times(scope),
         await store.quote_errors(scope),
+        await store.top_modifiers(scope),
+        await store.top_modifiers(scope, 10, **day),
     )
 
 
 def _facts(scenario: Scenario) -> list[AnalyticsFact]:
-    """The scenario, with a voided item, payments, a refund, a recalled ticket and quotes."""
+    """The scenario, with a voided item, payments, a refund, a recalled ticket, quotes and
+    modifiers (one of a cancelled order)."""
     a = scenario.restaurant_a
     facts = scenario.facts()
-    order_id, bill_id = uuid4(), uuid4()
+    order_id, bill_id, cancelled = uuid4(), uuid4(), uuid4()
+    oat, large = uuid4(), uuid4()
     placed = at(10, 20)
     soup = item(order_id, a, uuid4(), "Soup", 3, "4.50", placed)
     paid_at = placed + timedelta(minutes=40)
@@ -62,6 +67,19 @@ def _facts(scenario: Scenario) -> list[AnalyticsFact]:
         ticket(uuid4(), a, "grill", at(10, 21), 90, 2),
         quote(a, at(10, 12), 30),
         quote(scenario.restaurant_b, at(11, 12), -60),
+        ModifierFact(
+            soup.item_id, oat, order_id, a, "Milk", "Oat milk", 3, Decimal("1.20"), placed
+        ),
+        ModifierFact(
+            uuid4(), oat, order_id, a, "Milk", "Oat milk", 2, Decimal("0.80"), placed
+        ),
+        ModifierFact(
+            uuid4(), large, order_id, a, "Size", "Large", 1, Decimal("-0.50"), placed
+        ),
+        order(cancelled, a, "CANCELLED", 6, at(10, 22)),
+        ModifierFact(
+            uuid4(), large, cancelled, a, "Size", "Large", 5, Decimal("-2.50"), at(10, 22)
+        ),
     ]  # fmt: skip
     return facts
 
@@ -85,6 +103,8 @@ async def test_no_report_changes_when_facts_come_again_in_any_order_and_batching
     # The soup was voided whole: it is not among the top foods.
     assert "Soup" not in {food.food_name for food in once[0]}
     assert once[10][0].orders == 2
+    modifiers = [(m.name, m.total_quantity, str(m.total_revenue)) for m in once[11]]
+    assert modifiers == [("Oat milk", 5, "2.00"), ("Large", 1, "-0.50")]
 
 
 async def test_roll_ups_missing_from_a_store_are_filled_from_its_facts(tmp_path: Any) -> None:

@@ -4,8 +4,9 @@ Values are always bound as server-side parameters (``{name:Type}``); the only te
 SQL is the checked database name and fixed fragments chosen by this module. The writer keeps
 one live row per fact (:mod:`restman_core.adapters.clickhouse.schema`), so every report is one
 plain aggregation that sums ``sign``: no grouping by fact key, no ``FINAL``, no join with the
-cancelled orders. The SQL is ClickHouse's own and runs unchanged on the embedded engine and on
-a server.
+cancelled orders. The reports that only sum read the daily roll-ups those signed rows feed
+(:mod:`restman_core.adapters.clickhouse.rollups`); kitchen times read the facts. The SQL is
+ClickHouse's own and runs unchanged on the embedded engine and on a server.
 """
 
 from __future__ import annotations

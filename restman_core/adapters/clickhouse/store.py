@@ -26,7 +26,12 @@ from typing import Any, TypeVar
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
-from restman_core.adapters.clickhouse import queries, queries_money, queries_quotes
+from restman_core.adapters.clickhouse import (
+    queries,
+    queries_modifiers,
+    queries_money,
+    queries_quotes,
+)
 from restman_core.adapters.clickhouse.connection import (
     ClickHouseTarget,
     check_database_name,
@@ -49,7 +54,7 @@ from restman_core.domain.analytics import (
     StatusCount,
     TopFood,
 )
-from restman_core.domain.analytics_changes import QuoteError
+from restman_core.domain.analytics_changes import ModifierTotal, QuoteError
 from restman_core.errors import Unavailable
 
 logger = logging.getLogger(__name__)
@@ -229,6 +234,18 @@ class ClickHouseAnalyticsStore:
         if scope.is_empty:
             return queries_quotes.quote_errors_result([])
         return queries_quotes.quote_errors_result(await self._select(query))
+
+    async def top_modifiers(
+        self,
+        scope: AnalyticsScope,
+        limit: int = 10,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> list[ModifierTotal]:
+        query = queries_modifiers.top_modifiers_query(self._database, scope, start, end)
+        if scope.is_empty:
+            return queries_modifiers.top_modifiers_result([], limit)
+        return queries_modifiers.top_modifiers_result(await self._select(query), limit)
 
     async def health(self) -> None:
         """Return when ClickHouse answers a trivial query; raise Unavailable otherwise."""
