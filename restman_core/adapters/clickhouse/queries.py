@@ -174,21 +174,45 @@ def orders_by_status_result(rows: Sequence[Sequence[Any]]) -> list[StatusCount]:
     return [StatusCount(status=str(status), count=int(count)) for status, count in rows]
 
 
-def kitchen_times_query(
+def superseded_ready_query(
     database: str, scope: AnalyticsScope, start: date | None, end: date | None
+) -> Query:
+    """How many READY rows of tickets opened in the period a later version superseded (the
+    ``-1`` rows with a ready time: recalls and re-readies, few or none)."""
+    where, parameters = _filter(scope, start, end, "new_at", "ready_at IS NOT NULL", "sign = -1")
+    sql = f"SELECT count() FROM {database}.{TICKET_TIMING_FACTS.name} {where}"  # noqa: S608
+    return Query(sql, parameters)
+
+
+def kitchen_times_query(
+    database: str,
+    scope: AnalyticsScope,
+    start: date | None,
+    end: date | None,
+    *,
+    superseded: bool = True,
 ) -> Query:
     """NEW-to-READY durations (microseconds) of tickets opened in the period whose live
     version is READY, per station and UTC day opened.
 
     The live READY rows are the ``+1`` rows less those a ``-1`` superseded (a recall or a
     later READY: few), found by key and version; the p90 needs the rows themselves, so they
-    are selected rather than summed by sign.
+    are selected rather than summed by sign. With ``superseded`` false (the caller found none
+    with :func:`superseded_ready_query` in the same engine call) that look-up, which reads
+    every row's key and version, is left out: the ``+1`` rows are the live ones.
     """
     table = f"{database}.{TICKET_TIMING_FACTS.name}"
     live_filter, parameters = _filter(
         scope, start, end, "new_at", "ready_at IS NOT NULL", "sign = 1"
     )
     superseded_filter, _ = _filter(scope, start, end, "new_at", "ready_at IS NOT NULL", "sign = -1")
+    less_superseded = (
+        f"""AND (ticket_id, version) NOT IN (
+                  SELECT ticket_id, version FROM {table} {superseded_filter}
+              )"""  # noqa: S608 - only the checked database name and fixed fragments
+        if superseded
+        else ""
+    )
     sql = f"""
         SELECT station, toDate(new_at, 'UTC') AS day, count() AS tickets,
                avg(waited) AS average_micros,
@@ -198,9 +222,7 @@ def kitchen_times_query(
                    toUnixTimestamp64Micro(assumeNotNull(ready_at))
                        - toUnixTimestamp64Micro(new_at) AS waited
             FROM {table} {live_filter}
-              AND (ticket_id, version) NOT IN (
-                  SELECT ticket_id, version FROM {table} {superseded_filter}
-              )
+              {less_superseded}
         )
         WHERE waited >= 0
         GROUP BY station, day

@@ -222,10 +222,19 @@ class ClickHouseAnalyticsStore:
     async def kitchen_times(
         self, scope: AnalyticsScope, start: date | None = None, end: date | None = None
     ) -> list[KitchenTime]:
-        query = queries.kitchen_times_query(self._database, scope, start, end)
+        count = queries.superseded_ready_query(self._database, scope, start, end)
         if scope.is_empty:
             return []
-        return queries.kitchen_times_result(await self._select(query))
+
+        def select(client: Client) -> list[Sequence[Any]]:
+            # One engine call: on the embedded engine no batch lands between the two reads.
+            found = client.query(count.sql, parameters=count.parameters).result_rows
+            query = queries.kitchen_times_query(
+                self._database, scope, start, end, superseded=int(found[0][0]) > 0
+            )
+            return list(client.query(query.sql, parameters=query.parameters).result_rows)
+
+        return queries.kitchen_times_result(await self._run(select))
 
     async def quote_errors(
         self, scope: AnalyticsScope, start: date | None = None, end: date | None = None
