@@ -24,7 +24,6 @@ from restman_api.errors import responses
 from restman_api.state import Api, Caller
 from restman_core.domain.money import format_money
 from restman_core.menu_views import group_view
-from restman_core.services.modifier_reports import top_modifiers
 from restman_core.views import category_view, food_view
 
 TAGS = ["menus"]
@@ -241,8 +240,8 @@ async def list_categories(
     operation_id="restaurantTopModifiers",
     tags=["analytics"],
     summary="The restaurant's most taken modifier options (line quantity times option "
-    "quantity) and the revenue their price deltas brought, cancelled orders excluded; read "
-    "from the orders' frozen modifiers (owner, admin)",
+    "quantity) and the revenue their price deltas brought, cancelled orders excluded; from "
+    "the analytics store's modifier facts (the options frozen at placement) (owner, admin)",
     responses=responses(400, 401, 403, 404),
 )
 async def restaurant_top_modifiers(
@@ -257,8 +256,8 @@ async def restaurant_top_modifiers(
         date | None, QueryParameter(description="Inclusive UTC date (YYYY-MM-DD)")
     ] = None,
 ) -> list[Json]:
-    found = await top_modifiers(
-        api.platform.db, actor, restaurant_id, limit=limit, start=start_date, end=end_date
+    found = await api.platform.reports.top_modifiers(
+        actor, restaurant_id, limit=limit, start=start_date, end=end_date
     )
     return [
         {

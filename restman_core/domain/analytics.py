@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from restman_core.domain.analytics_changes import QuoteFact, VoidedItemFact
+from restman_core.domain.analytics_changes import ModifierFact, QuoteFact, VoidedItemFact
 from restman_core.domain.clock import ensure_utc
 from restman_core.domain.money import CENT, round_cents
 from restman_core.errors import InvalidInput
@@ -199,6 +199,7 @@ AnalyticsFact = (
     | RefundFact
     | VoidedItemFact
     | QuoteFact
+    | ModifierFact
 )
 
 

@@ -1,15 +1,19 @@
-"""Analytics facts of what happens to an order after it was placed: an item voided, and the
-quote the kitchen met or missed.
+"""Analytics facts beyond orders, items and bills: an item voided, the quote the kitchen met
+or missed, and the modifier options an item took.
 
-Both are immutable facts (written once per key; a redelivered event adds nothing):
+All are immutable facts (written once per key; a redelivered event adds nothing):
 
 - a :class:`VoidedItemFact` is one item voided after placement, with the quantity and subtotal
   it had: top foods subtract it, so a voided item counts as if it had never been ordered;
 - a :class:`QuoteFact` is one order's quoted ready time beside the moment it was first ready
   (READY, or COMPLETED when it never showed READY): the quote error is ``ready_at -
-  quoted_ready_at``, positive when the kitchen was late.
+  quoted_ready_at``, positive when the kitchen was late;
+- a :class:`ModifierFact` is one option one item took, frozen at placement: how many were taken
+  (the item's quantity times the option's) and the revenue its price delta brought, which is
+  negative for an option that lowers the price.
 
-Money is ``Decimal`` with exactly two places and never negative; timestamps are aware UTC.
+Money is ``Decimal`` with exactly two places, never negative except a modifier's revenue;
+timestamps are aware UTC.
 Violations raise :class:`InvalidInput` when the fact is built.
 """
 
@@ -84,3 +88,44 @@ class QuoteError:
     orders: int
     p50_seconds: float | None
     p90_seconds: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ModifierFact:
+    """One modifier option taken by one order item (key: ``item_id``, ``option_id``), with the
+    names frozen at placement; ``quantity`` is the item's quantity times the option's and
+    ``revenue`` the price delta times that. ``placed_at`` is the order's."""
+
+    item_id: UUID
+    option_id: UUID
+    order_id: UUID
+    restaurant_id: UUID
+    group_name: str
+    name: str
+    quantity: int
+    revenue: Decimal
+    placed_at: datetime
+
+    def __post_init__(self) -> None:
+        value = self.revenue
+        if not isinstance(value, Decimal) or not value.is_finite() or value != value.quantize(CENT):
+            raise InvalidInput(
+                "revenue must be an amount with at most two decimal places",
+                details={"field": "revenue"},
+            )
+        object.__setattr__(self, "revenue", value.quantize(CENT))
+        if not 0 <= self.quantity <= _UINT32_MAX:
+            raise InvalidInput("quantity is out of range", details={"field": "quantity"})
+        object.__setattr__(self, "placed_at", ensure_utc(self.placed_at))
+
+
+@dataclass(frozen=True, slots=True)
+class ModifierTotal:
+    """One option in the top modifiers report: taken ``total_quantity`` times in live orders,
+    bringing ``total_revenue``; the names are those of its latest item in the period."""
+
+    option_id: UUID
+    group_name: str
+    name: str
+    total_quantity: int
+    total_revenue: Decimal

@@ -16,7 +16,7 @@ from restman_core.domain.analytics import (
     StatusCount,
     TopFood,
 )
-from restman_core.domain.analytics_changes import QuoteError
+from restman_core.domain.analytics_changes import ModifierTotal, QuoteError
 
 
 class AnalyticsStore(Protocol):
@@ -85,6 +85,18 @@ class AnalyticsStore(Protocol):
         """Ready minus quoted time of quoted orders placed in the period that were ready: the
         whole scope first (``restaurant_id`` None; ``None`` figures when there are none),
         then each restaurant that has some, by id."""
+        ...
+
+    async def top_modifiers(
+        self,
+        scope: AnalyticsScope,
+        limit: int = 10,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> list[ModifierTotal]:
+        """Modifier options by times taken (item quantity times option quantity; then name,
+        then id) in orders placed in the period whose latest status is not CANCELLED, with the
+        revenue their price deltas brought. Raises InvalidInput when ``limit`` < 1."""
         ...
 
     async def health(self) -> None:

@@ -19,7 +19,7 @@ from restman_core.domain.billing import Bill
 from restman_core.domain.events import DomainEvent
 from restman_core.domain.kitchen import Ticket, TicketStatus
 from restman_core.domain.menus import Category, Food, Restaurant
-from restman_core.domain.modifiers import ChosenModifier, ModifierGroup
+from restman_core.domain.modifiers import ModifierGroup
 from restman_core.domain.orders import Order, OrderStatus, StatusChange
 from restman_core.domain.quotes import QueuedWork
 from restman_core.ports.auth import StaffRepository, UserRepository
@@ -109,12 +109,6 @@ class ModifierRepository(Protocol):
         ...
 
     async def return_stock(self, returns: Mapping[uuid.UUID, int]) -> None: ...
-    async def taken(
-        self, restaurant_id: uuid.UUID, start: datetime | None, end: datetime | None
-    ) -> Sequence[tuple[int, tuple[ChosenModifier, ...]]]:
-        """(line quantity, modifiers) of every line with modifiers of the restaurant's orders
-        not cancelled, placed in ``start`` (inclusive) .. ``end`` (exclusive)."""
-        ...
 
 
 class OrderRepository(Protocol):

@@ -23,7 +23,7 @@ from restman_core.domain.analytics import (
     StatusCount,
     TopFood,
 )
-from restman_core.domain.analytics_changes import QuoteError
+from restman_core.domain.analytics_changes import ModifierTotal, QuoteError
 from restman_core.errors import InvalidInput
 from restman_core.ports.analytics import AnalyticsStore
 from restman_core.ports.storage import Database, Transaction
@@ -107,6 +107,22 @@ class AnalyticsService:
         check_limit(limit)
         period = check_period(start, end)
         return await (await self._store()).top_foods(scope, limit, *period)
+
+    async def top_modifiers(
+        self,
+        actor: Actor,
+        restaurant_id: uuid.UUID,
+        *,
+        limit: int = 10,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> list[ModifierTotal]:
+        """A restaurant's most taken modifier options (cancelled orders excluded) and the
+        revenue their price deltas brought; ``limit`` is 1..100."""
+        scope = await self.scope(actor, restaurant_id)
+        check_limit(limit)
+        period = check_period(start, end)
+        return await (await self._store()).top_modifiers(scope, limit, *period)
 
     async def revenue(
         self,

@@ -149,13 +149,29 @@ async def test_merged_away_parts_are_removed_so_sessions_stay_short(tmp_path: Pa
             order_id = uuid.uuid4()
             await store.record([order(order_id, restaurant, "PLACED", 1, placed)])
         counts = await store.orders_by_status(AnalyticsScope.of([restaurant]))
-        parts = (tmp_path / "parts").rglob("*_*_*_*")
-        on_disk = [p for p in parts if p.is_dir() and p.name.startswith("20")]
     finally:
         await store.close()
+    # The session that made them deleted them when it closed: no part on disk is covered by
+    # another (a merged-away part is covered by the part it was merged into). How far merges
+    # got depends on the machine's load, so the number of parts left is not asserted.
     assert [(c.status, c.count) for c in counts] == [("PLACED", 40)]
-    # One insert is one part; merges keep the live ones few, and the merged-away ones are gone.
-    assert len(on_disk) < 10, sorted(p.name for p in on_disk)
+    parts = (tmp_path / "parts").rglob("*_*_*_*")
+    on_disk = [_part_range(p) for p in parts if p.is_dir() and p.name.startswith("20")]
+    covered = [
+        a
+        for a in on_disk
+        for b in on_disk
+        if a != b and a[0] == b[0] and b[1] <= a[1] <= a[2] <= b[2] and a[3] <= b[3]
+    ]
+    assert on_disk
+    assert covered == [], sorted(on_disk)
+
+
+def _part_range(part: Path) -> tuple[str, int, int, int]:
+    """A part directory's table and partition, its block range and level (a part is named
+    ``<partition>_<min>_<max>_<level>`` in its table's directory)."""
+    partition, low, high, level = part.name.split("_")[:4]
+    return f"{part.parent}/{partition}", int(low), int(high), int(level)
 
 
 _HOLD = """

@@ -6,6 +6,7 @@ from datetime import date
 from uuid import UUID, uuid4
 
 from restman_core.adapters.clickhouse import ClickHouseAnalyticsStore
+from restman_core.adapters.clickhouse.queries import kitchen_times_query, kitchen_times_result
 from restman_core.domain.analytics import AnalyticsFact, AnalyticsScope, KitchenTime
 from tests.analytics.builders import at, ticket
 
@@ -63,3 +64,22 @@ async def test_kitchen_times_filter_on_the_day_tickets_were_opened(
     ]
     first_day = await store.kitchen_times(scope, end=D1)
     assert [(time.station, time.tickets) for time in first_day] == [("fry", 2), ("grill", 10)]
+
+
+async def test_without_recalls_the_shorter_query_gives_the_same_figures(
+    store: ClickHouseAnalyticsStore,
+) -> None:
+    # No READY version superseded in scope: the store leaves out the look-up of superseded
+    # rows; the figures equal those of the query that makes it.
+    r = uuid4()
+    waits = [30, 45, 60, 61, 90, 120, 240]
+    facts = [ticket(uuid4(), r, "fry", at(12, 9), wait, 2) for wait in waits]
+    facts.append(ticket(uuid4(), r, "fry", at(12, 9), None, 1))
+    await store.record(facts)
+    scope = AnalyticsScope.of([r])
+    found = await store.kitchen_times(scope)
+    full = kitchen_times_query(store.database, scope, None, None, superseded=True)
+    rows = await store._run(lambda c: c.query(full.sql, parameters=full.parameters).result_rows)
+    assert found == kitchen_times_result(rows)
+    # (7 - 1) * 0.9 = 5.4: 120 + 0.4 * (240 - 120)
+    assert [(k.station, k.tickets, k.p90_seconds) for k in found] == [("fry", 7, 168.0)]

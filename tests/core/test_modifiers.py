@@ -7,16 +7,23 @@ from __future__ import annotations
 import json
 import uuid
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from restman_core.adapters.clickhouse.store import open_analytics_store
+from restman_core.adapters.sql.analytics_truth import SqlAnalyticsTruth
 from restman_core.domain.access import Actor, Role
+from restman_core.domain.events import DomainEvent
 from restman_core.domain.kitchen import Ticket, TicketStatus
 from restman_core.domain.orders import OrderStatus
 from restman_core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from restman_core.ports.analytics import AnalyticsStore
 from restman_core.ports.storage import Transaction
-from restman_core.services.modifier_reports import top_modifiers
+from restman_core.services.analytics import AnalyticsService
+from restman_core.services.analytics_rebuild import rebuild_analytics
+from restman_core.services.pipeline.facts import StatusChangeNeed, facts_of
 from restman_core.views_billing import bill_book_view
 from tests.core.bill_support import stored_book
 from tests.core.builders import (
@@ -25,6 +32,7 @@ from tests.core.builders import (
     add_staff,
     add_user,
     build_restaurant,
+    outbox_events,
     placed_payload,
 )
 
@@ -380,21 +388,47 @@ async def test_the_public_menu_shows_groups_with_orderable_options(core: Core, c
     assert "Coffee" not in [f["name"] for f in drinks["foods"]]
 
 
-async def test_the_most_taken_modifiers_come_from_the_orders(
-    core: Core, cafe: Cafe, customer: Actor, admin: Actor
+async def test_the_most_taken_modifiers_come_from_the_analytics_facts(
+    core: Core, cafe: Cafe, customer: Actor, admin: Actor, tmp_path: Path
 ) -> None:
+    """The consumer's path (each order's events, the placement delivered twice) and the rebuild
+    from SQL give the same figures: the options taken in live orders, counted once."""
     place = core.orders.place_order
     await place(customer, cafe.body((cafe.size, "Large"), (cafe.milk, "Oat milk"), quantity=2))
     await place(customer, cafe.body((cafe.size, "Small")))
     cancelled = (await place(customer, cafe.body((cafe.size, "Small"), quantity=3))).order
     await core.orders.change_status(customer, cancelled.id, OrderStatus.CANCELLED)
-    top = await top_modifiers(core.db, cafe.kitchen.owner, cafe.kitchen.id)
-    assert [(t.name, t.total_quantity, t.total_revenue) for t in top] == [
+    want = [
         ("Large", 2, Decimal("1.00")),
         ("Oat milk", 2, Decimal("0.80")),
         ("Small", 1, Decimal("-0.50")),
     ]
-    assert len(await top_modifiers(core.db, admin, cafe.kitchen.id, limit=1)) == 1
-    rival = await add_user(core.db, Role.OWNER, "rival")
-    with pytest.raises(NotFound):
-        await top_modifiers(core.db, rival, cafe.kitchen.id)
+    store = open_analytics_store(f"chdb://{tmp_path}/analytics", "restman_modifiers_test")
+    reports = AnalyticsService(core.db, lambda: _ready(store))
+    try:
+        await store.ensure_schema()
+        owner = cafe.kitchen.owner
+        for placed in await core.orders.list_orders(owner, restaurant_id=cafe.kitchen.id):
+            for envelope in await outbox_events(core.db, placed.id):
+                found = facts_of(DomainEvent.from_envelope(envelope))
+                if isinstance(found, StatusChangeNeed):
+                    found = found.facts(await core.orders.get_order(owner, placed.id))
+                for _ in range(2):
+                    await store.record(found)
+        top = await reports.top_modifiers(cafe.kitchen.owner, cafe.kitchen.id)
+        assert [(t.name, t.total_quantity, t.total_revenue) for t in top] == want
+        assert {t.group_name for t in top} == {"Size", "Milk"}
+        await rebuild_analytics(admin, SqlAnalyticsTruth(core.db), lambda: _ready(store))
+        top = await reports.top_modifiers(cafe.kitchen.owner, cafe.kitchen.id)
+        assert [(t.name, t.total_quantity, t.total_revenue) for t in top] == want
+        assert len(await reports.top_modifiers(admin, cafe.kitchen.id, limit=1)) == 1
+        rival = await add_user(core.db, Role.OWNER, "rival")
+        with pytest.raises(NotFound):
+            await reports.top_modifiers(rival, cafe.kitchen.id)
+    finally:
+        await store.close()
+
+
+async def _ready(store: AnalyticsStore) -> AnalyticsStore:
+    """The store as the service's opener returns it."""
+    return store

@@ -4,8 +4,9 @@ Values are always bound as server-side parameters (``{name:Type}``); the only te
 SQL is the checked database name and fixed fragments chosen by this module. The writer keeps
 one live row per fact (:mod:`restman_core.adapters.clickhouse.schema`), so every report is one
 plain aggregation that sums ``sign``: no grouping by fact key, no ``FINAL``, no join with the
-cancelled orders. The SQL is ClickHouse's own and runs unchanged on the embedded engine and on
-a server.
+cancelled orders. The reports that only sum read the daily roll-ups those signed rows feed
+(:mod:`restman_core.adapters.clickhouse.rollups`); kitchen times read the facts. The SQL is
+ClickHouse's own and runs unchanged on the embedded engine and on a server.
 """
 
 from __future__ import annotations
@@ -16,13 +17,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from restman_core.adapters.clickhouse.schema import (
-    BILL_FACTS,
-    ORDER_FACTS,
-    ORDER_ITEM_FACTS,
-    TICKET_TIMING_FACTS,
-    VOIDED_ITEM_FACTS,
-)
+from restman_core.adapters.clickhouse.rollups import BILL_DAILY, FOOD_DAILY, ORDER_STATUS_DAILY
+from restman_core.adapters.clickhouse.schema import TICKET_TIMING_FACTS
 from restman_core.domain.analytics import (
     BILL_CANCELLED,
     AnalyticsScope,
@@ -74,6 +70,29 @@ def _filter(
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", parameters
 
 
+def _day_filter(
+    scope: AnalyticsScope, start: date | None, end: date | None, *extra: str
+) -> tuple[str, dict[str, Any]]:
+    """A ``WHERE`` clause over a daily roll-up (:mod:`restman_core.adapters.clickhouse.
+    rollups`): the scope, the inclusive UTC days on ``day`` and the fixed ``extra``
+    conditions; the same facts as :func:`_filter` on their time column."""
+    clauses: list[str] = []
+    parameters: dict[str, Any] = {}
+    if not scope.all_restaurants:
+        clauses.append("restaurant_id IN {restaurant_ids:Array(UUID)}")
+        parameters["restaurant_ids"] = sorted(scope.restaurant_ids)
+    if start is not None and end is not None and start > end:
+        raise InvalidInput("start_date must not be after end_date", details={"field": "start_date"})
+    if start is not None:
+        clauses.append("day >= {first_day:Date}")
+        parameters["first_day"] = start
+    if end is not None:
+        clauses.append("day <= {last_day:Date}")
+        parameters["last_day"] = end
+    clauses.extend(extra)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", parameters
+
+
 def top_foods_query(
     database: str, scope: AnalyticsScope, limit: int, start: date | None, end: date | None
 ) -> Query:
@@ -83,21 +102,15 @@ def top_foods_query(
     of the food's latest item placed in the period."""
     if limit < 1:
         raise InvalidInput("limit must be at least 1", details={"field": "limit"})
-    item_filter, parameters = _filter(scope, start, end, "placed_at")
-    columns = "food_id, food_name, placed_at, quantity, subtotal"
+    where, parameters = _day_filter(scope, start, end)
+    # Items weigh +sign and voids -sign in the roll-up (items: the weights' sum).
     sql = f"""
-        SELECT food_id, argMax(food_name, placed_at) AS latest_name,
-               sum(weight * quantity) AS total_quantity, sum(weight * subtotal) AS total_revenue
-        FROM (
-            SELECT {columns}, toInt16(sign) AS weight
-            FROM {database}.{ORDER_ITEM_FACTS.name} {item_filter}
-            UNION ALL
-            SELECT {columns}, -toInt16(sign) AS weight
-            FROM {database}.{VOIDED_ITEM_FACTS.name} {item_filter}
-        )
+        SELECT food_id, argMaxMerge(latest_name) AS name,
+               sum(quantity) AS total_quantity, sum(revenue) AS total_revenue
+        FROM {database}.{FOOD_DAILY.name} {where}
         GROUP BY food_id
-        HAVING sum(weight) > 0
-        ORDER BY total_quantity DESC, total_revenue DESC, latest_name ASC, food_id ASC
+        HAVING sum(items) > 0
+        ORDER BY total_quantity DESC, total_revenue DESC, name ASC, food_id ASC
         LIMIT {{limit:UInt32}}
     """  # noqa: S608 - only the checked database name and fixed fragments are spliced in
     return Query(sql, {**parameters, "limit": limit})
@@ -119,13 +132,10 @@ def revenue_query(
     database: str, scope: AnalyticsScope, start: date | None, end: date | None
 ) -> Query:
     """Sums over the live version of each bill generated in the period, cancelled excluded."""
-    bill_filter, parameters = _filter(
-        scope, start, end, "generated_at", "status != {cancelled:String}"
-    )
+    where, parameters = _day_filter(scope, start, end, "status != {cancelled:String}")
     sql = f"""
-        SELECT sum(sign) AS bills, sum(sign * subtotal), sum(sign * tax_amount),
-               sum(sign * tip_amount), sum(sign * total_amount)
-        FROM {database}.{BILL_FACTS.name} {bill_filter}
+        SELECT sum(bills), sum(subtotal), sum(tax_amount), sum(tip_amount), sum(total_amount)
+        FROM {database}.{BILL_DAILY.name} {where}
     """  # noqa: S608 - only the checked database name and fixed fragments are spliced in
     return Query(sql, {**parameters, "cancelled": BILL_CANCELLED})
 
@@ -149,13 +159,13 @@ def orders_by_status_query(
     database: str, scope: AnalyticsScope, start: date | None, end: date | None
 ) -> Query:
     """Orders placed in the period, each counted once under its live (latest) status."""
-    order_filter, parameters = _filter(scope, start, end, "placed_at")
+    where, parameters = _day_filter(scope, start, end)
     sql = f"""
-        SELECT status, sum(sign) AS orders
-        FROM {database}.{ORDER_FACTS.name} {order_filter}
+        SELECT status, sum(orders) AS live
+        FROM {database}.{ORDER_STATUS_DAILY.name} {where}
         GROUP BY status
-        HAVING orders > 0
-        ORDER BY orders DESC, status ASC
+        HAVING live > 0
+        ORDER BY live DESC, status ASC
     """  # noqa: S608 - only the checked database name and fixed fragments are spliced in
     return Query(sql, parameters)
 
@@ -164,21 +174,45 @@ def orders_by_status_result(rows: Sequence[Sequence[Any]]) -> list[StatusCount]:
     return [StatusCount(status=str(status), count=int(count)) for status, count in rows]
 
 
-def kitchen_times_query(
+def superseded_ready_query(
     database: str, scope: AnalyticsScope, start: date | None, end: date | None
+) -> Query:
+    """How many READY rows of tickets opened in the period a later version superseded (the
+    ``-1`` rows with a ready time: recalls and re-readies, few or none)."""
+    where, parameters = _filter(scope, start, end, "new_at", "ready_at IS NOT NULL", "sign = -1")
+    sql = f"SELECT count() FROM {database}.{TICKET_TIMING_FACTS.name} {where}"  # noqa: S608
+    return Query(sql, parameters)
+
+
+def kitchen_times_query(
+    database: str,
+    scope: AnalyticsScope,
+    start: date | None,
+    end: date | None,
+    *,
+    superseded: bool = True,
 ) -> Query:
     """NEW-to-READY durations (microseconds) of tickets opened in the period whose live
     version is READY, per station and UTC day opened.
 
     The live READY rows are the ``+1`` rows less those a ``-1`` superseded (a recall or a
     later READY: few), found by key and version; the p90 needs the rows themselves, so they
-    are selected rather than summed by sign.
+    are selected rather than summed by sign. With ``superseded`` false (the caller found none
+    with :func:`superseded_ready_query` in the same engine call) that look-up, which reads
+    every row's key and version, is left out: the ``+1`` rows are the live ones.
     """
     table = f"{database}.{TICKET_TIMING_FACTS.name}"
     live_filter, parameters = _filter(
         scope, start, end, "new_at", "ready_at IS NOT NULL", "sign = 1"
     )
     superseded_filter, _ = _filter(scope, start, end, "new_at", "ready_at IS NOT NULL", "sign = -1")
+    less_superseded = (
+        f"""AND (ticket_id, version) NOT IN (
+                  SELECT ticket_id, version FROM {table} {superseded_filter}
+              )"""  # noqa: S608 - only the checked database name and fixed fragments
+        if superseded
+        else ""
+    )
     sql = f"""
         SELECT station, toDate(new_at, 'UTC') AS day, count() AS tickets,
                avg(waited) AS average_micros,
@@ -188,9 +222,7 @@ def kitchen_times_query(
                    toUnixTimestamp64Micro(assumeNotNull(ready_at))
                        - toUnixTimestamp64Micro(new_at) AS waited
             FROM {table} {live_filter}
-              AND (ticket_id, version) NOT IN (
-                  SELECT ticket_id, version FROM {table} {superseded_filter}
-              )
+              {less_superseded}
         )
         WHERE waited >= 0
         GROUP BY station, day

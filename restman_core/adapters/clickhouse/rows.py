@@ -7,6 +7,7 @@ from typing import Any
 
 from restman_core.adapters.clickhouse.schema import (
     BILL_FACTS,
+    MODIFIER_FACTS,
     ORDER_FACTS,
     ORDER_ITEM_FACTS,
     PAYMENT_FACTS,
@@ -25,7 +26,7 @@ from restman_core.domain.analytics import (
     RefundFact,
     TicketTimingFact,
 )
-from restman_core.domain.analytics_changes import QuoteFact, VoidedItemFact
+from restman_core.domain.analytics_changes import ModifierFact, QuoteFact, VoidedItemFact
 from restman_core.errors import InvalidInput
 
 Row = list[Any]
@@ -117,8 +118,22 @@ def _ticket_row(fact: TicketTimingFact) -> Row:
     ]
 
 
-def change_table_and_row(fact: VoidedItemFact | QuoteFact) -> tuple[FactTable, Row]:
-    """A voided item or a quote fact as its table's row."""
+def change_table_and_row(
+    fact: VoidedItemFact | QuoteFact | ModifierFact,
+) -> tuple[FactTable, Row]:
+    """A voided item, quote or modifier fact as its table's row."""
+    if isinstance(fact, ModifierFact):
+        return MODIFIER_FACTS, [
+            fact.item_id,
+            fact.option_id,
+            fact.order_id,
+            fact.restaurant_id,
+            fact.group_name,
+            fact.name,
+            fact.quantity,
+            fact.revenue,
+            fact.placed_at,
+        ]
     if isinstance(fact, VoidedItemFact):
         return VOIDED_ITEM_FACTS, [
             fact.item_id,
@@ -163,6 +178,6 @@ def _table_and_row(fact: object) -> tuple[FactTable, Row]:
         return TICKET_TIMING_FACTS, _ticket_row(fact)
     if isinstance(fact, PaymentFact | RefundFact):
         return money_table_and_row(fact)
-    if isinstance(fact, VoidedItemFact | QuoteFact):
+    if isinstance(fact, VoidedItemFact | QuoteFact | ModifierFact):
         return change_table_and_row(fact)
     raise InvalidInput(f"not an analytics fact: {type(fact).__name__}")

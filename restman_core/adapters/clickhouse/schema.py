@@ -262,6 +262,27 @@ QUOTE_FACTS = FactTable(
     version=None,
 )
 
+# One option taken by one item: written once per (item, option), out of the reports while its
+# order is cancelled, like the item.
+MODIFIER_FACTS = FactTable(
+    name="modifier_facts",
+    columns=(
+        ("item_id", "UUID"),
+        ("option_id", "UUID"),
+        ("order_id", "UUID"),
+        ("restaurant_id", "UUID"),
+        ("group_name", "String"),
+        ("name", "String"),
+        ("quantity", "UInt32"),
+        ("revenue", "Decimal(12, 2)"),
+        ("placed_at", _TIME),
+    ),
+    key=("item_id", "option_id"),
+    time_column="placed_at",
+    version=None,
+    follows_order_cancellation=True,
+)
+
 # Orders first: the writer settles each order's status before the facts that follow it.
 FACT_TABLES = (
     ORDER_FACTS,
@@ -272,6 +293,7 @@ FACT_TABLES = (
     REFUND_FACTS,
     VOIDED_ITEM_FACTS,
     QUOTE_FACTS,
+    MODIFIER_FACTS,
 )
 
 

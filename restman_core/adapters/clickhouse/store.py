@@ -4,7 +4,7 @@ clickhouse-connect.
 clickhouse-connect is synchronous, so every call runs in a worker thread. Three ways to reach
 the engine, chosen from the URL by :func:`open_analytics_store`:
 
-- ``chdb://<directory>``: short sessions under a cross-process file lock
+- ``chdb://<directory>``: sessions under a cross-process file lock, held while calls keep coming
   (:mod:`restman_core.adapters.clickhouse.sharing`), so every process on the machine shares one
   store; calls run one at a time on a thread of the store's own, so callers waiting for the
   lock never fill the event loop's default thread pool.
@@ -26,7 +26,12 @@ from typing import Any, TypeVar
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
-from restman_core.adapters.clickhouse import queries, queries_money, queries_quotes
+from restman_core.adapters.clickhouse import (
+    queries,
+    queries_modifiers,
+    queries_money,
+    queries_quotes,
+)
 from restman_core.adapters.clickhouse.connection import (
     ClickHouseTarget,
     check_database_name,
@@ -34,6 +39,7 @@ from restman_core.adapters.clickhouse.connection import (
     parse_clickhouse_url,
 )
 from restman_core.adapters.clickhouse.migrate import migrate_legacy_tables, rename_legacy_tables
+from restman_core.adapters.clickhouse.rollups import ROLLUPS, rollup_statements
 from restman_core.adapters.clickhouse.rows import rows_by_table
 from restman_core.adapters.clickhouse.schema import FACT_TABLES, schema_statements
 from restman_core.adapters.clickhouse.sharing import SharedEmbeddedEngine
@@ -48,7 +54,7 @@ from restman_core.domain.analytics import (
     StatusCount,
     TopFood,
 )
-from restman_core.domain.analytics_changes import QuoteError
+from restman_core.domain.analytics_changes import ModifierTotal, QuoteError
 from restman_core.errors import Unavailable
 
 logger = logging.getLogger(__name__)
@@ -127,7 +133,9 @@ class ClickHouseAnalyticsStore:
             raise Unavailable("the analytics store is unavailable") from exc
 
     async def ensure_schema(self) -> None:
-        """Create the database and fact tables if missing, migrating tables of the previous
+        """Create the database and fact tables if missing, and the daily roll-ups with their
+        views (a missing roll-up is filled from the stored facts,
+        :mod:`restman_core.adapters.clickhouse.rollups`), migrating tables of the previous
         layout (:mod:`restman_core.adapters.clickhouse.migrate`); safe to repeat."""
         statements = schema_statements(self._database)
 
@@ -135,6 +143,15 @@ class ClickHouseAnalyticsStore:
             client.command(statements[0])
             rename_legacy_tables(client, self._database)
             for statement in statements[1:]:
+                client.command(statement)
+            existing = {
+                str(name)
+                for (name,) in client.query(
+                    "SELECT name FROM system.tables WHERE database = {database:String}",
+                    parameters={"database": self._database},
+                ).result_rows
+            }
+            for statement in rollup_statements(existing, self._database):
                 client.command(statement)
             migrated = migrate_legacy_tables(client, self._database)
             if migrated:
@@ -205,10 +222,19 @@ class ClickHouseAnalyticsStore:
     async def kitchen_times(
         self, scope: AnalyticsScope, start: date | None = None, end: date | None = None
     ) -> list[KitchenTime]:
-        query = queries.kitchen_times_query(self._database, scope, start, end)
+        count = queries.superseded_ready_query(self._database, scope, start, end)
         if scope.is_empty:
             return []
-        return queries.kitchen_times_result(await self._select(query))
+
+        def select(client: Client) -> list[Sequence[Any]]:
+            # One engine call: on the embedded engine no batch lands between the two reads.
+            found = client.query(count.sql, parameters=count.parameters).result_rows
+            query = queries.kitchen_times_query(
+                self._database, scope, start, end, superseded=int(found[0][0]) > 0
+            )
+            return list(client.query(query.sql, parameters=query.parameters).result_rows)
+
+        return queries.kitchen_times_result(await self._run(select))
 
     async def quote_errors(
         self, scope: AnalyticsScope, start: date | None = None, end: date | None = None
@@ -218,24 +244,38 @@ class ClickHouseAnalyticsStore:
             return queries_quotes.quote_errors_result([])
         return queries_quotes.quote_errors_result(await self._select(query))
 
+    async def top_modifiers(
+        self,
+        scope: AnalyticsScope,
+        limit: int = 10,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> list[ModifierTotal]:
+        query = queries_modifiers.top_modifiers_query(self._database, scope, start, end)
+        if scope.is_empty:
+            return queries_modifiers.top_modifiers_result([], limit)
+        return queries_modifiers.top_modifiers_result(await self._select(query), limit)
+
     async def health(self) -> None:
         """Return when ClickHouse answers a trivial query; raise Unavailable otherwise."""
         if not await self._run(lambda client: bool(client.ping())):
             raise Unavailable("the analytics store is unavailable")
 
     async def truncate_all(self) -> None:
-        """DESTRUCTIVE: delete every fact in every table (tests and the CLI's reset only).
+        """DESTRUCTIVE: delete every fact in every table and roll-up (tests, the CLI's reset
+        and ``analytics rebuild``, which records every fact again).
         The tables stay; run :meth:`ensure_schema` first."""
 
         def truncate(client: Client) -> None:
-            for table in FACT_TABLES:
-                client.command(f"TRUNCATE TABLE IF EXISTS {self._database}.{table.name}")
+            for name in (*(t.name for t in FACT_TABLES), *(r.name for r in ROLLUPS)):
+                client.command(f"TRUNCATE TABLE IF EXISTS {self._database}.{name}")
 
         await self._run(truncate)
 
     async def close(self) -> None:
-        """Close the store; a held client is closed (freeing the in-memory engine), a shared
-        one holds nothing between calls. Safe to call twice; later calls are Unavailable."""
+        """Close the store: a held client is closed (freeing the in-memory engine), a shared
+        store's open session is closed and its lock released. Safe to call twice; later
+        calls are Unavailable."""
         if self._closed:
             return
         self._closed = True
@@ -245,6 +285,12 @@ class ClickHouseAnalyticsStore:
         await asyncio.to_thread(self._close)
 
     def _close(self) -> None:
+        if isinstance(self._engine, SharedEmbeddedEngine):
+            try:
+                self._engine.close()
+            except (ClickHouseError, OSError) as exc:
+                logger.warning("closing the analytics session failed: %s", exc)
+            return
         if isinstance(self._engine, _HeldClient):
             try:
                 self._engine.close()

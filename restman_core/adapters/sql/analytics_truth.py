@@ -88,7 +88,19 @@ class SqlAnalyticsTruth:
         items: dict[str, list[dict[str, Any]]] = defaultdict(list)
         query = select(order_items).where(order_items.c.order_id.in_(ids))
         for r in await conn.execute(query.order_by(order_items.c.position)):
-            items[str(r.order_id)].append({k: _text(v) for k, v in r._mapping.items()})
+            entry = {k: _text(v) for k, v in r._mapping.items()}
+            # In the shape the order events carry them.
+            entry["modifiers"] = [
+                {
+                    "option_id": str(c.option_id),
+                    "group_name": c.group_name,
+                    "name": c.name,
+                    "price_delta": str(c.price_delta),
+                    "quantity": c.quantity,
+                }
+                for c in r.modifiers
+            ]
+            items[str(r.order_id)].append(entry)
         # When each order was first ready (READY, or COMPLETED without READY): its quote's
         # actual moment.
         first_ready = (

@@ -5,14 +5,13 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, and_, case, select, type_coerce, update
+from sqlalchemy import and_, case, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from restman_core.adapters.sql.tables import modifier_groups, modifier_options, order_items, orders
-from restman_core.domain.modifiers import ChosenModifier, ModifierGroup, ModifierOption
+from restman_core.adapters.sql.tables import modifier_groups, modifier_options
+from restman_core.domain.modifiers import ModifierGroup, ModifierOption
 
 
 def _group_values(group: ModifierGroup) -> dict[str, Any]:
@@ -185,23 +184,3 @@ class SqlModifierRepository:
             .where(modifier_options.c.id.in_(list(returns)), stock.is_not(None))
             .values(stock_remaining=stock + back)
         )
-
-    async def taken(
-        self, restaurant_id: uuid.UUID, start: datetime | None, end: datetime | None
-    ) -> Sequence[tuple[int, tuple[ChosenModifier, ...]]]:
-        conditions: list[Any] = [
-            orders.c.restaurant_id == restaurant_id,
-            orders.c.status != "CANCELLED",
-            # Compared as the stored text: lines that took no modifier hold "[]".
-            type_coerce(order_items.c.modifiers, Text) != "[]",
-        ]
-        if start is not None:
-            conditions.append(orders.c.created_at >= start)
-        if end is not None:
-            conditions.append(orders.c.created_at < end)
-        query = (
-            select(order_items.c.quantity, order_items.c.modifiers)
-            .join(orders, orders.c.id == order_items.c.order_id)
-            .where(*conditions)
-        )
-        return [(r.quantity, r.modifiers) for r in await self._conn.execute(query)]

@@ -13,7 +13,9 @@ twice changes nothing) and a later state has a higher version:
 * a voided item and an order's quote are written once (immutable facts): an
   ``order.item_voided`` carries the item as placed, and an order's first status change to READY
   (or to COMPLETED) yields its quote beside that moment, the quote as the order holds it then
-  (the kitchen stops requoting an order with nothing left to cook).
+  (the kitchen stops requoting an order with nothing left to cook);
+* every modifier option an item took is a fact of its own, written once with the item's, from
+  the same ``order.placed`` / ``order.items_added`` payload.
 
 An ``order.status_updated`` payload lacks the order's amount, type and placement time, so its
 fact is completed from the order itself (:class:`StatusChangeNeed`).
@@ -37,7 +39,7 @@ from restman_core.domain.analytics import (
     RefundFact,
     TicketTimingFact,
 )
-from restman_core.domain.analytics_changes import QuoteFact, VoidedItemFact
+from restman_core.domain.analytics_changes import ModifierFact, QuoteFact, VoidedItemFact
 from restman_core.domain.clock import ensure_utc
 from restman_core.domain.events import (
     BILL_CANCELLED,
@@ -182,24 +184,57 @@ def placed_facts(data: Mapping[str, Any]) -> list[AnalyticsFact]:
 
 
 def item_facts(data: Mapping[str, Any], placed_at: datetime) -> list[AnalyticsFact]:
-    """The item facts of an ``order.placed`` or ``order.items_added`` payload: items added to
-    an open order later count like the ones placed with it, at the order's placement time."""
+    """The item facts of an ``order.placed`` or ``order.items_added`` payload, each followed by
+    the facts of the modifier options it took: items added to an open order later count like
+    the ones placed with it, at the order's placement time."""
     order_id = uuid.UUID(str(data["order_id"]))
     restaurant_id = uuid.UUID(str(data["restaurant_id"]))
-    return [
-        OrderItemFact(
-            item_id=uuid.UUID(str(item["id"])),
-            order_id=order_id,
-            restaurant_id=restaurant_id,
-            food_id=uuid.UUID(str(item["food_id"])),
-            food_name=str(item["food_name"]),
-            quantity=int(item["quantity"]),
-            unit_price=Decimal(str(item["unit_price"])),
-            subtotal=Decimal(str(item["subtotal"])),
-            placed_at=placed_at,
+    facts: list[AnalyticsFact] = []
+    for item in data["items"]:
+        item_id = uuid.UUID(str(item["id"]))
+        quantity = int(item["quantity"])
+        facts.append(
+            OrderItemFact(
+                item_id=item_id,
+                order_id=order_id,
+                restaurant_id=restaurant_id,
+                food_id=uuid.UUID(str(item["food_id"])),
+                food_name=str(item["food_name"]),
+                quantity=quantity,
+                unit_price=Decimal(str(item["unit_price"])),
+                subtotal=Decimal(str(item["subtotal"])),
+                placed_at=placed_at,
+            )
         )
-        for item in data["items"]
-    ]
+        facts.extend(
+            modifier_fact(item_id, order_id, restaurant_id, quantity, chosen, placed_at)
+            for chosen in item.get("modifiers") or ()
+        )
+    return facts
+
+
+def modifier_fact(
+    item_id: uuid.UUID,
+    order_id: uuid.UUID,
+    restaurant_id: uuid.UUID,
+    item_quantity: int,
+    chosen: Mapping[str, Any],
+    placed_at: datetime,
+) -> ModifierFact:
+    """The fact of one option (as the order view shows it) taken by an item of
+    ``item_quantity``."""
+    taken = item_quantity * int(chosen["quantity"])
+    return ModifierFact(
+        item_id=item_id,
+        option_id=uuid.UUID(str(chosen["option_id"])),
+        order_id=order_id,
+        restaurant_id=restaurant_id,
+        group_name=str(chosen["group_name"]),
+        name=str(chosen["name"]),
+        quantity=taken,
+        revenue=Decimal(str(chosen["price_delta"])) * taken,
+        placed_at=placed_at,
+    )
 
 
 def voided_fact(
