@@ -67,8 +67,6 @@ __all__ = [
 ]
 
 _IN_MEMORY = ("", ":memory:")
-CLOSE_SECONDS = 10.0
-"""How long closing waits for a writer on another running loop to finish its queue."""
 
 
 class _StaleConnection(Exception):
@@ -255,12 +253,10 @@ class SqlDatabase:
             if owner is loop:
                 await writer.close()
             elif owner.is_running() and not owner.is_closed():
-                # A writer of a loop still running on another thread (a test client's app):
-                # it finishes its queue there.
-                done = asyncio.run_coroutine_threadsafe(writer.close(), owner)
-                with contextlib.suppress(Exception):
-                    async with asyncio.timeout(CLOSE_SECONDS):
-                        await asyncio.wrap_future(done)
+                # A writer of a loop still running on another thread: it finishes its queue and
+                # releases its connection there. Not waited for: that loop may itself be
+                # waiting on this one.
+                asyncio.run_coroutine_threadsafe(writer.close(), owner)
             else:
                 # A writer of a loop that has ended: its task is gone, its connection is not.
                 await writer.release_connection()
