@@ -14,7 +14,7 @@ import uvicorn
 
 from restman_api.app import create_app
 from tests.api.harness import Harness, test_settings
-from tests.support.services import free_port, wait_for
+from tests.support.services import SERVED_CLIENT_LIMITS, free_port, wait_for
 
 
 @asynccontextmanager
@@ -45,7 +45,9 @@ async def live_api(data_dir: Path, **overrides: Any) -> AsyncIterator[Harness]:
     await wait_for(started, what="the in-process server to start", timeout=30)
     base = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        async with httpx.AsyncClient(
+            limits=SERVED_CLIENT_LIMITS, base_url=base, timeout=10
+        ) as client:
             yield Harness(app, client, data_dir)
     finally:
         server.should_exit = True

@@ -16,7 +16,7 @@ import pytest
 
 from restman_api.logs import ACCESS_LOGGER, AccessLog, JsonFormatter, access_log_every
 from tests.support.restman_processes import embedded_env, restman_processes
-from tests.support.services import free_port, wait_for
+from tests.support.services import SERVED_CLIENT_LIMITS, free_port, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +42,9 @@ async def test_a_served_process_writes_one_access_line_per_request(tmp_path: Pat
     with restman_processes(tmp_path / "logs") as processes:
         server = await processes.serve(env, port)
         ids = [f"one-line-{n}" for n in range(5)]
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=15) as client:
+        async with httpx.AsyncClient(
+            limits=SERVED_CLIENT_LIMITS, base_url=f"http://127.0.0.1:{port}", timeout=15
+        ) as client:
             for request_id in ids:
                 r = await client.get("/api/restaurants", headers={"X-Request-Id": request_id})
                 assert r.status_code == 200

@@ -24,6 +24,7 @@ from tests.core.databases import fresh_database, in_thread, unreachable_reason
 from tests.support.processes import Child, log_tail
 from tests.support.services import (
     REDIS_TEST_URL,
+    SERVED_CLIENT_LIMITS,
     TEST_SECRET_KEY,
     free_port,
     port_open,
@@ -80,7 +81,9 @@ async def served(
     base = f"http://127.0.0.1:{port}"
     try:
         server.start()
-        async with httpx.AsyncClient(base_url=base, timeout=15) as client:
+        async with httpx.AsyncClient(
+            limits=SERVED_CLIENT_LIMITS, base_url=base, timeout=15
+        ) as client:
 
             async def ready() -> int | str:
                 assert server.running(), log_tail(server.output())

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.support.restman_processes import embedded_env, restman_processes
-from tests.support.services import free_port, wait_for
+from tests.support.services import SERVED_CLIENT_LIMITS, free_port, wait_for
 
 pytestmark = [pytest.mark.slow]
 
@@ -54,7 +54,9 @@ async def behind_loopback_proxy(tmp_path: Path) -> AsyncIterator[str]:
 async def _spoofed_verifies(base_url: str) -> list[int]:
     """Verifies for fresh emails, each claiming another client address."""
     statuses = []
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+    async with httpx.AsyncClient(
+        limits=SERVED_CLIENT_LIMITS, base_url=base_url, timeout=30
+    ) as client:
         for attempt in range(ATTEMPTS):
             response = await client.post(
                 "/api/auth/verify-otp",
@@ -113,7 +115,9 @@ async def test_a_body_that_never_finishes_is_cut_off_and_others_are_served(
 ) -> None:
     port = int(untrusting.rsplit(":", 1)[1])
     stalled = asyncio.create_task(asyncio.to_thread(_stalled_request, port))
-    async with httpx.AsyncClient(base_url=untrusting, timeout=10) as client:
+    async with httpx.AsyncClient(
+        limits=SERVED_CLIENT_LIMITS, base_url=untrusting, timeout=10
+    ) as client:
         # While the slow client holds its connection, others are served.
         while not stalled.done():
             assert (await client.get("/health")).status_code == 200
@@ -151,7 +155,9 @@ async def test_headers_that_never_finish_are_cut_off_and_others_are_served(
 ) -> None:
     port = int(untrusting.rsplit(":", 1)[1])
     stalled = asyncio.create_task(asyncio.to_thread(_stalled_headers, port))
-    async with httpx.AsyncClient(base_url=untrusting, timeout=10) as client:
+    async with httpx.AsyncClient(
+        limits=SERVED_CLIENT_LIMITS, base_url=untrusting, timeout=10
+    ) as client:
         while not stalled.done():
             assert (await client.get("/health")).status_code == 200
             await asyncio.wait({stalled}, timeout=0.2)

@@ -16,7 +16,7 @@ import pytest
 from tests.api.harness import Harness, User
 from tests.e2e.shared import Answers, cli_json, revenue_figures, sql_truth
 from tests.support.restman_processes import embedded_env, restman_processes, run_cli
-from tests.support.services import free_port, wait_for
+from tests.support.services import SERVED_CLIENT_LIMITS, free_port, wait_for
 
 pytestmark = [pytest.mark.slow]
 ORDERS = 12
@@ -38,6 +38,7 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
     with restman_processes(tmp_path / "logs") as processes:
         await processes.serve(env, port, workers=2)
         async with httpx.AsyncClient(
+            limits=SERVED_CLIENT_LIMITS,
             base_url=f"http://127.0.0.1:{port}",
             timeout=60,
             event_hooks={"response": [answers]},

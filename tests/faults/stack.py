@@ -23,7 +23,7 @@ from tests.faults.load import (
     signed_in_clients,
 )
 from tests.support.restman_processes import RestmanProcesses, embedded_env, restman_processes
-from tests.support.services import REDIS_TEST_URL, TEST_SECRET_KEY, free_port
+from tests.support.services import REDIS_TEST_URL, SERVED_CLIENT_LIMITS, TEST_SECRET_KEY, free_port
 from tests.support.tansu import Broker
 
 ORDERS = 100
@@ -86,7 +86,10 @@ async def running_stack(
         processes.start(["worker", "all"], env, "worker-all")
         await processes.serve(env, port)
         async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", timeout=30, event_hooks={"response": [tally]}
+            limits=SERVED_CLIENT_LIMITS,
+            base_url=f"http://127.0.0.1:{port}",
+            timeout=30,
+            event_hooks={"response": [tally]},
         ) as client:
             api = Harness(None, client, tmp_path / "data")
             yield Stack(processes, env, port, client, api, tally)
@@ -131,6 +134,9 @@ async def embedded_stack(tmp_path: Path) -> AsyncIterator[Stack]:
     with restman_processes(tmp_path / "logs") as processes:
         await processes.serve(env, port)
         async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", timeout=30, event_hooks={"response": [tally]}
+            limits=SERVED_CLIENT_LIMITS,
+            base_url=f"http://127.0.0.1:{port}",
+            timeout=30,
+            event_hooks={"response": [tally]},
         ) as client:
             yield Stack(processes, env, port, client, Harness(None, client, data), tally)

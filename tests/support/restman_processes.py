@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.processes import RUN_MARKER, Child, log_tail
-from tests.support.services import wait_for
+from tests.support.services import SERVED_CLIENT_LIMITS, wait_for
 
 RESTMAN = str(Path(sys.executable).parent / "restman")
 
@@ -71,7 +71,9 @@ class RestmanProcesses:
         """``restman serve`` on ``port``, returned once ``/ready`` answers 200."""
         name = f"serve-{port}"
         child = self.start(["serve", "--port", str(port), "--workers", str(workers)], env, name)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+        async with httpx.AsyncClient(
+            limits=SERVED_CLIENT_LIMITS, base_url=f"http://127.0.0.1:{port}", timeout=5
+        ) as client:
 
             async def ready() -> int | str:
                 assert child.running(), f"restman serve exited: {self.log(name)}"

@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import NoReturn, TypeVar
 
+import httpx
 import pytest
 
 from tests.support.workers import redis_database, worker_index
@@ -138,3 +139,9 @@ def wait_for_sync(
         if time.monotonic() > deadline:
             _gave_up(what, timeout, value)
         time.sleep(interval)
+
+
+# uvicorn closes a connection idle for 5 s, and httpx keeps one for reuse up to 5 s: a request
+# sent on a pooled connection just as the server closes it fails with a ReadError. Clients of
+# real servers let idle connections go well before the server does.
+SERVED_CLIENT_LIMITS = httpx.Limits(keepalive_expiry=2.0)

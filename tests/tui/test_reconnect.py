@@ -20,7 +20,7 @@ from restman_tui.config import KitchenConfig
 from restman_tui.stream import RECONNECT_WITHIN, Backoff
 from tests.api.harness import Harness, User
 from tests.api.harness import test_settings as api_settings
-from tests.support.services import free_port, wait_for
+from tests.support.services import SERVED_CLIENT_LIMITS, free_port, wait_for
 from tests.tui.support import FrozenClock, shown_ids, until
 
 
@@ -63,7 +63,9 @@ async def api_on(port: int, data_dir: Path) -> AsyncIterator[Harness]:
     try:
         await wait_for(state, until=lambda s: s != "starting", what="the API to start", timeout=60)
         assert server.started, "the API stopped while starting"
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        async with httpx.AsyncClient(
+            limits=SERVED_CLIENT_LIMITS, base_url=f"http://127.0.0.1:{port}", timeout=10
+        ) as client:
             yield Harness(app, client, data_dir)
     finally:
         server.should_exit = True
