@@ -310,6 +310,13 @@ class Database(Protocol):
         run out, or the database is unreachable, :class:`Unavailable` is raised."""
         ...
 
+    async def read(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        """Run ``work``, which only reads, in a transaction of its own beside the units of
+        work: on SQLite it never queues for the single writer, and it is in nobody's
+        serialization conflicts. For reads that may be a moment old (a ready-time quote's
+        view of the kitchen); never for a read a write depends on."""
+        ...
+
     async def ping(self) -> None:
         """Raise :class:`Unavailable` when the database cannot be reached."""
         ...

@@ -103,6 +103,12 @@ class OrderService:
         request = parse_order_request(fields)
         key = check_idempotency_key(idempotency_key)
         fingerprint = request.fingerprint()
+        # The kitchen's queue for the quote is read beside the placement, not inside it: an
+        # estimate needs no serializable view, and inside it the read would put every placement
+        # in conflict with the kitchen's writes (and, on SQLite, hold the single writer).
+        backlog = await self._db.read(
+            lambda tx: backlog_of(tx, request.restaurant_id, self._clock.now())
+        )
 
         async def work(tx: Transaction) -> tuple[Placed, bool]:
             if key is not None:
@@ -111,7 +117,6 @@ class OrderService:
                     return await self._replay(tx, record, fingerprint), False
             order, restaurant, took_stock = await self._build(tx, actor, request, gated)
             if order.pickup_at is None:
-                backlog = await backlog_of(tx, order.restaurant_id, order.created_at)
                 quote = quote_for(order, backlog, order.created_at)
             else:
                 # A scheduled order is cooked to be ready at its pickup.

@@ -164,6 +164,11 @@ class SqlDatabase:
                 await unit
             raise
 
+    async def read(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        """Run a read-only ``work`` on the pool (see :meth:`Database.read`): on SQLite a
+        deferred transaction that reads the last commit without the write lock."""
+        return await self._run(work)
+
     def _writer(self) -> SqliteWriter:
         """This event loop's writer (a process has one loop, tests and the CLI may have more)."""
         loop = asyncio.get_running_loop()
