@@ -5,13 +5,14 @@ earlier, and a quote is never before now."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from restman_core.adapters.sql.database import SqlDatabase
-from restman_core.domain.access import Role
+from restman_core.domain.access import Actor, Role
 from restman_core.domain.events import DomainEvent
 from restman_core.domain.kitchen import TicketStatus
 from restman_core.domain.orders import Order
@@ -28,6 +29,7 @@ from restman_core.services.quoting import moved_quotes, refresh_quote
 from tests.auth.helpers import ManualClock
 from tests.core.builders import (
     Core,
+    Kitchen,
     add_user,
     build_restaurant,
     order_body,
@@ -103,22 +105,44 @@ def test_a_queue_that_did_not_move_rewrites_no_quote(
     assert moved_quotes(queued, stored, NOW + timedelta(seconds=later)) == {}
 
 
-async def test_orders_are_quoted_behind_the_queue_and_requoted_as_it_moves(
-    database: SqlDatabase,
-) -> None:
-    """On SQLite and PostgreSQL with a frozen clock: the second steak waits for the first."""
+@dataclass
+class Grill:
+    """A restaurant whose one food, a steak, takes ten minutes at the grill, on a frozen clock."""
+
+    clock: ManualClock
+    core: Core
+    owner: Actor
+    customer: Actor
+    kitchen: Kitchen
+
+    async def place(self, database: SqlDatabase) -> Order:
+        """A steak order, its tickets opened as the kitchen consumer opens them."""
+        body = order_body(self.kitchen, [("Steak", 1)])
+        order = (await self.core.orders.place_order(self.customer, body)).order
+        payload = await placed_payload(database, order.id)
+        await database.run(lambda tx: self.core.kitchen.open_tickets(tx, payload))
+        return order
+
+
+async def grill_on(database: SqlDatabase) -> Grill:
     clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
     core = Core.on(database, clock)
     owner = await add_user(database, Role.OWNER, "owner")
     customer = await add_user(database, Role.CUSTOMER, "customer")
     foods = {"Steak": {"category": "Mains", "price": "24.00", "prep_time_seconds": 600}}
     kitchen = await build_restaurant(core, owner, categories={"Mains": {}}, foods=foods)
+    return Grill(clock, core, owner, customer, kitchen)
+
+
+async def test_orders_are_quoted_behind_the_queue_and_requoted_as_it_moves(
+    database: SqlDatabase,
+) -> None:
+    """On SQLite and PostgreSQL with a frozen clock: the second steak waits for the first."""
+    grill = await grill_on(database)
+    clock, core, owner, kitchen = grill.clock, grill.core, grill.owner, grill.kitchen
 
     async def place() -> Order:
-        order = (await core.orders.place_order(customer, order_body(kitchen, [("Steak", 1)]))).order
-        payload = await placed_payload(database, order.id)
-        await database.run(lambda tx: core.kitchen.open_tickets(tx, payload))
-        return order
+        return await grill.place(database)
 
     first = await place()
     assert first.quoted_ready_at == clock.now() + timedelta(minutes=10)
@@ -145,19 +169,12 @@ async def test_the_orders_consumer_moves_every_quote_behind_a_ticket_that_finish
     leaves the ready order's quote as it was. A ticket's prep counts from when it was opened,
     or from when the ticket ahead of it at its station is done, as the model in
     domain/quotes.py says: the third steak starts once the second is done."""
-    clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
-    core = Core.on(database, clock)
-    owner = await add_user(database, Role.OWNER, "owner")
-    customer = await add_user(database, Role.CUSTOMER, "customer")
-    foods = {"Steak": {"category": "Mains", "price": "24.00", "prep_time_seconds": 600}}
-    kitchen = await build_restaurant(core, owner, categories={"Mains": {}}, foods=foods)
+    grill = await grill_on(database)
+    clock, core, owner = grill.clock, grill.core, grill.owner
     placed: list[Order] = []
 
     async def place() -> Order:
-        order = (await core.orders.place_order(customer, order_body(kitchen, [("Steak", 1)]))).order
-        payload = await placed_payload(database, order.id)
-        await database.run(lambda tx: core.kitchen.open_tickets(tx, payload))
-        return order
+        return await grill.place(database)
 
     for _ in range(3):
         placed.append(await place())
