@@ -432,3 +432,47 @@ async def test_the_most_taken_modifiers_come_from_the_analytics_facts(
 async def _ready(store: AnalyticsStore) -> AnalyticsStore:
     """The store as the service's opener returns it."""
     return store
+
+
+async def test_the_readme_coffee_is_billed_with_two_tax_rates(
+    core: Core, cafe: Cafe, customer: Actor
+) -> None:
+    """The README's worked example: two large coffees with oat milk (drinks at 20 %) and a
+    croissant (food at 5 %), one tax line per rate, each rounded half-up once."""
+    owner, rid = cafe.kitchen.owner, cafe.kitchen.id
+    await core.menus.update_food(
+        owner, rid, cafe.coffee.id, {"tax_rate": "0.20"}, replace_all=False
+    )
+    croissant = await core.menus.create_food(
+        owner,
+        rid,
+        {
+            "name": "Croissant",
+            "price": "2.50",
+            "category_id": str(cafe.kitchen.categories["Drinks"].id),
+            "tax_rate": "0.05",
+        },
+    )
+    body = cafe.body((cafe.size, "Large"), (cafe.milk, "Oat milk"), quantity=2)
+    body["items"].append({"food_id": str(croissant.id), "quantity": 1})
+    order = (await core.orders.place_order(customer, body)).order
+    payload = await placed_payload(core.db, order.id)
+
+    async def open_bill(tx: Transaction) -> None:
+        await core.billing.open_bill(tx, payload)
+
+    await core.db.run(open_bill)
+    bill = bill_book_view(await stored_book(core, order.id))
+    assert [(line["name"], line["amount"]) for line in bill["lines"]] == [
+        ("Coffee (Large +0.50, Oat milk +0.40)", "7.80"),
+        ("Croissant", "2.50"),
+    ]
+    assert bill["taxes"] == [
+        {"rate": "0.05", "taxable": "2.50", "amount": "0.13"},
+        {"rate": "0.2", "taxable": "7.80", "amount": "1.56"},
+    ]
+    assert (bill["subtotal"], bill["tax_amount"], bill["total_amount"]) == (
+        "10.30",
+        "1.69",
+        "11.99",
+    )
