@@ -60,7 +60,7 @@ from restman_core.services.pacing import (
     pace_order,
     release_pacing,
 )
-from restman_core.services.quoting import backlog_of, quote_for
+from restman_core.services.quoting import quote_for, read_backlog
 from restman_core.services.ticket_changes import close_open_tickets
 
 log = logging.getLogger(__name__)
@@ -103,12 +103,7 @@ class OrderService:
         request = parse_order_request(fields)
         key = check_idempotency_key(idempotency_key)
         fingerprint = request.fingerprint()
-        # The kitchen's queue for the quote is read beside the placement, not inside it: an
-        # estimate needs no serializable view, and inside it the read would put every placement
-        # in conflict with the kitchen's writes (and, on SQLite, hold the single writer).
-        backlog = await self._db.read(
-            lambda tx: backlog_of(tx, request.restaurant_id, self._clock.now())
-        )
+        backlog = await read_backlog(self._db, request.restaurant_id, self._clock.now())
 
         async def work(tx: Transaction) -> tuple[Placed, bool]:
             if key is not None:

@@ -20,7 +20,7 @@ from restman_core.domain.quotes import (
     quote_ready_at,
     station_backlog,
 )
-from restman_core.ports.storage import Transaction
+from restman_core.ports.storage import Database, Transaction
 
 QUEUE_LIMIT = 200
 
@@ -28,6 +28,13 @@ QUEUE_LIMIT = 200
 async def backlog_of(tx: Transaction, restaurant_id: uuid.UUID, now: datetime) -> dict[str, int]:
     """Seconds of work queued at each station of the restaurant."""
     return station_backlog(await tx.tickets.queued_work(restaurant_id, QUEUE_LIMIT), now)
+
+
+async def read_backlog(db: Database, restaurant_id: uuid.UUID, now: datetime) -> dict[str, int]:
+    """:func:`backlog_of` for a new order's quote, read beside its placement, not inside it:
+    an estimate needs no serializable view, and inside it the read would put every placement in
+    conflict with the kitchen's writes (and, on SQLite, hold the single writer)."""
+    return await db.read(lambda tx: backlog_of(tx, restaurant_id, now))
 
 
 def quote_for(order: Order, backlog: dict[str, int], now: datetime) -> datetime:
