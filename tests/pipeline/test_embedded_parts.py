@@ -119,14 +119,18 @@ async def test_graceful_stop_saves_the_position_and_restart_resumes_there(
 
 async def _billing_lag(platform: Platform) -> tuple[int, int]:
     """(unpublished outbox rows, how far the billing consumer's saved position is behind the
-    end of the log): (0, 0) when billing has saved the end of the fully published log."""
+    end of the log): (0, 0) when billing has saved the end of the fully published log. The
+    unpublished rows are counted first: counted last, the relay could publish the bills'
+    own events between reading the log's end and the count, and a lag of (0, 0) would be seen
+    while billing still had those events to pass."""
+    waiting = await unpublished(platform)
     [(last,)] = await rows(platform, select(func.max(outbox.c.log_seq)))
     saved = await rows(
         platform,
         select(consumer_positions.c.position).where(consumer_positions.c.consumer == "billing"),
     )
     position = saved[0][0] if saved else 0
-    return await unpublished(platform), (last or 0) - position
+    return waiting, (last or 0) - position
 
 
 async def _bill_count(platform: Platform) -> int:
