@@ -120,6 +120,11 @@ class OrderRepository(Protocol):
         """The order with items and status history."""
         ...
 
+    async def get_many(self, order_ids: Collection[uuid.UUID]) -> Mapping[uuid.UUID, Order]:
+        """:meth:`get` for several orders in a fixed number of statements whatever their number
+        (the consumers' batches); orders that do not exist are left out."""
+        ...
+
     async def set_quote(self, order_id: uuid.UUID, quoted_ready_at: datetime) -> None:
         """Record when the kitchen now expects the order ready."""
         ...
@@ -169,6 +174,17 @@ class TicketRepository(Protocol):
 
     async def get(self, ticket_id: uuid.UUID) -> Ticket | None: ...
     async def for_order(self, order_id: uuid.UUID) -> Sequence[Ticket]: ...
+    async def opened_orders(self, order_ids: Collection[uuid.UUID], batch: int) -> set[uuid.UUID]:
+        """Those of ``order_ids`` that have a ticket of ``batch`` already (one light read)."""
+        ...
+
+    async def statuses(
+        self, order_ids: Collection[uuid.UUID]
+    ) -> Mapping[uuid.UUID, Sequence[TicketStatus]]:
+        """The status of every ticket of each of these orders (one light read, no items);
+        orders without tickets are left out."""
+        ...
+
     async def save(self, ticket: Ticket, expected_version: int) -> bool:
         """Compare-and-set on the version; False when someone else changed the ticket."""
         ...
@@ -210,6 +226,11 @@ class SlotLedger(Protocol):
 class BillRepository(Protocol):
     async def add(self, bill: Bill) -> bool:
         """Insert unless the order already has a bill; False in that case."""
+        ...
+
+    async def add_many(self, batch: Sequence[Bill]) -> set[uuid.UUID]:
+        """:meth:`add` for several bills in one statement; returns the order ids whose bill was
+        inserted (an order that had one already, or comes twice, is inserted at most once)."""
         ...
 
     async def get_by_order(self, order_id: uuid.UUID) -> Bill | None: ...

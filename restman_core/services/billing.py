@@ -73,6 +73,26 @@ def lines_of(placed: Mapping[str, Any], tax_rate: Decimal) -> tuple[BillLine, ..
     )
 
 
+def _placed_bill(placed: Mapping[str, Any]) -> Bill:
+    """The PENDING bill an ``order.placed`` payload opens, with its book's totals."""
+    at = ensure_utc(datetime.fromisoformat(placed["placed_at"].replace("Z", "+00:00")))
+    tax_rate = Decimal(placed.get("tax_rate", "0.10"))
+    charge = placed.get("service_charge_rate")
+    bill = replace(
+        open_bill(
+            order_id=uuid.UUID(placed["order_id"]),
+            user_id=uuid.UUID(placed["user_id"]),
+            restaurant_id=uuid.UUID(placed["restaurant_id"]),
+            subtotal=Decimal(placed["total_amount"]),
+            tax_rate=tax_rate,
+            at=at,
+        ),
+        prices_include_tax=bool(placed.get("prices_include_tax", False)),
+        service_charge_rate=Decimal(charge) if charge else None,
+    )
+    return open_book(bill, lines_of(placed, tax_rate), at).bill
+
+
 class BillingService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
@@ -85,34 +105,38 @@ class BillingService:
         rate per item, whether prices include tax, a dine-in service charge); None when the
         order already has one. An order cancelled before its placement reached billing gets its
         bill cancelled at once."""
-        at = ensure_utc(datetime.fromisoformat(placed["placed_at"].replace("Z", "+00:00")))
-        tax_rate = Decimal(placed.get("tax_rate", "0.10"))
-        charge = placed.get("service_charge_rate")
-        bill = replace(
-            open_bill(
-                order_id=uuid.UUID(placed["order_id"]),
-                user_id=uuid.UUID(placed["user_id"]),
-                restaurant_id=uuid.UUID(placed["restaurant_id"]),
-                subtotal=Decimal(placed["total_amount"]),
-                tax_rate=tax_rate,
-                at=at,
-            ),
-            prices_include_tax=bool(placed.get("prices_include_tax", False)),
-            service_charge_rate=Decimal(charge) if charge else None,
-        )
-        opened = open_book(bill, lines_of(placed, tax_rate), at)
-        bill = opened.bill
-        if not await tx.bills.add(bill):
-            return None
-        await tx.outbox.add([bill_event(BILL_GENERATED, bill, self._clock.now())])
-        order = await tx.orders.get(bill.order_id)
-        if order is not None and order.status is OrderStatus.CANCELLED:
-            return await self.cancel_bill(tx, bill.order_id)
-        # Items added or voided before the placement reached billing are billed at once (the
-        # common case, an order unchanged since placing, needs no second read of the bill).
-        if order is not None and any(i.batch or i.voided for i in order.items):
-            return await self.revise_bill(tx, bill.order_id) or bill
-        return bill
+        return (await self.open_bills(tx, [placed])).get(uuid.UUID(placed["order_id"]))
+
+    async def open_bills(
+        self, tx: Transaction, placed: Sequence[Mapping[str, Any]]
+    ) -> dict[uuid.UUID, Bill | None]:
+        """:meth:`open_bill` for several placed orders (the billing consumer's batch) in a fixed
+        number of statements whatever their number, plus a few for each order changed or
+        cancelled before its placement reached billing. Returns the orders whose bill it
+        opened, each with its bill as it ended up (an order placed twice is opened once)."""
+        wanted: dict[uuid.UUID, Bill] = {}
+        for data in placed:
+            bill = _placed_bill(data)
+            wanted.setdefault(bill.order_id, bill)
+        inserted = await tx.bills.add_many(list(wanted.values())) if wanted else set()
+        fresh = [bill for order_id, bill in wanted.items() if order_id in inserted]
+        if not fresh:
+            return {}
+        now = self._clock.now()
+        await tx.outbox.add([bill_event(BILL_GENERATED, bill, now) for bill in fresh])
+        orders = await tx.orders.get_many([bill.order_id for bill in fresh])
+        opened: dict[uuid.UUID, Bill | None] = {}
+        for bill in fresh:
+            order = orders.get(bill.order_id)
+            if order is not None and order.status is OrderStatus.CANCELLED:
+                opened[bill.order_id] = await self.cancel_bill(tx, bill.order_id)
+            # Items added or voided before the placement reached billing are billed at once
+            # (the common case, an order unchanged since placing, needs no read of the bill).
+            elif order is not None and any(i.batch or i.voided for i in order.items):
+                opened[bill.order_id] = await self.revise_bill(tx, bill.order_id) or bill
+            else:
+                opened[bill.order_id] = bill
+        return opened
 
     async def revise_bill(self, tx: Transaction, order_id: uuid.UUID) -> Bill | None:
         """Bring the order's bill in line with the order's items as they are now (added items

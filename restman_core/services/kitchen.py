@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from restman_core.domain.access import Actor
@@ -17,7 +18,7 @@ from restman_core.domain.kitchen import (
     TicketStatus,
 )
 from restman_core.domain.menus import clean_station
-from restman_core.domain.orders import TERMINAL_ORDER_STATUSES, OrderStatus
+from restman_core.domain.orders import TERMINAL_ORDER_STATUSES, Order, OrderStatus
 from restman_core.errors import Conflict, InvalidInput, NotFound
 from restman_core.ports.storage import Database, Page, Transaction
 from restman_core.services.access import may_operate, operated_restaurants, scoped
@@ -53,10 +54,34 @@ class KitchenService:
         completed or cancelled before its placement reached the kitchen (a relay retry can
         deliver the two out of order), the tickets are closed as the order's status says at
         once, so a closed order never has open tickets and the kitchen never cooks it."""
-        order_id = uuid.UUID(placed["order_id"])
-        if any(t.batch == 0 for t in await tx.tickets.for_order(order_id)):
+        return await self.open_placed(tx, [placed])
+
+    async def open_placed(
+        self, tx: Transaction, placed: Sequence[Mapping[str, Any]]
+    ) -> list[Ticket]:
+        """:meth:`open_tickets` for several placed orders (the kitchen consumer's batch) in a
+        fixed number of statements whatever their number, plus a few for each order closed
+        before its placement reached the kitchen. An order placed twice is opened once."""
+        wanted: dict[uuid.UUID, Mapping[str, Any]] = {}
+        for data in placed:
+            wanted.setdefault(uuid.UUID(data["order_id"]), data)
+        opened = await tx.tickets.opened_orders(wanted, 0) if wanted else set()
+        todo = {order_id: data for order_id, data in wanted.items() if order_id not in opened}
+        if not todo:
             return []
-        return await self._open(tx, order_id, placed, 0)
+        orders = await tx.orders.get_many(todo)
+        now = self._clock.now()
+        made = {
+            order_id: self._build(orders.get(order_id), data, 0, None, now)
+            for order_id, data in todo.items()
+        }
+        tickets = [t for built in made.values() for t in built]
+        await tx.tickets.add_many(tickets)
+        await tx.outbox.add([ticket_event(TICKET_CREATED, t, None, now) for t in tickets])
+        result: list[Ticket] = []
+        for order_id, built in made.items():
+            result += await self._close_if_closed(tx, orders.get(order_id), built, now)
+        return result
 
     async def open_addition(self, tx: Transaction, added: Mapping[str, Any]) -> list[Ticket]:
         """Open the tickets of items added to an order (an order.items_added payload), marked
@@ -80,22 +105,40 @@ class KitchenService:
         fired_up_to: int | None = None,
     ) -> list[Ticket]:
         order = await tx.orders.get(order_id)
+        now = self._clock.now()
+        tickets = self._build(order, data, batch, fired_up_to, now)
+        await tx.tickets.add_many(tickets)
+        await tx.outbox.add([ticket_event(TICKET_CREATED, t, None, now) for t in tickets])
+        return await self._close_if_closed(tx, order, tickets, now)
+
+    @staticmethod
+    def _build(
+        order: Order | None,
+        data: Mapping[str, Any],
+        batch: int,
+        fired_up_to: int | None,
+        now: datetime,
+    ) -> list[Ticket]:
         voided = frozenset(i.id for i in order.items if i.voided) if order else frozenset()
         tickets = tickets_for_order(data, batch=batch, voided=voided, fired_up_to=fired_up_to)
-        now = self._clock.now()
         # A ticket whose every item was voided before it opened has nothing to cook.
-        tickets = [
+        return [
             t.moved_to(TicketStatus.CANCELLED, now) if all(i.voided for i in t.items) else t
             for t in tickets
         ]
-        await tx.tickets.add_many(tickets)
-        await tx.outbox.add([ticket_event(TICKET_CREATED, t, None, now) for t in tickets])
-        if order is not None and order.status in TERMINAL_ORDER_STATUSES:
-            closed = {
-                t.id: t for t in await close_open_tickets(tx, order_id, order.status, now, tickets)
-            }
-            return [closed.get(t.id, t) for t in tickets]
-        return tickets
+
+    @staticmethod
+    async def _close_if_closed(
+        tx: Transaction, order: Order | None, tickets: list[Ticket], now: datetime
+    ) -> list[Ticket]:
+        """``tickets``, closed as the order's status says when it was completed or cancelled
+        before they opened."""
+        if order is None or order.status not in TERMINAL_ORDER_STATUSES:
+            return tickets
+        closed = {
+            t.id: t for t in await close_open_tickets(tx, order.id, order.status, now, tickets)
+        }
+        return [closed.get(t.id, t) for t in tickets]
 
     async def void_tickets(self, tx: Transaction, order_id: uuid.UUID) -> list[Ticket]:
         """Cancel the order's tickets that are still open."""

@@ -62,6 +62,20 @@ class SqlBillRepository:
         result = await self._conn.execute(statement.values(**_bill_values(bill)))
         return bool(result.rowcount)
 
+    async def add_many(self, batch: Sequence[Bill]) -> set[uuid.UUID]:
+        """One multi-row ``INSERT ... ON CONFLICT (order_id) DO NOTHING RETURNING order_id``."""
+        first: dict[uuid.UUID, Bill] = {}
+        for bill in batch:
+            first.setdefault(bill.order_id, bill)
+        unique = list(first.values())
+        if not unique:
+            return set()
+        statement = insert_ignore(self._conn, bills, ["order_id"])
+        result = await self._conn.execute(
+            statement.values([_bill_values(b) for b in unique]).returning(bills.c.order_id)
+        )
+        return {row.order_id for row in result}
+
     async def get_by_order(self, order_id: uuid.UUID) -> Bill | None:
         row = (await self._conn.execute(select(bills).where(bills.c.order_id == order_id))).first()
         return _bill(row) if row else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select, update
@@ -174,6 +174,28 @@ class SqlTicketRepository:
             .order_by(kitchen_tickets.c.course, kitchen_tickets.c.batch, kitchen_tickets.c.station)
         )
         return await self._with_items(list(await self._conn.execute(query)))
+
+    async def opened_orders(self, order_ids: Collection[uuid.UUID], batch: int) -> set[uuid.UUID]:
+        ids = list(dict.fromkeys(order_ids))
+        if not ids:
+            return set()
+        t = kitchen_tickets.c
+        query = select(t.order_id).where(t.order_id.in_(ids), t.batch == batch).distinct()
+        return {row.order_id for row in await self._conn.execute(query)}
+
+    async def statuses(
+        self, order_ids: Collection[uuid.UUID]
+    ) -> Mapping[uuid.UUID, Sequence[TicketStatus]]:
+        ids = list(dict.fromkeys(order_ids))
+        if not ids:
+            return {}
+        t = kitchen_tickets.c
+        found: dict[uuid.UUID, list[TicketStatus]] = defaultdict(list)
+        for row in await self._conn.execute(
+            select(t.order_id, t.status).where(t.order_id.in_(ids))
+        ):
+            found[row.order_id].append(TicketStatus(row.status))
+        return dict(found)
 
     async def save(self, ticket: Ticket, expected_version: int) -> bool:
         result = await self._conn.execute(

@@ -130,15 +130,8 @@ class AnalyticsHandler:
         return facts
 
     async def _mark(self, tx: Transaction, batch: Sequence[_Buffered]) -> None:
-        now = self._clock.now()
-        for buffered in batch:
-            await tx.processed.mark(self.name, buffered.event_id, now)
+        await tx.processed.mark_many(self.name, [b.event_id for b in batch], self._clock.now())
 
 
 async def _orders(tx: Transaction, ids: set[uuid.UUID]) -> dict[uuid.UUID, Order]:
-    found: dict[uuid.UUID, Order] = {}
-    for order_id in ids:
-        order = await tx.orders.get(order_id)
-        if order is not None:
-            found[order_id] = order
-    return found
+    return dict(await tx.orders.get_many(ids))

@@ -4,6 +4,7 @@ cancelled order cancels an unpaid bill."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from restman_core.domain.clock import Clock
 from restman_core.domain.events import (
@@ -34,10 +35,14 @@ class BillingHandler(TransactionalHandler):
                 ORDER_ITEM_VOIDED: self._revise,
                 ORDER_CANCELLED: self._cancel,
             },
+            {ORDER_PLACED: self._open_many},
         )
 
     async def _open(self, tx: Transaction, event: DomainEvent) -> None:
         await self._billing.open_bill(tx, event.payload)
+
+    async def _open_many(self, tx: Transaction, events: Sequence[DomainEvent]) -> None:
+        await self._billing.open_bills(tx, [event.payload for event in events])
 
     async def _revise(self, tx: Transaction, event: DomainEvent) -> None:
         await self._billing.revise_bill(tx, uuid.UUID(str(event.payload["order_id"])))

@@ -5,6 +5,7 @@ transaction; this is kept for orders cancelled by software that predates that)."
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from restman_core.domain.clock import Clock
 from restman_core.domain.events import (
@@ -33,10 +34,14 @@ class KitchenHandler(TransactionalHandler):
                 ORDER_ITEMS_ADDED: self._add,
                 ORDER_CANCELLED: self._void,
             },
+            {ORDER_PLACED: self._open_many},
         )
 
     async def _open(self, tx: Transaction, event: DomainEvent) -> None:
         await self._kitchen.open_tickets(tx, event.payload)
+
+    async def _open_many(self, tx: Transaction, events: Sequence[DomainEvent]) -> None:
+        await self._kitchen.open_placed(tx, [event.payload for event in events])
 
     async def _add(self, tx: Transaction, event: DomainEvent) -> None:
         await self._kitchen.open_addition(tx, event.payload)
