@@ -36,7 +36,7 @@ from restman_core.adapters.kafka.headers import (
     text_headers,
 )
 from restman_core.adapters.kafka.metrics import ConsumerStats, StatsRecorder
-from restman_core.adapters.kafka.offsets import commit_and_close, message_position, store_offset
+from restman_core.adapters.kafka.offsets import commit_and_close, message_position, store_offsets
 from restman_core.adapters.kafka.retry import Backoff, wait_unless_stopped
 from restman_core.domain.events import DomainEvent
 from restman_core.errors import ConfigurationError, Unavailable
@@ -146,10 +146,10 @@ class BatchingKafkaEventConsumer:
                 break
             done.append(message)
         if done and await self._flushed():
-            for message in done:
-                behind = await self._blocking(store_offset, consumer, message)
+            lags = await self._blocking(store_offsets, consumer, done)
+            for (topic, partition), behind in lags.items():
                 if behind is not None:
-                    self._recorder.lag(message.topic() or "", message.partition() or 0, behind)
+                    self._recorder.lag(topic, partition, behind)
             await self._blocking(_commit, consumer)
         elif done:
             complete = False

@@ -39,7 +39,12 @@ from restman_core.adapters.kafka.headers import (
     text_headers,
 )
 from restman_core.adapters.kafka.metrics import ConsumerStats, MetricObserver, StatsRecorder
-from restman_core.adapters.kafka.offsets import commit_and_close, message_position, store_offset
+from restman_core.adapters.kafka.offsets import (
+    commit_and_close,
+    message_position,
+    store_offset,
+    store_offsets,
+)
 from restman_core.adapters.kafka.retry import Backoff, finish_unless_stopped, wait_unless_stopped
 from restman_core.domain.events import DomainEvent
 from restman_core.errors import ConfigurationError, Unavailable
@@ -220,8 +225,7 @@ class KafkaEventConsumer:
                 else:
                     messages.append(message)
             if len(messages) > 1 and await self._handled_as_batch(messages, stopped):
-                for message in messages:
-                    await self._store(consumer, message)
+                await self._store_all(consumer, messages)
                 continue
             for message in messages:
                 if not await self._handle(message, stopped):
@@ -232,6 +236,13 @@ class KafkaEventConsumer:
         behind = await self._blocking(store_offset, consumer, message)
         if behind is not None:
             self._recorder.lag(message.topic() or "", message.partition() or 0, behind)
+
+    async def _store_all(self, consumer: Consumer, messages: Sequence[Message]) -> None:
+        """Store the offsets of a batch that took effect, with one hop to the client's thread."""
+        lags = await self._blocking(store_offsets, consumer, messages)
+        for (topic, partition), behind in lags.items():
+            if behind is not None:
+                self._recorder.lag(topic, partition, behind)
 
     async def _handled_as_batch(self, messages: Sequence[Message], stopped: asyncio.Event) -> bool:
         """All of ``messages`` in one ``handle_batch`` call; False when they must go one at a

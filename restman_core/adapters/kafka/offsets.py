@@ -6,6 +6,7 @@ These run on the consumer's own thread (they block on the client).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
@@ -31,6 +32,19 @@ def store_offset(consumer: Consumer, message: Message) -> int | None:
     except KafkaException:
         return None
     return max(0, high - offset - 1) if high >= 0 else None
+
+
+def store_offsets(
+    consumer: Consumer, messages: Sequence[Message]
+) -> dict[tuple[str, int], int | None]:
+    """:func:`store_offset` for messages that all took effect, in one call on the consumer's
+    thread: each partition's last message (they are handled in partition order, so storing it
+    covers those before it). Returns each partition's lag where known."""
+    last: dict[tuple[str, int], Message] = {}
+    for message in messages:
+        topic, partition, _offset = message_position(message)
+        last[(topic, partition)] = message
+    return {where: store_offset(consumer, message) for where, message in last.items()}
 
 
 def commit_and_close(consumer: Consumer) -> None:
