@@ -13,7 +13,9 @@ Only then, in one transaction that also confirms the lease is still ours, it sta
 ``published_at`` and gives them consecutive ``log_seq`` numbers: the embedded log's offsets and
 the kitchen stream's event ids. A crash before that transaction commits republishes the batch
 (consumers drop the duplicates by event id); a relay whose lease was taken over cannot mark
-anything, because the transaction rolls back.
+anything, because the transaction rolls back. Since marking a batch extends the lease, the
+relay renews it on its own only when a third of its time to live has passed since it was last
+extended (not on every poll).
 """
 
 from __future__ import annotations
@@ -126,6 +128,8 @@ class OutboxRelay:
         self._backoff_max = backoff_max_seconds
         self._on_published = on_published
         self._stopped = asyncio.Event()
+        self._extended_at: datetime | None = None
+        self._confirmed_at: datetime | None = None
         self.stats = RelayStats()
 
     @property
@@ -147,12 +151,13 @@ class OutboxRelay:
         try:
             while not self._stopped.is_set():
                 try:
-                    if not await self._lease.hold():
+                    if not await self._hold():
                         await self._pause(self._lease.ttl.total_seconds() / 3)
                         continue
                     moved = await self.relay_once()
                     failures = 0
                 except (Unavailable, LeaseLost) as exc:
+                    self._extended_at = None  # ask the database again before relaying more
                     failures += 1
                     self.stats.failures += 1
                     log.warning("relay %s: %s (failure %d)", self.holder, exc, failures)
@@ -162,6 +167,17 @@ class OutboxRelay:
                     await self._pause(self._poll)
         finally:
             await self._shutdown()
+
+    async def _hold(self) -> bool:
+        """Whether this relay holds the lease: renewed in the database unless it was extended
+        less than a third of its time to live ago (by a renewal or a marked batch)."""
+        now = self._clock.now()
+        fresh = self._extended_at is not None and now - self._extended_at < self._lease.ttl / 3
+        if fresh and self._lease.held:
+            return True
+        held = await self._lease.hold()
+        self._extended_at = now if held else None
+        return held
 
     async def _shutdown(self) -> None:
         try:
@@ -187,6 +203,7 @@ class OutboxRelay:
             finally:
                 self.stats.producer_rebuilds = int(getattr(self._publisher, "rebuilds", 0))
         await run_sql(self._db, lambda conn: self._mark(conn, rows))
+        self._extended_at = self._confirmed_at
         self.stats.published += len(rows)
         self.stats.batches += 1
         if self._on_published is not None:
@@ -219,6 +236,8 @@ class OutboxRelay:
     async def _mark(self, conn: AsyncConnection, rows: Sequence[_Row]) -> None:
         now = self._clock.now()
         await confirm_in(conn, RELAY_LEASE, self.holder, now, self._lease.ttl)
+        # Extended from ``now`` once this commits (the caller's relay_once returns only then).
+        self._confirmed_at = now
         last = int(await conn.scalar(select(func.coalesce(func.max(outbox.c.log_seq), 0))) or 0)
         params: list[dict[str, Any]] = [
             {"row_position": row.position, "row_seq": last + index}
