@@ -121,8 +121,9 @@ class OrderRepository(Protocol):
         ...
 
     async def get_many(self, order_ids: Collection[uuid.UUID]) -> Mapping[uuid.UUID, Order]:
-        """:meth:`get` for several orders in a fixed number of statements whatever their number
-        (the consumers' batches); orders that do not exist are left out."""
+        """Several orders with their items, WITHOUT their status history (``history`` is
+        empty), in a fixed number of statements whatever their number (the consumers' batches);
+        orders that do not exist are left out."""
         ...
 
     async def set_quote(self, order_id: uuid.UUID, quoted_ready_at: datetime) -> None:

@@ -63,7 +63,8 @@ class SqlBillRepository:
         return bool(result.rowcount)
 
     async def add_many(self, batch: Sequence[Bill]) -> set[uuid.UUID]:
-        """One multi-row ``INSERT ... ON CONFLICT (order_id) DO NOTHING RETURNING order_id``."""
+        """One ``INSERT ... ON CONFLICT (order_id) DO NOTHING RETURNING order_id`` with a row
+        per bill (executemany, rendered as multi-row statements from one cached compile)."""
         first: dict[uuid.UUID, Bill] = {}
         for bill in batch:
             first.setdefault(bill.order_id, bill)
@@ -72,7 +73,7 @@ class SqlBillRepository:
             return set()
         statement = insert_ignore(self._conn, bills, ["order_id"])
         result = await self._conn.execute(
-            statement.values([_bill_values(b) for b in unique]).returning(bills.c.order_id)
+            statement.returning(bills.c.order_id), [_bill_values(b) for b in unique]
         )
         return {row.order_id for row in result}
 

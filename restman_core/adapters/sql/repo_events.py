@@ -106,13 +106,13 @@ class SqlProcessedEvents:
     async def mark_many(
         self, consumer: str, event_ids: Sequence[uuid.UUID], at: datetime
     ) -> set[uuid.UUID]:
-        """One multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING event_id``."""
+        """One ``INSERT ... ON CONFLICT DO NOTHING RETURNING event_id`` with a row per event
+        (executemany: SQLAlchemy renders it as multi-row statements from one cached compile,
+        whatever the number of events)."""
         unique = list(dict.fromkeys(event_ids))
         if not unique:
             return set()
         statement = insert_ignore(self._conn, processed_events, ["consumer", "event_id"])
         rows = [{"consumer": consumer, "event_id": e, "processed_at": at} for e in unique]
-        result = await self._conn.execute(
-            statement.values(rows).returning(processed_events.c.event_id)
-        )
+        result = await self._conn.execute(statement.returning(processed_events.c.event_id), rows)
         return {row.event_id for row in result}
