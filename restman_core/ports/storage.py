@@ -111,6 +111,16 @@ class ModifierRepository(Protocol):
     async def return_stock(self, returns: Mapping[uuid.UUID, int]) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class OrderState:
+    """What opening an order's tickets or bill needs to know of the order as it is now: its
+    status, its voided items, and whether any item was added or voided since it was placed."""
+
+    status: OrderStatus
+    voided: frozenset[uuid.UUID]
+    changed: bool
+
+
 class OrderRepository(Protocol):
     async def add(self, order: Order) -> None:
         """Insert the order, its items and its first status change."""
@@ -118,6 +128,11 @@ class OrderRepository(Protocol):
 
     async def get(self, order_id: uuid.UUID) -> Order | None:
         """The order with items and status history."""
+        ...
+
+    async def states(self, order_ids: Collection[uuid.UUID]) -> Mapping[uuid.UUID, OrderState]:
+        """The :class:`OrderState` of each of these orders that exists, in one light read
+        whatever their number (the consumers' batches)."""
         ...
 
     async def get_many(self, order_ids: Collection[uuid.UUID]) -> Mapping[uuid.UUID, Order]:

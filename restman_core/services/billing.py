@@ -124,15 +124,15 @@ class BillingService:
             return {}
         now = self._clock.now()
         await tx.outbox.add([bill_event(BILL_GENERATED, bill, now) for bill in fresh])
-        orders = await tx.orders.get_many([bill.order_id for bill in fresh])
+        states = await tx.orders.states([bill.order_id for bill in fresh])
         opened: dict[uuid.UUID, Bill | None] = {}
         for bill in fresh:
-            order = orders.get(bill.order_id)
-            if order is not None and order.status is OrderStatus.CANCELLED:
+            state = states.get(bill.order_id)
+            if state is not None and state.status is OrderStatus.CANCELLED:
                 opened[bill.order_id] = await self.cancel_bill(tx, bill.order_id)
             # Items added or voided before the placement reached billing are billed at once
             # (the common case, an order unchanged since placing, needs no read of the bill).
-            elif order is not None and any(i.batch or i.voided for i in order.items):
+            elif state is not None and state.changed:
                 opened[bill.order_id] = await self.revise_bill(tx, bill.order_id) or bill
             else:
                 opened[bill.order_id] = bill

@@ -18,7 +18,7 @@ from restman_core.domain.kitchen import (
     TicketStatus,
 )
 from restman_core.domain.menus import clean_station
-from restman_core.domain.orders import TERMINAL_ORDER_STATUSES, Order, OrderStatus
+from restman_core.domain.orders import TERMINAL_ORDER_STATUSES, OrderStatus
 from restman_core.errors import Conflict, InvalidInput, NotFound
 from restman_core.ports.storage import Database, Page, Transaction
 from restman_core.services.access import may_operate, operated_restaurants, scoped
@@ -69,18 +69,21 @@ class KitchenService:
         todo = {order_id: data for order_id, data in wanted.items() if order_id not in opened}
         if not todo:
             return []
-        orders = await tx.orders.get_many(todo)
+        states = await tx.orders.states(todo)
         now = self._clock.now()
-        made = {
-            order_id: self._build(orders.get(order_id), data, 0, None, now)
-            for order_id, data in todo.items()
-        }
+        made: dict[uuid.UUID, list[Ticket]] = {}
+        for order_id, data in todo.items():
+            state = states.get(order_id)
+            voided = state.voided if state else frozenset()
+            made[order_id] = self._build(voided, data, 0, None, now)
         tickets = [t for built in made.values() for t in built]
         await tx.tickets.add_many(tickets)
         await tx.outbox.add([ticket_event(TICKET_CREATED, t, None, now) for t in tickets])
         result: list[Ticket] = []
         for order_id, built in made.items():
-            result += await self._close_if_closed(tx, orders.get(order_id), built, now)
+            state = states.get(order_id)
+            status = state.status if state else None
+            result += await self._close_if_closed(tx, order_id, status, built, now)
         return result
 
     async def open_addition(self, tx: Transaction, added: Mapping[str, Any]) -> list[Ticket]:
@@ -106,20 +109,22 @@ class KitchenService:
     ) -> list[Ticket]:
         order = await tx.orders.get(order_id)
         now = self._clock.now()
-        tickets = self._build(order, data, batch, fired_up_to, now)
+        voided = frozenset(i.id for i in order.items if i.voided) if order else frozenset()
+        tickets = self._build(voided, data, batch, fired_up_to, now)
         await tx.tickets.add_many(tickets)
         await tx.outbox.add([ticket_event(TICKET_CREATED, t, None, now) for t in tickets])
-        return await self._close_if_closed(tx, order, tickets, now)
+        return await self._close_if_closed(
+            tx, order_id, order.status if order else None, tickets, now
+        )
 
     @staticmethod
     def _build(
-        order: Order | None,
+        voided: frozenset[uuid.UUID],
         data: Mapping[str, Any],
         batch: int,
         fired_up_to: int | None,
         now: datetime,
     ) -> list[Ticket]:
-        voided = frozenset(i.id for i in order.items if i.voided) if order else frozenset()
         tickets = tickets_for_order(data, batch=batch, voided=voided, fired_up_to=fired_up_to)
         # A ticket whose every item was voided before it opened has nothing to cook.
         return [
@@ -129,15 +134,17 @@ class KitchenService:
 
     @staticmethod
     async def _close_if_closed(
-        tx: Transaction, order: Order | None, tickets: list[Ticket], now: datetime
+        tx: Transaction,
+        order_id: uuid.UUID,
+        status: OrderStatus | None,
+        tickets: list[Ticket],
+        now: datetime,
     ) -> list[Ticket]:
         """``tickets``, closed as the order's status says when it was completed or cancelled
         before they opened."""
-        if order is None or order.status not in TERMINAL_ORDER_STATUSES:
+        if status is None or status not in TERMINAL_ORDER_STATUSES:
             return tickets
-        closed = {
-            t.id: t for t in await close_open_tickets(tx, order.id, order.status, now, tickets)
-        }
+        closed = {t.id: t for t in await close_open_tickets(tx, order_id, status, now, tickets)}
         return [closed.get(t.id, t) for t in tickets]
 
     async def void_tickets(self, tx: Transaction, order_id: uuid.UUID) -> list[Ticket]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restman_core.adapters.sql.rows import limit_of, page_filter, values
@@ -19,7 +20,7 @@ from restman_core.domain.orders import (
     OrderType,
     StatusChange,
 )
-from restman_core.ports.storage import Page
+from restman_core.ports.storage import OrderState, Page
 
 
 def _order(
@@ -224,6 +225,32 @@ class SqlOrderRepository:
             for h in history
         )
         return _order(row, tuple(_item(i) for i in items), changes)
+
+    async def states(self, order_ids: Collection[uuid.UUID]) -> Mapping[uuid.UUID, OrderState]:
+        """One statement: each order with only its items added or voided since placing."""
+        ids = list(dict.fromkeys(order_ids))
+        if not ids:
+            return {}
+        i = order_items.c
+        special = and_(i.order_id == orders.c.id, or_(i.voided.is_(True), i.batch > 0))
+        query = (
+            select(orders.c.id, orders.c.status, i.id.label("item_id"), i.voided)
+            .select_from(orders.outerjoin(order_items, special))
+            .where(orders.c.id.in_(ids))
+        )
+        statuses: dict[uuid.UUID, OrderStatus] = {}
+        voided: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+        changed: set[uuid.UUID] = set()
+        for row in await self._conn.execute(query):
+            statuses[row.id] = OrderStatus(row.status)
+            if row.item_id is not None:
+                changed.add(row.id)
+                if row.voided:
+                    voided[row.id].add(row.item_id)
+        return {
+            order_id: OrderState(status, frozenset(voided[order_id]), order_id in changed)
+            for order_id, status in statuses.items()
+        }
 
     async def get_many(self, order_ids: Collection[uuid.UUID]) -> Mapping[uuid.UUID, Order]:
         """Two statements whatever the number of orders: the orders, then their items."""
