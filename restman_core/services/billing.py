@@ -83,8 +83,9 @@ class BillingService:
     async def open_bill(self, tx: Transaction, placed: Mapping[str, Any]) -> Bill | None:
         """Open the PENDING bill of a placed order with the snapshots it was placed with (tax
         rate per item, whether prices include tax, a dine-in service charge); None when the
-        order already has one. An order cancelled before its placement reached billing gets its
-        bill cancelled at once."""
+        order already has one. Items added or voided before the placement reached billing are
+        billed at once, and an order cancelled before then gets its bill cancelled at once,
+        with those items: the bill ends the same whatever billing saw of the order and when."""
         at = ensure_utc(datetime.fromisoformat(placed["placed_at"].replace("Z", "+00:00")))
         tax_rate = Decimal(placed.get("tax_rate", "0.10"))
         charge = placed.get("service_charge_rate")
@@ -106,12 +107,17 @@ class BillingService:
             return None
         await tx.outbox.add([bill_event(BILL_GENERATED, bill, self._clock.now())])
         order = await tx.orders.get(bill.order_id)
-        if order is not None and order.status is OrderStatus.CANCELLED:
-            return await self.cancel_bill(tx, bill.order_id)
+        if order is None:
+            return bill
         # Items added or voided before the placement reached billing are billed at once (the
         # common case, an order unchanged since placing, needs no second read of the bill).
-        if order is not None and any(i.batch or i.voided for i in order.items):
-            return await self.revise_bill(tx, bill.order_id) or bill
+        # This comes before a cancellation: a cancelled bill keeps the order's items as they
+        # were when it was cancelled, whether billing saw each change or fell behind them all
+        # (a cancelled bill is never revised afterwards).
+        if any(i.batch or i.voided for i in order.items):
+            bill = await self.revise_bill(tx, bill.order_id) or bill
+        if order.status is OrderStatus.CANCELLED:
+            return await self.cancel_bill(tx, bill.order_id)
         return bill
 
     async def revise_bill(self, tx: Transaction, order_id: uuid.UUID) -> Bill | None:
