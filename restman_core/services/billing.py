@@ -103,8 +103,9 @@ class BillingService:
     async def open_bill(self, tx: Transaction, placed: Mapping[str, Any]) -> Bill | None:
         """Open the PENDING bill of a placed order with the snapshots it was placed with (tax
         rate per item, whether prices include tax, a dine-in service charge); None when the
-        order already has one. An order cancelled before its placement reached billing gets its
-        bill cancelled at once."""
+        order already has one. Items added or voided before the placement reached billing are
+        billed at once, and an order cancelled before then gets its bill cancelled at once,
+        with those items: the bill ends the same whatever billing saw of the order and when."""
         return (await self.open_bills(tx, [placed])).get(uuid.UUID(placed["order_id"]))
 
     async def open_bills(
@@ -128,14 +129,17 @@ class BillingService:
         opened: dict[uuid.UUID, Bill | None] = {}
         for bill in fresh:
             state = states.get(bill.order_id)
-            if state is not None and state.status is OrderStatus.CANCELLED:
-                opened[bill.order_id] = await self.cancel_bill(tx, bill.order_id)
+            ended: Bill | None = bill
             # Items added or voided before the placement reached billing are billed at once
             # (the common case, an order unchanged since placing, needs no read of the bill).
-            elif state is not None and state.changed:
-                opened[bill.order_id] = await self.revise_bill(tx, bill.order_id) or bill
-            else:
-                opened[bill.order_id] = bill
+            # This comes before a cancellation: a cancelled bill keeps the order's items as they
+            # were when it was cancelled, whether billing saw each change or fell behind them all
+            # (a cancelled bill is never revised afterwards).
+            if state is not None and state.changed:
+                ended = await self.revise_bill(tx, bill.order_id) or bill
+            if state is not None and state.status is OrderStatus.CANCELLED:
+                ended = await self.cancel_bill(tx, bill.order_id)
+            opened[bill.order_id] = ended
         return opened
 
     async def revise_bill(self, tx: Transaction, order_id: uuid.UUID) -> Bill | None:

@@ -53,13 +53,8 @@ from restman_core.services.order_requests import (
     check_idempotency_key,
     parse_order_request,
 )
-from restman_core.services.pacing import (
-    GateNeeded,
-    PacingGates,
-    check_pickup,
-    pace_order,
-    release_pacing,
-)
+from restman_core.services.pacing import check_pickup, pace_order, release_pacing
+from restman_core.services.placement_gates import GateNeeded, PlacementGates
 from restman_core.services.quoting import quote_for, read_backlog
 from restman_core.services.ticket_changes import close_open_tickets
 
@@ -87,7 +82,7 @@ class OrderService:
         self._db = db
         self._clock = clock
         self._menu_cache = menu_cache
-        self._gates = PacingGates()
+        self._gates = PlacementGates()
         # Changes after placement (items added, items voided) live in their own use case.
         self.changes = OrderChanges(db, clock, menu_cache=menu_cache)
 
@@ -132,14 +127,14 @@ class OrderService:
                 )
             return Placed(order, replayed=False), took_stock
 
-        gated = self._gates.is_paced(request.restaurant_id)
+        gated = self._gates.needs_turn(request.restaurant_id)
         while True:
             try:
                 async with self._gates.turn(request.restaurant_id, gated):
                     placed, took_stock = await self._db.run(work)
                 break
             except GateNeeded:
-                gated = True  # the restaurant is paced: wait for its turn, then place
+                gated = True  # it writes a hot row: wait for the restaurant's turn, then place
         if took_stock and self._menu_cache is not None:
             # Tracked stock changed, so the cached menu may now list a sold-out food.
             await self._menu_cache.delete(menu_cache_key(request.restaurant_id))
@@ -159,7 +154,6 @@ class OrderService:
         restaurant = await tx.restaurants.get(request.restaurant_id)
         if restaurant is None or not restaurant.is_active:
             raise NotFound("Restaurant not found")
-        self._gates.learn(restaurant.id, paced=restaurant.pacing is not None, gated=gated)
         wanted = frozenset(line.food_id for line in request.lines)
         foods = {f.id: f for f in await tx.foods.get_many(wanted)}
         categories = {c.id: c for c in await tx.categories.list_for(restaurant.id)}
@@ -172,6 +166,8 @@ class OrderService:
         for line in request.lines:
             takes[line.food_id] += line.quantity
         tracked = {fid: q for fid, q in takes.items() if foods[fid].stock_remaining is not None}
+        hot = restaurant.pacing is not None or bool(tracked)  # before any write
+        self._gates.learn(restaurant.id, hot=hot, gated=gated)
         short = await tx.foods.take_stock(tracked)
         if short:
             names = ", ".join(sorted(foods[f].name for f in short))
@@ -179,6 +175,8 @@ class OrderService:
                 f"Not enough stock for: {names}", details={"food_ids": sorted(map(str, short))}
             )
         took_options = await take_option_stock(tx, request.lines, chosen)
+        if took_options:  # known once taken; the unit rolls back on GateNeeded
+            self._gates.learn(restaurant.id, hot=True, gated=gated)
         order = new_order(self._clock, actor, restaurant, request, foods, categories, chosen)
         order = await pace_order(
             tx,

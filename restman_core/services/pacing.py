@@ -5,21 +5,15 @@ Both run inside the caller's unit of work. Counting an order's load in a slot is
 statement on the slot's ledger row (:meth:`restman_core.ports.storage.SlotLedger.take`), so no
 slot ever holds more than its cap, however many placements race for it.
 
-That row is hot: every order of a busy slot writes it. At SERIALIZABLE all but one of the
-placements writing it at once fail and retry, and a burst of them in one process would spend
-its retry budget losing. So :class:`PacingGates` lets one paced placement per restaurant at a
-time into the database from each process (the others wait their turn before they open a
-transaction); processes still race each other, which the row and the retries settle. The gates
-are an optimisation only: what is counted is decided by the row alone.
+That row is hot: every order of a busy slot writes it, so a process lets one paced placement
+per restaurant at a time into the database
+(:class:`restman_core.services.placement_gates.PlacementGates`); what is counted is decided by
+the row alone.
 """
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-import weakref
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -38,47 +32,6 @@ from restman_core.ports.storage import Transaction
 # A slot found with room is taken in the same unit of work that read it, so a miss can only
 # follow a concurrent change the database did not turn into a retry; a few more looks suffice.
 _ATTEMPTS = 4
-
-
-class GateNeeded(Exception):
-    """Raised by a placement that found its restaurant paced while it ran without the
-    restaurant's gate, before it wrote anything: the caller runs it again through the gate."""
-
-
-class PacingGates:
-    """One turn at a time per paced restaurant for this process's placements (see the module's
-    docstring). Which restaurants are paced is learned from the placements themselves."""
-
-    def __init__(self) -> None:
-        self._paced: set[uuid.UUID] = set()
-        # Locks belong to an event loop; a service used from several loops keeps a set per loop.
-        self._locks: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, dict[uuid.UUID, asyncio.Lock]
-        ] = weakref.WeakKeyDictionary()
-
-    def is_paced(self, restaurant_id: uuid.UUID) -> bool:
-        """Whether the restaurant was paced at its last placement seen here."""
-        return restaurant_id in self._paced
-
-    def learn(self, restaurant_id: uuid.UUID, *, paced: bool, gated: bool) -> None:
-        """Note whether the restaurant is paced; GateNeeded when it is and the placement runs
-        without its gate."""
-        if not paced:
-            self._paced.discard(restaurant_id)
-            return
-        self._paced.add(restaurant_id)
-        if not gated:
-            raise GateNeeded()
-
-    @asynccontextmanager
-    async def turn(self, restaurant_id: uuid.UUID, gated: bool) -> AsyncIterator[None]:
-        """The restaurant's turn when ``gated`` (waiting for it), else nothing."""
-        if not gated:
-            yield
-            return
-        locks = self._locks.setdefault(asyncio.get_running_loop(), {})
-        async with locks.setdefault(restaurant_id, asyncio.Lock()):
-            yield
 
 
 def check_pickup(pickup_at: datetime | None, now: datetime) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import re
 import uuid
@@ -10,7 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from litestar import Litestar
@@ -20,7 +21,10 @@ from restman_api.app import create_app
 from restman_api.state import ApiState, api_state
 from restman_core.config import Settings, load_settings
 from restman_core.domain.access import SYSTEM_ACTOR
+from restman_core.services.auth import SignIn
 from tests.support.services import wait_for
+
+T = TypeVar("T")
 
 CODE = re.compile(r"^\s+(\d{4,10})\s*$", re.MULTILINE)
 
@@ -125,10 +129,26 @@ class Harness:
     async def new_user(self, role: str = "user") -> User:
         return await self.sign_in(self.unique_email(role), role)
 
+    async def on_app_loop(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Await ``call()`` on the app's own event loop without blocking this one: the test
+        client's portal, or this loop when the app is served on it (:mod:`tests.api.live`).
+        The app's platform belongs to its loop: used from the test's loop it would open a
+        SQLite writer and connection there that the app's shutdown cannot close (the
+        connection was then garbage collected unclosed: an SAWarning)."""
+        assert self.app is not None, "the API runs in another process"
+        if isinstance(self.client, AsyncTestClient):
+            return await asyncio.wrap_future(self.client.blocking_portal.start_task_soon(call))
+        return await call()
+
     async def new_admin(self) -> User:
         address = self.unique_email("admin")
-        await self.api.accounts.create_admin(SYSTEM_ACTOR, address)
-        issued = await self.api.auth.issue_token(SYSTEM_ACTOR, address)
+        api = self.api
+
+        async def made() -> SignIn:
+            await api.accounts.create_admin(SYSTEM_ACTOR, address)
+            return await api.auth.issue_token(SYSTEM_ACTOR, address)
+
+        issued = await self.on_app_loop(made)
         return User(address, issued.token, str(issued.user.id), "admin")
 
     async def new_staff(self, owner: User, restaurant_id: str) -> User:
