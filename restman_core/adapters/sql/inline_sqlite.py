@@ -160,3 +160,23 @@ def open_inline(path: Path) -> InlineConnection:
     raw.execute("PRAGMA synchronous=NORMAL")
     raw.execute("PRAGMA busy_timeout=0")
     return InlineConnection(raw)
+
+
+class InlineReadConnection(InlineConnection):
+    """A read-only :class:`InlineConnection` (``query_only``): its transactions only read, so
+    ending one releases a snapshot and never checkpoints; it ends inline too. In WAL mode a
+    reader never waits for the writer; the rare moment a reader cannot start (the WAL being
+    recovered) is an immediate "database is locked", which the unit of work retries."""
+
+    async def commit(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.commit()
+
+
+def open_inline_reader(path: Path) -> InlineReadConnection:
+    """A read-only connection on ``path`` whose statements run inline (see
+    :class:`InlineReadConnection`); busy timeout 0, so it never sleeps on the event loop."""
+    raw = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    raw.execute("PRAGMA busy_timeout=0")
+    raw.execute("PRAGMA query_only=ON")
+    return InlineReadConnection(raw)

@@ -19,11 +19,24 @@ HH:MM:SS.ffffff``), PostgreSQL and CockroachDB as ``timestamptz``.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, cast, func, not_, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    Uuid,
+    bindparam,
+    cast,
+    func,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
@@ -76,6 +89,14 @@ async def stations_done(
     """When each station of the restaurant is done with its queue, simulated from its oldest
     ``limit`` cooking tickets (NEW, ACCEPTED, IN_PROGRESS, not held) as the fold does (see the
     module docstring). A station with nothing in the queue at ``now`` is absent."""
+    params = {"restaurant_id": restaurant_id, "limit": limit, "now": micros_of(now)}
+    rows = await conn.execute(_statement(), params)
+    return {station: EPOCH + timedelta(microseconds=int(end)) for station, end in rows}
+
+
+@functools.cache
+def _statement() -> Select[Any]:
+    """The statement, built once: its construction and cache key cost more than running it."""
     t = kitchen_tickets.c
     scheduled = (
         select(orders.c.pickup_at.is_not(None)).where(orders.c.id == t.order_id).scalar_subquery()
@@ -89,9 +110,13 @@ async def stations_done(
             scheduled.label("scheduled"),
             func.row_number().over(order_by=(t.created_at, t.id)).label("pos"),
         )
-        .where(t.restaurant_id == restaurant_id, t.status.in_(COOKING), t.held.is_(False))
+        .where(
+            t.restaurant_id == bindparam("restaurant_id", type_=Uuid()),
+            t.status.in_(COOKING),
+            t.held.is_(False),
+        )
         .order_by(t.created_at, t.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer()))
         .subquery("queue")
     )
     q = queue.c
@@ -106,15 +131,12 @@ async def stations_done(
         func.min(q.pos).over(partition_by=q.order_id).label("order_pos"),
     ).subquery("placed")
     p = placed.c
-    now_us = micros_of(now)
     rest: ColumnElement[Any] = func.sum(p.prep).over(
         partition_by=p.station, order_by=(p.order_pos, p.pos), rows=(0, None)
     )
     ends = (
         select(p.station, (p.due + rest * 1_000_000).label("end"))
-        .where(or_(not_(p.scheduled), p.due <= now_us))
+        .where(or_(not_(p.scheduled), p.due <= bindparam("now", type_=BigInteger())))
         .subquery("ends")
     )
-    query = select(ends.c.station, func.max(ends.c.end)).group_by(ends.c.station)
-    rows = await conn.execute(query)
-    return {station: EPOCH + timedelta(microseconds=int(end)) for station, end in rows}
+    return select(ends.c.station, func.max(ends.c.end)).group_by(ends.c.station)

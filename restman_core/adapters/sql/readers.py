@@ -1,41 +1,55 @@
-"""Plain reads that never take SQLite's write lock.
+"""Plain reads that never take SQLite's write lock, and never leave the event loop's thread.
 
-The unit of work (and :func:`restman_core.adapters.sql.auth_state.run_short`) begins every
-SQLite transaction ``BEGIN IMMEDIATE``: the file's one write lock, held until commit. A read on
-those engines therefore queues behind every writer, and every writer behind it. A reader engine
-is a second pool on the same file whose connections never begin a transaction of their own: each
-SELECT runs alone on the latest committed snapshot (WAL lets readers run beside the writer), and
-``query_only`` makes any write through it an error rather than a lock.
+The unit of work (and :func:`restman_core.adapters.sql.auth_state.run_short`) runs every SQLite
+write through the single writer. A reader engine is a pool of connections of its own on the
+same file: each read runs on the latest committed snapshot (WAL lets readers run beside the
+writer), and ``query_only`` makes any write through it an error rather
+than a lock. Its statements run inline, as plain :mod:`sqlite3` calls on the event loop's
+thread (:class:`~restman_core.adapters.sql.inline_sqlite.InlineReadConnection`): a read is a
+few statements on an index, far cheaper than the two thread hops per statement of aiosqlite,
+and a WAL reader has nothing to wait for.
 
 On PostgreSQL and CockroachDB reads never block writers, so the reader is the engine itself.
 """
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-READER_BUSY_TIMEOUT_MS = 5000
+from restman_core.adapters.sql.inline_sqlite import InlineReadConnection, open_inline_reader
 
 
-def open_reader_engine(engine: AsyncEngine) -> AsyncEngine:
+def open_reader_engine(engine: AsyncEngine, *, snapshot: bool = False) -> AsyncEngine:
     """A read-only engine beside ``engine`` on SQLite (the caller disposes of it), otherwise
-    ``engine`` itself (which the caller must then not dispose of twice)."""
+    ``engine`` itself (which the caller must then not dispose of twice). With ``snapshot``
+    each transaction begins a deferred ``BEGIN``, so that all its statements see one
+    snapshot; without, each statement runs alone on the latest one (a single lookup needs no
+    more, and sends nothing but its SELECT)."""
     if engine.dialect.name != "sqlite":
         return engine
     pool_size = getattr(engine.pool, "size", lambda: 5)()
-    reader = create_async_engine(engine.url, pool_size=pool_size, max_overflow=pool_size)
+    path = Path(engine.url.database or "")
 
-    @event.listens_for(reader.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # The driver's default (legacy) transaction handling begins nothing before a SELECT,
-        # and SQLAlchemy's pysqlite dialect emits no BEGIN of its own.
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout={READER_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA query_only=ON")
-        cursor.close()
+    async def connect() -> InlineReadConnection:
+        # Opening may wait on the file: off the event loop, once per pooled connection.
+        return await asyncio.to_thread(open_inline_reader, path)
+
+    reader = create_async_engine(
+        engine.url, async_creator=connect, pool_size=pool_size, max_overflow=pool_size
+    )
+
+    if snapshot:
+
+        @event.listens_for(reader.sync_engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            # The driver runs in autocommit and SQLAlchemy's dialect emits no BEGIN: without
+            # one each statement of a read would see its own snapshot.
+            conn.exec_driver_sql("BEGIN")
 
     return reader
 
