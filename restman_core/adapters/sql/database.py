@@ -40,7 +40,7 @@ from restman_core.adapters.sql.failures import (
     is_retryable,
     refusal_of,
 )
-from restman_core.adapters.sql.readers import open_reader_engine
+from restman_core.adapters.sql.readers import open_reader_engine, transaction_on
 from restman_core.adapters.sql.schema import metadata
 from restman_core.adapters.sql.transaction import RetryUnit, SqlTransaction
 from restman_core.adapters.sql.urls import async_url
@@ -215,7 +215,7 @@ class SqlDatabase:
         stale_retried = False
         for attempt in range(MAX_ATTEMPTS):
             try:
-                async with (engine or self.engine).begin() as conn:
+                async with transaction_on(engine or self.engine) as conn:
                     try:
                         return await work(SqlTransaction(conn))
                     except DBAPIError as exc:

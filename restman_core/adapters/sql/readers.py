@@ -14,12 +14,14 @@ On PostgreSQL and CockroachDB reads never block writers, so the reader is the en
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
+import weakref
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from restman_core.adapters.sql.inline_sqlite import InlineReadConnection, open_inline_reader
 
@@ -36,12 +38,14 @@ def open_reader_engine(engine: AsyncEngine, *, snapshot: bool = False) -> AsyncE
     path = Path(engine.url.database or "")
 
     async def connect() -> InlineReadConnection:
-        # Opening may wait on the file: off the event loop, once per pooled connection.
-        return await asyncio.to_thread(open_inline_reader, path)
+        # Inline too: opening a read-only connection with no busy timeout waits for nothing,
+        # and a read that never suspends needs only one connection at a time.
+        return open_inline_reader(path)
 
     reader = create_async_engine(
         engine.url, async_creator=connect, pool_size=pool_size, max_overflow=pool_size
     )
+    _INLINE.add(reader)
 
     if snapshot:
 
@@ -52,6 +56,42 @@ def open_reader_engine(engine: AsyncEngine, *, snapshot: bool = False) -> AsyncE
             conn.exec_driver_sql("BEGIN")
 
     return reader
+
+
+_INLINE: weakref.WeakSet[AsyncEngine] = weakref.WeakSet()
+
+
+@contextlib.asynccontextmanager
+async def connection_on(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection of ``engine`` for the block, back in its pool as the block ends.
+
+    SQLAlchemy's own ``async with`` returns a connection from a task of its own (so that a
+    cancellation cannot cut the return short): the connection stays out of the pool for a
+    turn of the event loop, and with many requests in one turn a reader's pool overflows and
+    opens and closes a connection on nearly every read. A reader of this module returns it at
+    once, in the caller's task: its close never suspends, so nothing can cut it short. Any
+    other engine keeps SQLAlchemy's way."""
+    if engine not in _INLINE:
+        async with engine.connect() as conn:
+            yield conn
+        return
+    conn = await engine.connect()
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def transaction_on(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """``engine.begin()``: a transaction for the block, committed when it ends normally, on a
+    connection returned as :func:`connection_on` returns it."""
+    if engine not in _INLINE:
+        async with engine.begin() as conn:
+            yield conn
+        return
+    async with connection_on(engine) as conn, conn.begin():
+        yield conn
 
 
 def owns_reader(engine: AsyncEngine, reader: AsyncEngine) -> bool:
