@@ -131,6 +131,19 @@ class InlineConnection:
         if self._conn.in_transaction:
             await asyncio.to_thread(self._conn.commit)
 
+    # Savepoints for the single writer's units, sent as they are: through SQLAlchemy each costs
+    # about what one of the unit's statements does. Raise ``sqlite3.Error``.
+    def savepoint(self, name: str) -> None:
+        self._conn.execute(f"SAVEPOINT {name}")
+
+    def release(self, name: str) -> None:
+        self._conn.execute(f"RELEASE {name}")
+
+    def rollback_to(self, name: str) -> None:
+        """Undo everything since the savepoint ``name`` and drop it."""
+        self._conn.execute(f"ROLLBACK TO {name}")
+        self._conn.execute(f"RELEASE {name}")
+
     async def rollback(self) -> None:
         if self._conn.in_transaction:
             self._conn.rollback()

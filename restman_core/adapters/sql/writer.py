@@ -74,6 +74,9 @@ QUEUE_TIMEOUT_SECONDS = 10.0
 """How long a unit may wait for the writer before it starts: past that the caller gets
 :class:`~restman_core.errors.Unavailable` and the unit never runs (the pool's timeout, before)."""
 
+_SAVEPOINT = "restman_unit"
+"""Each unit's savepoint: units run one at a time, so one name serves them all."""
+
 _INSIDE_UNIT: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "restman_inside_sqlite_unit", default=False
 )
@@ -210,7 +213,8 @@ class SqliteWriter:
         try:
             conn = await self._connection()
             raw = await conn.get_raw_connection()
-            await cast(InlineConnection, raw.driver_connection).begin_immediate()
+            inline = cast(InlineConnection, raw.driver_connection)
+            await inline.begin_immediate()
         except Exception as exc:  # sqlite3's own errors too: the lock is taken outside SQLAlchemy
             self._retry_or_fail(group, _as_dbapi(exc))
             return
@@ -219,7 +223,7 @@ class SqliteWriter:
         try:
             outer = await conn.begin()
             for request in group:
-                if await self._run_unit(conn, request):
+                if await self._run_unit(conn, inline, request):
                     done.append(request)
                 answered.add(id(request))
             await outer.commit()
@@ -236,28 +240,31 @@ class SqliteWriter:
             if not request.future.done():
                 request.future.set_result(request.outcome[0])
 
-    async def _run_unit(self, conn: AsyncConnection, request: _Request) -> bool:
+    async def _run_unit(
+        self, conn: AsyncConnection, inline: InlineConnection, request: _Request
+    ) -> bool:
         """Run one unit in its savepoint; True when it is to be committed, False when it failed:
         it is then rolled back to its savepoint and answered (or queued again) here. A failure
         of the savepoint statements themselves propagates: the group's transaction is then
-        unsafe."""
+        unsafe. The savepoint is the driver's own (SQLAlchemy's outer transaction, which the
+        unit's statements run in, is the group's and is untouched by it)."""
         if request.abandoned:  # its caller gave up while it waited in this group
             return False
         request.attempts += 1
         request.started = True
-        nested = await conn.begin_nested()
+        inline.savepoint(_SAVEPOINT)
         try:
             outcome = await asyncio.create_task(
                 _inside(request.work, SqlTransaction(conn)), context=request.context
             )
         except Exception as exc:
-            await nested.rollback()
+            inline.rollback_to(_SAVEPOINT)
             if isinstance(exc, DBAPIError | RetryUnit):
                 self._retry_or_fail([request], exc)
             else:
                 _fail(request, exc)
             return False
-        await nested.commit()
+        inline.release(_SAVEPOINT)
         request.outcome[:] = [outcome]
         return True
 
