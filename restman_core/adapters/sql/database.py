@@ -40,6 +40,7 @@ from restman_core.adapters.sql.failures import (
     is_retryable,
     refusal_of,
 )
+from restman_core.adapters.sql.log_signal import LogSignal
 from restman_core.adapters.sql.readers import open_reader_engine, transaction_on
 from restman_core.adapters.sql.schema import metadata
 from restman_core.adapters.sql.transaction import RetryUnit, SqlTransaction
@@ -144,6 +145,8 @@ class SqlDatabase:
         self.dialect = engine.dialect.name
         self._writer_engine: AsyncEngine | None = None
         self._reader_engine: AsyncEngine | None = None
+        # This process's wake-ups along the outbox (see log_signal): commit, relay, streams.
+        self.log_signal = LogSignal()
         self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SqliteWriter] = (
             weakref.WeakKeyDictionary()
         )
@@ -185,7 +188,9 @@ class SqlDatabase:
             if self._writer_engine is None:
                 self._writer_engine = open_writer_engine(self.engine.url)
             writer = self._writers[loop] = SqliteWriter(
-                self._writer_engine, queue_timeout=self._writer_queue_timeout
+                self._writer_engine,
+                queue_timeout=self._writer_queue_timeout,
+                on_outbox_commit=self.log_signal.written,
             )
         return writer
 

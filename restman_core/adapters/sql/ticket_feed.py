@@ -9,6 +9,8 @@ four polls a second must never queue behind or block writers.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -20,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from restman_core.adapters.sql.database import SqlDatabase
+from restman_core.adapters.sql.log_signal import LogSignal
 from restman_core.adapters.sql.readers import connection_on, open_reader_engine
 from restman_core.adapters.sql.tables import outbox
 from restman_core.domain.events import TICKET_CREATED, TICKET_UPDATED
@@ -45,9 +48,24 @@ def _change(seq: int, event_type: str, payload: str) -> TicketChange | None:
 class SqlTicketFeed:
     """Implements :class:`restman_core.ports.ticket_feed.TicketFeed` on the outbox table."""
 
-    def __init__(self, engine: AsyncEngine, *, owns_engine: bool = False) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, owns_engine: bool = False, signal: LogSignal | None = None
+    ) -> None:
         self._engine = engine
         self._owns_engine = owns_engine
+        # Set when this process's relay numbers rows (the log advanced): see :meth:`wait`.
+        self._numbered = None if signal is None else signal.on_numbered()
+
+    async def wait(self, seconds: float) -> None:
+        """Wait ``seconds``, or until this process's relay has numbered rows since the last
+        wait (a change from another process is seen at the end of the wait, as before)."""
+        if self._numbered is None:
+            await asyncio.sleep(seconds)
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._numbered.wait()
+        self._numbered.clear()
 
     async def _rows(self, statement: Any) -> Sequence[Any]:
         try:
@@ -87,5 +105,6 @@ def open_ticket_feed(db: SqlDatabase) -> SqlTicketFeed:
     of its own on SQLite (:mod:`restman_core.adapters.sql.readers`: plain reads beside the
     writer, inline on the event loop)."""
     if db.dialect != "sqlite":
-        return SqlTicketFeed(db.engine)
-    return SqlTicketFeed(open_reader_engine(db.engine), owns_engine=True)
+        return SqlTicketFeed(db.engine, signal=db.log_signal)
+    reader = open_reader_engine(db.engine)
+    return SqlTicketFeed(reader, owns_engine=True, signal=db.log_signal)

@@ -98,6 +98,7 @@ class _Request:
     attempts: int = 0
     started: bool = False
     abandoned: bool = False
+    wrote_outbox: bool = False
     outcome: list[Any] = field(default_factory=list)
 
 
@@ -111,8 +112,11 @@ class SqliteWriter:
         *,
         max_group: int = MAX_GROUP,
         queue_timeout: float = QUEUE_TIMEOUT_SECONDS,
+        on_outbox_commit: Callable[[], None] | None = None,
     ) -> None:
         self._engine = engine
+        # Called after a group committed a unit that used the outbox (the relay's wake-up).
+        self._on_outbox_commit = on_outbox_commit
         self._max_group = max_group
         self._queue_timeout = queue_timeout
         self._queue: deque[_Request] = deque()
@@ -236,6 +240,8 @@ class SqliteWriter:
             return
         self.groups += 1
         self.units += len(done)
+        if self._on_outbox_commit is not None and any(r.wrote_outbox for r in done):
+            self._on_outbox_commit()
         for request in done:
             if not request.future.done():
                 request.future.set_result(request.outcome[0])
@@ -253,10 +259,9 @@ class SqliteWriter:
         request.attempts += 1
         request.started = True
         inline.savepoint(_SAVEPOINT)
+        tx = SqlTransaction(conn)
         try:
-            outcome = await asyncio.create_task(
-                _inside(request.work, SqlTransaction(conn)), context=request.context
-            )
+            outcome = await asyncio.create_task(_inside(request.work, tx), context=request.context)
         except Exception as exc:
             inline.rollback_to(_SAVEPOINT)
             if isinstance(exc, DBAPIError | RetryUnit):
@@ -266,6 +271,7 @@ class SqliteWriter:
             return False
         inline.release(_SAVEPOINT)
         request.outcome[:] = [outcome]
+        request.wrote_outbox = tx.used_outbox
         return True
 
     async def _abandon(self, conn: AsyncConnection) -> None:
