@@ -98,18 +98,10 @@ async def stations_done(
 def _statement() -> Select[Any]:
     """The statement, built once: its construction and cache key cost more than running it."""
     t = kitchen_tickets.c
-    scheduled = (
-        select(orders.c.pickup_at.is_not(None)).where(orders.c.id == t.order_id).scalar_subquery()
-    )
-    queue = (
-        select(
-            t.order_id,
-            t.station,
-            cast(t.prep_seconds, BigInteger).label("prep"),
-            epoch_micros(func.coalesce(t.fire_at, t.created_at)).label("due"),
-            scheduled.label("scheduled"),
-            func.row_number().over(order_by=(t.created_at, t.id)).label("pos"),
-        )
+    # The oldest cooking tickets first, plain columns only: what follows is computed for
+    # those rows alone, not for every ticket the kitchen has queued.
+    oldest = (
+        select(t.id, t.order_id, t.station, t.prep_seconds, t.fire_at, t.created_at)
         .where(
             t.restaurant_id == bindparam("restaurant_id", type_=Uuid()),
             t.status.in_(COOKING),
@@ -117,8 +109,20 @@ def _statement() -> Select[Any]:
         )
         .order_by(t.created_at, t.id)
         .limit(bindparam("limit", type_=Integer()))
-        .subquery("queue")
+        .subquery("oldest")
     )
+    o = oldest.c
+    scheduled = (
+        select(orders.c.pickup_at.is_not(None)).where(orders.c.id == o.order_id).scalar_subquery()
+    )
+    queue = select(
+        o.order_id,
+        o.station,
+        cast(o.prep_seconds, BigInteger).label("prep"),
+        epoch_micros(func.coalesce(o.fire_at, o.created_at)).label("due"),
+        scheduled.label("scheduled"),
+        func.row_number().over(order_by=(o.created_at, o.id)).label("pos"),
+    ).subquery("queue")
     q = queue.c
     # An order is served where its first ticket arrived; computed before scheduled tickets
     # not due yet are left out, since they count for that place too.
