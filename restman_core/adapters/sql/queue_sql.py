@@ -36,6 +36,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
@@ -99,17 +100,26 @@ def _statement() -> Select[Any]:
     """The statement, built once: its construction and cache key cost more than running it."""
     t = kitchen_tickets.c
     # The oldest cooking tickets first, plain columns only: what follows is computed for
-    # those rows alone, not for every ticket the kitchen has queued.
-    oldest = (
-        select(t.id, t.order_id, t.station, t.prep_seconds, t.fire_at, t.created_at)
+    # those rows alone. Taken per status and merged: each status's oldest come in order from
+    # the (restaurant, status, created_at) index, where one ORDER BY over the three statuses
+    # would sort every ticket the kitchen has queued.
+    limit = bindparam("limit", type_=Integer())
+    columns = (t.id, t.order_id, t.station, t.prep_seconds, t.fire_at, t.created_at)
+    per_status = [
+        select(*columns)
         .where(
             t.restaurant_id == bindparam("restaurant_id", type_=Uuid()),
-            t.status.in_(COOKING),
+            t.status == status,
             t.held.is_(False),
         )
         .order_by(t.created_at, t.id)
-        .limit(bindparam("limit", type_=Integer()))
-        .subquery("oldest")
+        .limit(limit)
+        .subquery(f"s{n}")
+        for n, status in enumerate(COOKING)
+    ]
+    merged = union_all(*(select(*part.c) for part in per_status)).subquery("merged")
+    oldest = (
+        select(*merged.c).order_by(merged.c.created_at, merged.c.id).limit(limit).subquery("oldest")
     )
     o = oldest.c
     scheduled = (
