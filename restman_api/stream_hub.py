@@ -2,7 +2,8 @@
 
 The poller reads the shared event log every ``poll_seconds`` (250 ms by default), so a change
 committed by any process (another API instance, a worker) reaches every connected display within
-a second, in any deployment, with one query per process rather than one per display. Each
+a second, in any deployment, with one query per process rather than one per display; when the
+relay runs in this process (embedded) it reads as soon as the relay numbered new events. Each
 subscriber has a bounded queue; a subscriber that falls too far behind is cut off and its client
 reconnects with ``Last-Event-ID``, losing nothing.
 """
@@ -89,7 +90,7 @@ class TicketHub:
                 log.warning("kitchen stream poll failed: %s", exc.message)
                 more = False
             if not more:
-                await asyncio.sleep(self._poll)
+                await self._feed.wait(self._poll)
 
     async def _poll_once(self) -> bool:
         """Deliver one batch; True when a full batch suggests more are waiting."""

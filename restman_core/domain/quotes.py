@@ -79,12 +79,21 @@ def queue_ready_times(queued: Iterable[QueuedWork], now: datetime) -> dict[uuid.
     return _fold(queued, now)[0]
 
 
+def stations_done(queued: Iterable[QueuedWork], now: datetime) -> dict[str, datetime]:
+    """When each station with work in ``queued`` (in queue order) at ``now`` is done with all
+    of it, as simulated (may be in the past when the kitchen is slower than the model). The
+    SQL adapter computes the same in one statement (``adapters/sql/queue_sql.py``)."""
+    return _fold(queued, now)[1]
+
+
+def backlog_after(done: Mapping[str, datetime], now: datetime) -> dict[str, int]:
+    """Whole seconds from ``now`` until each station is ``done`` (0 when it is late)."""
+    return {station: max(0, int((end - now).total_seconds())) for station, end in done.items()}
+
+
 def station_backlog(queued: Iterable[QueuedWork], now: datetime) -> dict[str, int]:
     """Seconds until each station has finished what it has queued (0 when it is late)."""
-    return {
-        station: max(0, int((done - now).total_seconds()))
-        for station, done in _fold(queued, now)[1].items()
-    }
+    return backlog_after(stations_done(queued, now), now)
 
 
 def own_work(items: Iterable[tuple[str, int | None]]) -> dict[str, int]:

@@ -188,6 +188,13 @@ class TicketRepository(Protocol):
         held), oldest first, at most ``limit``: one light statement, no items."""
         ...
 
+    async def stations_done(
+        self, restaurant_id: uuid.UUID, limit: int, now: datetime
+    ) -> Mapping[str, datetime]:
+        """:func:`restman_core.domain.quotes.stations_done` over ``queued_work(restaurant_id,
+        limit)``, exactly, computed where the tickets are: one row per station is read."""
+        ...
+
     async def get(self, ticket_id: uuid.UUID) -> Ticket | None: ...
     async def for_order(self, order_id: uuid.UUID) -> Sequence[Ticket]: ...
     async def opened_orders(self, order_ids: Collection[uuid.UUID], batch: int) -> set[uuid.UUID]:

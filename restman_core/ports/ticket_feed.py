@@ -48,6 +48,11 @@ class TicketFeed(Protocol):
         """The pipeline's backlog and position (for metrics)."""
         ...
 
+    async def wait(self, seconds: float) -> None:
+        """Wait up to ``seconds`` before the next read: less when the feed knows new changes
+        may be there (a relay in this process numbered events)."""
+        ...
+
     async def close(self) -> None:
         """Release what the feed opened for itself (never the shared database)."""
         ...

@@ -1,9 +1,11 @@
 """Quoting ready times from what the kitchen has queued (see
 :mod:`restman_core.domain.quotes`): at placement, and again as the kitchen moves.
 
-The backlog is read in one light statement from the restaurant's tickets still being cooked
-(NEW, ACCEPTED, IN_PROGRESS; held courses aside), oldest first, at most 200: a kitchen with more
-queued than that is quoted on its oldest 200, which already put any new order far out.
+The backlog is simulated from the restaurant's tickets still being cooked (NEW, ACCEPTED,
+IN_PROGRESS; held courses aside), oldest first, at most 200: a kitchen with more queued than
+that is quoted on its oldest 200, which already put any new order far out. A new order's
+backlog is computed by the database in one statement that answers one row per station; the
+requotes, which need every order's ready time, read the queue itself.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from datetime import datetime
 from restman_core.domain.orders import Order
 from restman_core.domain.quotes import (
     QueuedWork,
+    backlog_after,
     own_work,
     queue_ready_times,
     quote_ready_at,
-    station_backlog,
 )
 from restman_core.ports.storage import Database, Transaction
 
@@ -26,8 +28,10 @@ QUEUE_LIMIT = 200
 
 
 async def backlog_of(tx: Transaction, restaurant_id: uuid.UUID, now: datetime) -> dict[str, int]:
-    """Seconds of work queued at each station of the restaurant."""
-    return station_backlog(await tx.tickets.queued_work(restaurant_id, QUEUE_LIMIT), now)
+    """Seconds of work queued at each station of the restaurant: the queue is simulated where
+    the tickets are, and one row per station is read (see
+    :meth:`~restman_core.ports.storage.TicketRepository.stations_done`)."""
+    return backlog_after(await tx.tickets.stations_done(restaurant_id, QUEUE_LIMIT, now), now)
 
 
 async def read_backlog(db: Database, restaurant_id: uuid.UUID, now: datetime) -> dict[str, int]:

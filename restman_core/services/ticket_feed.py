@@ -46,5 +46,9 @@ class TicketFeedService:
     async def status(self) -> EventLogStatus:
         return await self._feed.status()
 
+    async def wait(self, seconds: float) -> None:
+        """Between two reads: up to ``seconds``, less when new changes may be there."""
+        await self._feed.wait(seconds)
+
     async def close(self) -> None:
         await self._feed.close()

@@ -10,17 +10,25 @@ bounded per user between purges.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Select, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from restman_core.adapters.sql.auth_state import run_short
 from restman_core.adapters.sql.auth_state_tables import auth_sessions
 from restman_core.domain.access import Role
 from restman_core.domain.auth import Session
+
+
+@functools.cache
+def _by_token() -> Select[Any]:
+    """The lookup of every authenticated request, built once (building a statement and its
+    cache key costs more than running it)."""
+    return select(auth_sessions).where(auth_sessions.c.token_hash == bindparam("token_hash"))
 
 
 class SqlSessionStore:
@@ -45,11 +53,7 @@ class SqlSessionStore:
 
     async def get(self, token_hash: str) -> Session | None:
         async def work(conn: AsyncConnection) -> Session | None:
-            row = (
-                await conn.execute(
-                    select(auth_sessions).where(auth_sessions.c.token_hash == token_hash)
-                )
-            ).first()
+            row = (await conn.execute(_by_token(), {"token_hash": token_hash})).first()
             return _session(row._mapping) if row else None
 
         return await run_short(self._reader, work, read=True)

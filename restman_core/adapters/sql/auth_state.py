@@ -29,6 +29,7 @@ from restman_core.adapters.sql.auth_state_tables import (
     auth_sessions,
 )
 from restman_core.adapters.sql.database import MAX_ATTEMPTS, backoff_delay, is_retryable
+from restman_core.adapters.sql.readers import connection_on
 from restman_core.adapters.sql.transaction import SqlTransaction
 from restman_core.adapters.sql.writer import runner_for
 from restman_core.domain.access import Role
@@ -62,7 +63,7 @@ async def run_short(
     for attempt in range(MAX_ATTEMPTS):
         try:
             if read:
-                async with engine.connect() as conn:
+                async with connection_on(engine) as conn:
                     return await work(conn)
             async with engine.begin() as conn:
                 return await work(conn)

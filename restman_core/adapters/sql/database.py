@@ -40,6 +40,8 @@ from restman_core.adapters.sql.failures import (
     is_retryable,
     refusal_of,
 )
+from restman_core.adapters.sql.log_signal import LogSignal
+from restman_core.adapters.sql.readers import open_reader_engine, transaction_on
 from restman_core.adapters.sql.schema import metadata
 from restman_core.adapters.sql.transaction import RetryUnit, SqlTransaction
 from restman_core.adapters.sql.urls import async_url
@@ -142,6 +144,9 @@ class SqlDatabase:
         self._writer_queue_timeout = writer_queue_timeout
         self.dialect = engine.dialect.name
         self._writer_engine: AsyncEngine | None = None
+        self._reader_engine: AsyncEngine | None = None
+        # This process's wake-ups along the outbox (see log_signal): commit, relay, streams.
+        self.log_signal = LogSignal()
         self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SqliteWriter] = (
             weakref.WeakKeyDictionary()
         )
@@ -165,8 +170,14 @@ class SqlDatabase:
             raise
 
     async def read(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
-        """Run a read-only ``work`` on the pool (see :meth:`Database.read`): on SQLite a
-        deferred transaction that reads the last commit without the write lock."""
+        """Run a read-only ``work`` (see :meth:`Database.read`): on SQLite a deferred
+        transaction on the reader engine (:mod:`restman_core.adapters.sql.readers`), which
+        reads the last commit without the write lock and without a thread hop; elsewhere on
+        the pool."""
+        if self.dialect == "sqlite":
+            if self._reader_engine is None:
+                self._reader_engine = open_reader_engine(self.engine, snapshot=True)
+            return await self._run(work, self._reader_engine)
         return await self._run(work)
 
     def _writer(self) -> SqliteWriter:
@@ -177,7 +188,9 @@ class SqlDatabase:
             if self._writer_engine is None:
                 self._writer_engine = open_writer_engine(self.engine.url)
             writer = self._writers[loop] = SqliteWriter(
-                self._writer_engine, queue_timeout=self._writer_queue_timeout
+                self._writer_engine,
+                queue_timeout=self._writer_queue_timeout,
+                on_outbox_commit=self.log_signal.written,
             )
         return writer
 
@@ -185,11 +198,17 @@ class SqlDatabase:
     def engines(self) -> tuple[AsyncEngine, ...]:
         """Every engine that runs this database's statements (the pool, and on SQLite the
         writer's): what a statement counter listens on."""
-        if self.dialect == "sqlite" and self._writer_engine is None:
-            self._writer_engine = open_writer_engine(self.engine.url)
-        return (self.engine,) if self._writer_engine is None else (self.engine, self._writer_engine)
+        if self.dialect == "sqlite":
+            if self._writer_engine is None:
+                self._writer_engine = open_writer_engine(self.engine.url)
+            if self._reader_engine is None:
+                self._reader_engine = open_reader_engine(self.engine, snapshot=True)
+            return (self.engine, self._writer_engine, self._reader_engine)
+        return (self.engine,)
 
-    async def _run(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+    async def _run(
+        self, work: Callable[[Transaction], Awaitable[T]], engine: AsyncEngine | None = None
+    ) -> T:
         """Run ``work`` as one transaction and commit it. Serialization failures, deadlocks, a
         locked SQLite file and a connection found dead before the commit retry the whole unit;
         a refused statement (duplicate, missing referenced row, value out of range) is Conflict
@@ -201,7 +220,7 @@ class SqlDatabase:
         stale_retried = False
         for attempt in range(MAX_ATTEMPTS):
             try:
-                async with self.engine.begin() as conn:
+                async with transaction_on(engine or self.engine) as conn:
                     try:
                         return await work(SqlTransaction(conn))
                     except DBAPIError as exc:
@@ -269,6 +288,9 @@ class SqlDatabase:
         if self._writer_engine is not None:
             await self._writer_engine.dispose()
             self._writer_engine = None
+        if self._reader_engine is not None:
+            await self._reader_engine.dispose()
+            self._reader_engine = None
 
 
 def open_database(url: str, *, pool_size: int = 10, echo: bool = False) -> SqlDatabase:

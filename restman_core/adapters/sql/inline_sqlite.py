@@ -131,6 +131,19 @@ class InlineConnection:
         if self._conn.in_transaction:
             await asyncio.to_thread(self._conn.commit)
 
+    # Savepoints for the single writer's units, sent as they are: through SQLAlchemy each costs
+    # about what one of the unit's statements does. Raise ``sqlite3.Error``.
+    def savepoint(self, name: str) -> None:
+        self._conn.execute(f"SAVEPOINT {name}")
+
+    def release(self, name: str) -> None:
+        self._conn.execute(f"RELEASE {name}")
+
+    def rollback_to(self, name: str) -> None:
+        """Undo everything since the savepoint ``name`` and drop it."""
+        self._conn.execute(f"ROLLBACK TO {name}")
+        self._conn.execute(f"RELEASE {name}")
+
     async def rollback(self) -> None:
         if self._conn.in_transaction:
             self._conn.rollback()
@@ -160,3 +173,23 @@ def open_inline(path: Path) -> InlineConnection:
     raw.execute("PRAGMA synchronous=NORMAL")
     raw.execute("PRAGMA busy_timeout=0")
     return InlineConnection(raw)
+
+
+class InlineReadConnection(InlineConnection):
+    """A read-only :class:`InlineConnection` (``query_only``): its transactions only read, so
+    ending one releases a snapshot and never checkpoints; it ends inline too. In WAL mode a
+    reader never waits for the writer; the rare moment a reader cannot start (the WAL being
+    recovered) is an immediate "database is locked", which the unit of work retries."""
+
+    async def commit(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.commit()
+
+
+def open_inline_reader(path: Path) -> InlineReadConnection:
+    """A read-only connection on ``path`` whose statements run inline (see
+    :class:`InlineReadConnection`); busy timeout 0, so it never sleeps on the event loop."""
+    raw = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    raw.execute("PRAGMA busy_timeout=0")
+    raw.execute("PRAGMA query_only=ON")
+    return InlineReadConnection(raw)

@@ -130,6 +130,9 @@ class OutboxRelay:
         self._stopped = asyncio.Event()
         self._extended_at: datetime | None = None
         self._confirmed_at: datetime | None = None
+        # Set when a unit of this process that may have added outbox rows commits: read them
+        # at once rather than at the next poll (the poll still covers other processes).
+        self._written = db.log_signal.on_written()
         self.stats = RelayStats()
 
     @property
@@ -144,6 +147,7 @@ class OutboxRelay:
     def stop(self) -> None:
         """Ask :meth:`run` to finish after the batch in flight."""
         self._stopped.set()
+        self._written.set()
 
     async def run(self) -> None:
         """Relay until stopped; then release the lease and close the publisher."""
@@ -154,6 +158,7 @@ class OutboxRelay:
                     if not await self._hold():
                         await self._pause(self._lease.ttl.total_seconds() / 3)
                         continue
+                    self._written.clear()  # rows committed from now on wake the pause below
                     moved = await self.relay_once()
                     failures = 0
                 except (Unavailable, LeaseLost) as exc:
@@ -164,7 +169,7 @@ class OutboxRelay:
                     await self._pause(min(self._backoff_max, 0.1 * 2**failures))
                     continue
                 if moved < self._batch_size:
-                    await self._pause(self._poll)
+                    await self._pause(self._poll, self._written)
         finally:
             await self._shutdown()
 
@@ -187,10 +192,12 @@ class OutboxRelay:
         if self._publisher is not None:
             await self._publisher.close()
 
-    async def _pause(self, seconds: float) -> None:
+    async def _pause(self, seconds: float, until: asyncio.Event | None = None) -> None:
+        """Wait ``seconds``, or less when stopped (or ``until`` is set: :meth:`stop` sets it
+        too)."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
-                await self._stopped.wait()
+                await (until or self._stopped).wait()
 
     async def relay_once(self) -> int:
         """Publish and mark one batch (the caller holds the lease); returns its size."""
@@ -206,6 +213,7 @@ class OutboxRelay:
         self._extended_at = self._confirmed_at
         self.stats.published += len(rows)
         self.stats.batches += 1
+        self._db.log_signal.numbered()
         if self._on_published is not None:
             self._on_published()
         return len(rows)

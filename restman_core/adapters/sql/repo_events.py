@@ -69,14 +69,15 @@ class SqlIdempotencyStore:
     async def add(self, record: IdempotencyRecord) -> None:
         try:
             await self._conn.execute(
-                idempotency_keys.insert().values(
-                    user_id=record.user_id,
-                    scope=record.scope,
-                    key=record.key,
-                    fingerprint=record.fingerprint,
-                    resource_id=record.resource_id,
-                    created_at=record.created_at,
-                )
+                idempotency_keys.insert(),
+                {
+                    "user_id": record.user_id,
+                    "scope": record.scope,
+                    "key": record.key,
+                    "fingerprint": record.fingerprint,
+                    "resource_id": record.resource_id,
+                    "created_at": record.created_at,
+                },
             )
         except IntegrityError as exc:
             # A concurrent request with the same key committed first: start over, and the

@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from restman_core.adapters.sql import queue_sql
 from restman_core.adapters.sql.rows import limit_of, page_filter, values
 from restman_core.adapters.sql.tables import kitchen_tickets, orders, ticket_items
 from restman_core.domain.kitchen import Ticket, TicketItem, TicketStatus
@@ -133,6 +135,11 @@ class SqlTicketRepository:
             )
             for row in await self._conn.execute(query)
         ]
+
+    async def stations_done(
+        self, restaurant_id: uuid.UUID, limit: int, now: datetime
+    ) -> dict[str, datetime]:
+        return await queue_sql.stations_done(self._conn, restaurant_id, limit, now)
 
     async def _with_items(self, rows: Sequence[Any]) -> list[Ticket]:
         """Attach items to ticket rows with one extra query, whatever the number of tickets."""

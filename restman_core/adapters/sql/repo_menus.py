@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import Select, and_, bindparam, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restman_core.adapters.sql.rows import limit_of, page_filter, shallow, values
 from restman_core.adapters.sql.tables import categories, foods, menu_versions, restaurants
 from restman_core.domain.menus import Category, Food, Restaurant
 from restman_core.ports.storage import Page
+
+
+# The reads of every order placement, built once: constructing a statement and its cache key
+# costs more than SQLite takes to run it.
+@functools.cache
+def _restaurant_by_id() -> Select[Any]:
+    return select(restaurants).where(restaurants.c.id == bindparam("id"))
+
+
+@functools.cache
+def _categories_of() -> Select[Any]:
+    return (
+        select(categories)
+        .where(categories.c.restaurant_id == bindparam("restaurant_id"))
+        .order_by(categories.c.display_order, categories.c.created_at, categories.c.id)
+    )
+
+
+@functools.cache
+def _foods_by_id() -> Select[Any]:
+    return select(foods).where(foods.c.id.in_(bindparam("ids", expanding=True)))
 
 
 class SqlRestaurantRepository:
@@ -47,8 +69,7 @@ class SqlRestaurantRepository:
         )
 
     async def get(self, restaurant_id: uuid.UUID) -> Restaurant | None:
-        query = select(restaurants).where(restaurants.c.id == restaurant_id)
-        row = (await self._conn.execute(query)).first()
+        row = (await self._conn.execute(_restaurant_by_id(), {"id": restaurant_id})).first()
         return Restaurant(**values(row)) if row else None
 
     async def _page(self, page: Page, *conditions: Any) -> Sequence[Restaurant]:
@@ -105,12 +126,8 @@ class SqlCategoryRepository:
         return Category(**values(row)) if row else None
 
     async def list_for(self, restaurant_id: uuid.UUID) -> Sequence[Category]:
-        query = (
-            select(categories)
-            .where(categories.c.restaurant_id == restaurant_id)
-            .order_by(categories.c.display_order, categories.c.created_at, categories.c.id)
-        )
-        return [Category(**values(r)) for r in await self._conn.execute(query)]
+        rows = await self._conn.execute(_categories_of(), {"restaurant_id": restaurant_id})
+        return [Category(**values(r)) for r in rows]
 
 
 class SqlFoodRepository:
@@ -140,7 +157,7 @@ class SqlFoodRepository:
     async def get_many(self, food_ids: frozenset[uuid.UUID]) -> Sequence[Food]:
         if not food_ids:
             return []
-        rows = await self._conn.execute(select(foods).where(foods.c.id.in_(food_ids)))
+        rows = await self._conn.execute(_foods_by_id(), {"ids": list(food_ids)})
         return [Food(**values(r)) for r in rows]
 
     async def take_stock(self, takes: Mapping[uuid.UUID, int]) -> frozenset[uuid.UUID]:

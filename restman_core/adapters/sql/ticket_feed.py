@@ -3,12 +3,14 @@
 Ticket events are outbox rows of type ``ticket.created``/``ticket.updated`` whose payload is the
 event envelope with the full ticket under ``data.ticket``; ``log_seq`` (assigned by the relay in
 publish order) is the cursor. Reads are plain SELECTs outside the unit of work: on SQLite they
-use a reader engine of their own, because the unit of work begins every transaction IMMEDIATE
-(a write lock), and four polls a second must never queue behind or block writers.
+use a reader engine of their own, because every write goes through the single writer, and
+four polls a second must never queue behind or block writers.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -17,9 +19,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from restman_core.adapters.sql.database import SqlDatabase
+from restman_core.adapters.sql.log_signal import LogSignal
+from restman_core.adapters.sql.readers import connection_on, open_reader_engine
 from restman_core.adapters.sql.tables import outbox
 from restman_core.domain.events import TICKET_CREATED, TICKET_UPDATED
 from restman_core.errors import Unavailable
@@ -44,13 +48,28 @@ def _change(seq: int, event_type: str, payload: str) -> TicketChange | None:
 class SqlTicketFeed:
     """Implements :class:`restman_core.ports.ticket_feed.TicketFeed` on the outbox table."""
 
-    def __init__(self, engine: AsyncEngine, *, owns_engine: bool = False) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, owns_engine: bool = False, signal: LogSignal | None = None
+    ) -> None:
         self._engine = engine
         self._owns_engine = owns_engine
+        # Set when this process's relay numbers rows (the log advanced): see :meth:`wait`.
+        self._numbered = None if signal is None else signal.on_numbered()
+
+    async def wait(self, seconds: float) -> None:
+        """Wait ``seconds``, or until this process's relay has numbered rows since the last
+        wait (a change from another process is seen at the end of the wait, as before)."""
+        if self._numbered is None:
+            await asyncio.sleep(seconds)
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._numbered.wait()
+        self._numbered.clear()
 
     async def _rows(self, statement: Any) -> Sequence[Any]:
         try:
-            async with self._engine.connect() as conn:
+            async with connection_on(self._engine) as conn:
                 return (await conn.execute(statement)).all()
         except (DBAPIError, OSError) as exc:
             raise Unavailable("The event log is unreachable") from exc
@@ -82,8 +101,10 @@ class SqlTicketFeed:
 
 
 def open_ticket_feed(db: SqlDatabase) -> SqlTicketFeed:
-    """The feed over ``db``'s outbox: the same pool on PostgreSQL/CockroachDB, a separate
-    reader engine (plain deferred reads, WAL lets them run beside the writer) on SQLite."""
+    """The feed over ``db``'s outbox: the same pool on PostgreSQL/CockroachDB, a reader engine
+    of its own on SQLite (:mod:`restman_core.adapters.sql.readers`: plain reads beside the
+    writer, inline on the event loop)."""
     if db.dialect != "sqlite":
-        return SqlTicketFeed(db.engine)
-    return SqlTicketFeed(create_async_engine(db.engine.url), owns_engine=True)
+        return SqlTicketFeed(db.engine, signal=db.log_signal)
+    reader = open_reader_engine(db.engine)
+    return SqlTicketFeed(reader, owns_engine=True, signal=db.log_signal)

@@ -74,6 +74,11 @@ class SqlTransaction:
     def outbox(self) -> SqlOutbox:
         return SqlOutbox(self.conn)
 
+    @property
+    def used_outbox(self) -> bool:
+        """Whether the unit reached for the outbox, so may have added rows to it."""
+        return "outbox" in self.__dict__
+
     @cached_property
     def idempotency(self) -> SqlIdempotencyStore:
         return SqlIdempotencyStore(self.conn)

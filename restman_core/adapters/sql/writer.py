@@ -74,6 +74,9 @@ QUEUE_TIMEOUT_SECONDS = 10.0
 """How long a unit may wait for the writer before it starts: past that the caller gets
 :class:`~restman_core.errors.Unavailable` and the unit never runs (the pool's timeout, before)."""
 
+_SAVEPOINT = "restman_unit"
+"""Each unit's savepoint: units run one at a time, so one name serves them all."""
+
 _INSIDE_UNIT: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "restman_inside_sqlite_unit", default=False
 )
@@ -95,6 +98,7 @@ class _Request:
     attempts: int = 0
     started: bool = False
     abandoned: bool = False
+    wrote_outbox: bool = False
     outcome: list[Any] = field(default_factory=list)
 
 
@@ -108,8 +112,11 @@ class SqliteWriter:
         *,
         max_group: int = MAX_GROUP,
         queue_timeout: float = QUEUE_TIMEOUT_SECONDS,
+        on_outbox_commit: Callable[[], None] | None = None,
     ) -> None:
         self._engine = engine
+        # Called after a group committed a unit that used the outbox (the relay's wake-up).
+        self._on_outbox_commit = on_outbox_commit
         self._max_group = max_group
         self._queue_timeout = queue_timeout
         self._queue: deque[_Request] = deque()
@@ -210,7 +217,8 @@ class SqliteWriter:
         try:
             conn = await self._connection()
             raw = await conn.get_raw_connection()
-            await cast(InlineConnection, raw.driver_connection).begin_immediate()
+            inline = cast(InlineConnection, raw.driver_connection)
+            await inline.begin_immediate()
         except Exception as exc:  # sqlite3's own errors too: the lock is taken outside SQLAlchemy
             self._retry_or_fail(group, _as_dbapi(exc))
             return
@@ -219,7 +227,7 @@ class SqliteWriter:
         try:
             outer = await conn.begin()
             for request in group:
-                if await self._run_unit(conn, request):
+                if await self._run_unit(conn, inline, request):
                     done.append(request)
                 answered.add(id(request))
             await outer.commit()
@@ -232,33 +240,38 @@ class SqliteWriter:
             return
         self.groups += 1
         self.units += len(done)
+        if self._on_outbox_commit is not None and any(r.wrote_outbox for r in done):
+            self._on_outbox_commit()
         for request in done:
             if not request.future.done():
                 request.future.set_result(request.outcome[0])
 
-    async def _run_unit(self, conn: AsyncConnection, request: _Request) -> bool:
+    async def _run_unit(
+        self, conn: AsyncConnection, inline: InlineConnection, request: _Request
+    ) -> bool:
         """Run one unit in its savepoint; True when it is to be committed, False when it failed:
         it is then rolled back to its savepoint and answered (or queued again) here. A failure
         of the savepoint statements themselves propagates: the group's transaction is then
-        unsafe."""
+        unsafe. The savepoint is the driver's own (SQLAlchemy's outer transaction, which the
+        unit's statements run in, is the group's and is untouched by it)."""
         if request.abandoned:  # its caller gave up while it waited in this group
             return False
         request.attempts += 1
         request.started = True
-        nested = await conn.begin_nested()
+        inline.savepoint(_SAVEPOINT)
+        tx = SqlTransaction(conn)
         try:
-            outcome = await asyncio.create_task(
-                _inside(request.work, SqlTransaction(conn)), context=request.context
-            )
+            outcome = await asyncio.create_task(_inside(request.work, tx), context=request.context)
         except Exception as exc:
-            await nested.rollback()
+            inline.rollback_to(_SAVEPOINT)
             if isinstance(exc, DBAPIError | RetryUnit):
                 self._retry_or_fail([request], exc)
             else:
                 _fail(request, exc)
             return False
-        await nested.commit()
+        inline.release(_SAVEPOINT)
         request.outcome[:] = [outcome]
+        request.wrote_outbox = tx.used_outbox
         return True
 
     async def _abandon(self, conn: AsyncConnection) -> None:
