@@ -348,10 +348,18 @@ class Transaction(Protocol):
 
 
 class Database(Protocol):
-    async def run(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+    async def run(
+        self, work: Callable[[Transaction], Awaitable[T]], *, turn: uuid.UUID | None = None
+    ) -> T:
         """Run ``work`` in one transaction and commit. Serialization failures (SQLSTATE 40001,
         a locked SQLite file) retry the whole unit with capped, jittered backoff; when retries
-        run out, or the database is unreachable, :class:`Unavailable` is raised."""
+        run out, or the database is unreachable, :class:`Unavailable` is raised.
+
+        ``turn`` names a hot row's owner (a restaurant whose placements all write one row):
+        units with the same ``turn`` run one at a time across every process sharing the
+        database, each attempt waiting its turn before its transaction begins, so they queue
+        instead of failing each other's serialization. Where the database serializes every
+        write anyway (SQLite's single writer) it changes nothing."""
         ...
 
     async def read(self, work: Callable[[Transaction], Awaitable[T]]) -> T:

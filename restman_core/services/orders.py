@@ -131,7 +131,8 @@ class OrderService:
         while True:
             try:
                 async with self._gates.turn(request.restaurant_id, gated):
-                    placed, took_stock = await self._db.run(work)
+                    turn = request.restaurant_id if gated else None
+                    placed, took_stock = await self._db.run(work, turn=turn)
                 break
             except GateNeeded:
                 gated = True  # it writes a hot row: wait for the restaurant's turn, then place

@@ -14,9 +14,10 @@ three).
 
 :class:`PlacementGates` lets one such placement per restaurant at a time into the database from
 each process; the others wait their turn before they open a transaction. That costs no
-throughput, since the database lets no two of them commit together anyway. Processes still
-race each other, which the rows and the retries settle: the gates only save retries, and what
-is counted or taken is decided by the rows alone.
+throughput, since the database lets no two of them commit together anyway. A gated unit also
+names its restaurant as its ``turn`` (``Database.run``), so on PostgreSQL the processes take
+turns as well (:mod:`restman_core.adapters.sql.turns`). The gates and turns only save retries:
+what is counted or taken is decided by the rows alone.
 
 Which restaurants need a turn is learned from the placements themselves: a placement that
 finds its restaurant paced, or takes tracked stock, without its turn raises :class:`GateNeeded`

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import uuid
 import weakref
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -44,6 +46,7 @@ from restman_core.adapters.sql.log_signal import LogSignal
 from restman_core.adapters.sql.readers import open_reader_engine, transaction_on
 from restman_core.adapters.sql.schema import metadata
 from restman_core.adapters.sql.transaction import RetryUnit, SqlTransaction
+from restman_core.adapters.sql.turns import takes_turns, transaction_in_turn
 from restman_core.adapters.sql.urls import async_url
 from restman_core.adapters.sql.writer import (
     QUEUE_TIMEOUT_SECONDS,
@@ -153,15 +156,18 @@ class SqlDatabase:
         if self.dialect == "sqlite":
             register_runner(engine, self.run)
 
-    async def run(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+    async def run(
+        self, work: Callable[[Transaction], Awaitable[T]], *, turn: uuid.UUID | None = None
+    ) -> T:
         """Run ``work`` as one transaction (see :meth:`_run`; on SQLite
-        :meth:`SqliteWriter.run`). A caller cancelled meanwhile does not cut the unit short:
-        it finishes (commits or rolls back) first and the cancellation is honoured after. Cut
-        short, a connection could be left inside its transaction, holding SQLite's write lock
-        (or PostgreSQL row locks) for everyone else."""
+        :meth:`SqliteWriter.run`, which runs one unit at a time, so ``turn`` changes nothing
+        there). A caller cancelled meanwhile does not cut the unit short: it finishes (commits
+        or rolls back) first and the cancellation is honoured after. Cut short, a connection
+        could be left inside its transaction, holding SQLite's write lock (or PostgreSQL row
+        locks, or a turn) for everyone else."""
         if self.dialect == "sqlite":
             return await self._writer().run(work)
-        unit = asyncio.ensure_future(self._run(work))
+        unit = asyncio.ensure_future(self._run(work, turn=turn))
         try:
             return await asyncio.shield(unit)
         except asyncio.CancelledError:
@@ -207,20 +213,30 @@ class SqlDatabase:
         return (self.engine,)
 
     async def _run(
-        self, work: Callable[[Transaction], Awaitable[T]], engine: AsyncEngine | None = None
+        self,
+        work: Callable[[Transaction], Awaitable[T]],
+        engine: AsyncEngine | None = None,
+        *,
+        turn: uuid.UUID | None = None,
     ) -> T:
         """Run ``work`` as one transaction and commit it. Serialization failures, deadlocks, a
         locked SQLite file and a connection found dead before the commit retry the whole unit;
         a refused statement (duplicate, missing referenced row, value out of range) is Conflict
         or InvalidInput (see :func:`refusal_of`); an unreachable, exhausted or persistently
         busy database is Unavailable. Other errors, including the core's own, propagate
-        unchanged."""
+        unchanged. With a ``turn`` (see :mod:`restman_core.adapters.sql.turns`) each attempt
+        waits for it before its transaction begins."""
         loop = asyncio.get_running_loop()
+        engine = engine or self.engine
+        if turn is not None and takes_turns(engine):
+            begin = functools.partial(transaction_in_turn, engine, turn)
+        else:
+            begin = functools.partial(transaction_on, engine)
         deadline = loop.time() + RETRY_BUDGET_SECONDS
         stale_retried = False
         for attempt in range(MAX_ATTEMPTS):
             try:
-                async with transaction_on(engine or self.engine) as conn:
+                async with begin() as conn:
                     try:
                         return await work(SqlTransaction(conn))
                     except DBAPIError as exc:
