@@ -20,7 +20,10 @@ prints three timings:
   another (the store keeps its session open while calls keep coming);
 - ``query``: the median of five on one engine session held open, the report's own cost.
 
-Every figure is checked against what the generator expects; a mismatch fails the run.
+Every figure of every report (each food's quantity and revenue, the revenue summary, every
+status, each station and day's count, mean and p90, each restaurant's and the whole quote
+error, each payment method, each option) is checked against what the generator expects
+(``bench/analytics_expected.py``); a mismatch fails the run.
 """
 
 from __future__ import annotations
@@ -31,11 +34,13 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bench.analytics_data import Expected, SyntheticStream
+from bench.analytics_data import SyntheticStream
+from bench.analytics_expected import Expected, Figures
 from restman_core.adapters.clickhouse.connection import connect, parse_clickhouse_url
 from restman_core.adapters.clickhouse.schema import FACT_TABLES
 from restman_core.adapters.clickhouse.store import (
@@ -48,52 +53,107 @@ from restman_core.domain.analytics import AnalyticsScope
 DATABASE = "restman_bench"
 RUNS = 5
 Report = Callable[[ClickHouseAnalyticsStore], Awaitable[Any]]
+Check = Callable[[Any], object | None]
 
 
-def reports(expected: Expected) -> list[tuple[str, Report]]:
-    """Every report, over the whole history and over one month."""
+def reports(expected: Expected) -> list[tuple[str, Report, Check]]:
+    """Every report over the whole history and over one month, each with its expected figures
+    (a function of the result that returns what was found where it differs, else ``None``)."""
     everyone = AnalyticsScope.everything()
     one = AnalyticsScope.of([expected.restaurant])
     start, end = expected.month
     month: dict[str, Any] = {"start": start, "end": end}
+    whole, in_month = expected.whole, expected.in_month
     return [
-        ("top foods", lambda s: s.top_foods(everyone, limit=200)),
-        ("top foods, month", lambda s: s.top_foods(everyone, limit=200, **month)),
-        ("a restaurant's top foods", lambda s: s.top_foods(one, limit=200)),
-        ("a restaurant's top foods, month", lambda s: s.top_foods(one, limit=200, **month)),
-        ("revenue", lambda s: s.revenue(everyone)),
-        ("revenue, month", lambda s: s.revenue(everyone, **month)),
-        ("orders by status", lambda s: s.orders_by_status(everyone)),
-        ("orders by status, month", lambda s: s.orders_by_status(everyone, **month)),
-        ("kitchen times (avg, p90)", lambda s: s.kitchen_times(everyone)),
-        ("kitchen times, month", lambda s: s.kitchen_times(everyone, **month)),
+        ("top foods", lambda s: s.top_foods(everyone, limit=200), foods(whole)),
+        ("top foods, month", lambda s: s.top_foods(everyone, 200, **month), foods(in_month)),
+        (
+            "a restaurant's top foods",
+            lambda s: s.top_foods(one, limit=200),
+            quantities(expected.restaurant_quantity),
+        ),
+        (
+            "a restaurant's top foods, month",
+            lambda s: s.top_foods(one, 200, **month),
+            quantities(expected.restaurant_month_quantity),
+        ),
+        ("revenue", lambda s: s.revenue(everyone), revenue(whole)),
+        ("revenue, month", lambda s: s.revenue(everyone, **month), revenue(in_month)),
+        ("orders by status", lambda s: s.orders_by_status(everyone), statuses(whole)),
+        (
+            "orders by status, month",
+            lambda s: s.orders_by_status(everyone, **month),
+            statuses(in_month),
+        ),
+        ("kitchen times (avg, p90)", lambda s: s.kitchen_times(everyone), kitchen(whole)),
+        ("kitchen times, month", lambda s: s.kitchen_times(everyone, **month), kitchen(in_month)),
+        ("quote error (p50, p90)", lambda s: s.quote_errors(everyone), quotes(whole)),
+        ("quote error, month", lambda s: s.quote_errors(everyone, **month), quotes(in_month)),
+        ("payments per method", lambda s: s.payment_methods(everyone), methods(whole)),
+        (
+            "payments per method, month",
+            lambda s: s.payment_methods(everyone, **month),
+            methods(in_month),
+        ),
+        ("top modifiers", lambda s: s.top_modifiers(everyone, 200), modifiers(whole)),
+        (
+            "top modifiers, month",
+            lambda s: s.top_modifiers(everyone, 200, **month),
+            modifiers(in_month),
+        ),
     ]
 
 
-def check(name: str, result: Any, expected: Expected) -> None:
-    """Compare the whole-history figures with the generator's; raise on any difference."""
-    found: object
-    if name in ("top foods", "top foods, month", "a restaurant's top foods"):
-        want = {
-            "top foods": expected.quantity,
-            "top foods, month": expected.month_quantity,
-            "a restaurant's top foods": expected.restaurant_quantity,
-        }[name]
-        found = {food.food_id: food.total_quantity for food in result}
-        ok = found == dict(want)
-    elif name == "revenue":
-        found = (result.total_orders, result.total_revenue)
-        ok = found == (expected.bills, expected.net)
-    elif name == "orders by status":
-        found = {status.status: status.count for status in result}
-        ok = found == dict(expected.statuses)
-    elif name == "kitchen times (avg, p90)":
-        found = sum(row.tickets for row in result)
-        ok = found == expected.ready_tickets
-    else:
-        return
-    if not ok:
-        raise SystemExit(f"{name}: wrong figures: {found!r}")
+def _differs(found: object, want: object) -> object | None:
+    return None if found == want else found
+
+
+def quantities(want: Counter[Any]) -> Check:
+    return lambda result: _differs({f.food_id: f.total_quantity for f in result}, dict(want))
+
+
+def foods(figures: Figures) -> Check:
+    want = {
+        food: (quantity, figures.food_revenue[food])
+        for food, quantity in figures.food_quantity.items()
+    }
+    return lambda result: _differs(
+        {f.food_id: (f.total_quantity, f.total_revenue) for f in result}, want
+    )
+
+
+def revenue(figures: Figures) -> Check:
+    return lambda r: _differs(
+        (r.total_orders, r.total_revenue, r.average_order_value, r.tax_total, r.tip_total,
+         r.gross_total),
+        figures.revenue(),
+    )  # fmt: skip
+
+
+def statuses(figures: Figures) -> Check:
+    return lambda result: _differs({s.status: s.count for s in result}, dict(figures.statuses))
+
+
+def kitchen(figures: Figures) -> Check:
+    return lambda result: _differs(result, figures.kitchen_times())
+
+
+def quotes(figures: Figures) -> Check:
+    return lambda result: _differs(result, figures.quote_report())
+
+
+def methods(figures: Figures) -> Check:
+    return lambda result: _differs(result, figures.payment_methods())
+
+
+def modifiers(figures: Figures) -> Check:
+    want = {
+        option: (quantity, figures.option_revenue[option])
+        for option, quantity in figures.option_quantity.items()
+    }
+    return lambda result: _differs(
+        {m.option_id: (m.total_quantity, m.total_revenue) for m in result}, want
+    )
 
 
 async def median_seconds(store: ClickHouseAnalyticsStore, report: Report) -> tuple[float, Any]:
@@ -168,9 +228,10 @@ async def main(args: argparse.Namespace) -> None:
             f"{batches:,} batches of {args.batch_facts:,}: {elapsed:.1f} s in record(), "
             f"{stream.facts / elapsed:,.0f} facts/s"
         )
-        firsts = [await first_call(directory, report) for _, report in reports(stream.expected)]
+        timed = reports(stream.expected)
+        firsts = [await first_call(directory, report) for _, report, _ in timed]
         shared = open_analytics_store(f"chdb://{directory}", DATABASE)
-        calls = [await median_seconds(shared, report) for _, report in reports(stream.expected)]
+        calls = [await median_seconds(shared, report) for _, report, _ in timed]
         await shared.close()
         target = parse_clickhouse_url(f"chdb://{directory}")
         held = ClickHouseAnalyticsStore(
@@ -178,16 +239,21 @@ async def main(args: argparse.Namespace) -> None:
         )
         print("active parts, rows:", await held._run(parts(held)))
         print(f"{'report':<34}{'first':>10}{'call':>10}{'query':>10}")
-        timed = zip(reports(stream.expected), firsts, calls, strict=True)
-        for (name, report), first, (call, _) in timed:
+        wrong = []
+        for (name, report, check), first, (call, _) in zip(timed, firsts, calls, strict=True):
             query, result = await median_seconds(held, report)
-            check(name, result, stream.expected)
+            found = check(result)
+            if found is not None:
+                wrong.append(f"{name}: wrong figures: {found!r}"[:2000])
             print(
                 f"{name:<34}{first * 1000:>8.0f}ms{call * 1000:>8.0f}ms{query * 1000:>8.0f}ms",
                 flush=True,
             )
         await held.close()
         print(f"load average at end: {load_average()}")
+        if wrong:
+            raise SystemExit("\n".join(wrong))
+        print("every figure exact")
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
