@@ -203,22 +203,25 @@ def kitchen_times_query(
 
     The live durations are the ``+1`` rows less one copy of the value of each ``-1`` row (a
     READY version superseded by a recall or a later READY, which carries the values of the row
-    it cancels). Only the (day, station) groups that hold a ``-1`` row need that subtraction:
-    their values are summed by sign per value and each value repeated its live number of
-    times; every other group's ``+1`` rows are its values as they are. With ``superseded``
-    false (the caller found no ``-1`` row with :func:`superseded_ready_query` in the same engine
-    call) the subtraction, and the look-up of the groups needing it, are left out.
+    it cancels). Only the durations a ``-1`` row has (few) need that subtraction: the rows with
+    such a duration are summed by sign per (day, station, duration) and each value repeated its
+    live number of times; every other ``+1`` row is a live value as it is. With ``superseded`` false
+    (the caller found no ``-1`` row with :func:`superseded_ready_query` in the same engine call)
+    the subtraction, and the look-up of the values needing it, are left out.
     """
     table = f"{database}.{TICKET_WAIT_DAILY.name}"
     where, parameters = _day_filter(scope, start, end)
     live = f"{where} AND sign = 1" if where else "WHERE sign = 1"
     if superseded:
-        touched = f"""(day, station) IN (
-            SELECT day, station FROM {table} {where} {"AND" if where else "WHERE"} sign = -1
+        # Keyed by the duration alone (one integer per row to look up, not a tuple): a value
+        # another group shares is folded too, which changes nothing, since every row of a
+        # (day, station, duration) key lands on the same side.
+        retracted = f"""waited IN (
+            SELECT waited FROM {table} {where} {"AND" if where else "WHERE"} sign = -1
         )"""  # noqa: S608 - only the checked database name and fixed fragments
-        within = f"{where} AND {touched}" if where else f"WHERE {touched}"
+        within = f"{where} AND {retracted}" if where else f"WHERE {retracted}"
         values = f"""
-            SELECT station, day, waited FROM {table} {live} AND NOT {touched}
+            SELECT station, day, waited FROM {table} {live} AND NOT {retracted}
             UNION ALL
             SELECT station, day, waited FROM (
                 SELECT station, day, waited, sum(toInt64(sign)) AS copies
