@@ -4,8 +4,9 @@ adapter's own batch write path, then time every report.
     uv run python bench/analytics.py --items 10000000 [--batch-facts 20000] [--keep DIR]
 
 The stream (``bench/analytics_data.py``) has the platform's proportions: 3.25 items per order,
-one kitchen ticket and one bill per order, every status change a fact, a share of orders
-cancelled and a share of batches delivered twice. Each batch is one
+a third of them with modifier options, one kitchen ticket (a few recalled), one quote and one
+bill per order, its payments (some split, some tipped) and a few refunds, every status change a
+fact, a share of orders cancelled and a share of batches delivered twice. Each batch is one
 :meth:`ClickHouseAnalyticsStore.record` call, the analytics consumer's own call, so the load
 rate in facts per second is the facts over the time spent in ``record`` (the session start,
 the look-up of stored rows, the planning and the inserts); making the synthetic facts is not
@@ -30,16 +31,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import shutil
 import statistics
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import Any
 
-from bench.analytics_data import SyntheticStream
+from bench.analytics_data import Made, produce
 from bench.analytics_expected import Expected, Figures
 from restman_core.adapters.clickhouse.connection import connect, parse_clickhouse_url
 from restman_core.adapters.clickhouse.schema import FACT_TABLES
@@ -48,7 +51,7 @@ from restman_core.adapters.clickhouse.store import (
     _HeldClient,
     open_analytics_store,
 )
-from restman_core.domain.analytics import AnalyticsScope
+from restman_core.domain.analytics import AnalyticsFact, AnalyticsScope
 
 DATABASE = "restman_bench"
 RUNS = 5
@@ -176,21 +179,29 @@ async def first_call(directory: str, report: Report) -> float:
         await store.close()
 
 
-async def load(directory: str, stream: SyntheticStream) -> tuple[float, int]:
+def received(batches: Queue[Any], made: list[Made]) -> Iterator[list[AnalyticsFact]]:
+    """The producer's batches until its :class:`Made`, which lands in ``made``."""
+    while not isinstance(item := batches.get(), Made):
+        yield item
+    made.append(item)
+
+
+async def load(directory: str, batches: Iterator[list[AnalyticsFact]]) -> tuple[float, int, int]:
+    """Record every batch; the seconds spent in ``record()``, the batches and the facts."""
     store = open_analytics_store(f"chdb://{directory}", DATABASE, lock_timeout_seconds=600)
     await store.ensure_schema()
     recording = 0.0
-    batches = 0
-    for batch in stream.batches():
+    count = facts = 0
+    for batch in batches:
         started = time.perf_counter()
         await store.record(batch)
         recording += time.perf_counter() - started
-        batches += 1
-        if batches % 100 == 0:
-            rate = stream.facts / recording
-            print(f"  ... {stream.facts:,} facts, {rate:,.0f} facts/s", flush=True)
+        count += 1
+        facts += len(batch)
+        if count % 100 == 0:
+            print(f"  ... {facts:,} facts, {facts / recording:,.0f} facts/s", flush=True)
     await store.close()
-    return recording, batches
+    return recording, count, facts
 
 
 def parts(store: ClickHouseAnalyticsStore) -> Callable[[Any], list[tuple[str, int, int]]]:
@@ -219,16 +230,22 @@ async def main(args: argparse.Namespace) -> None:
     directory = str(Path(root) / "analytics")
     if Path(directory).exists():  # noqa: ASYNC240 - before anything runs
         raise SystemExit(f"{directory} exists: the benchmark loads a fresh store")
-    stream = SyntheticStream(args.items, batch_facts=args.batch_facts)
     print(f"load average at start: {load_average()}")
+    spawn = multiprocessing.get_context("spawn")
+    batches: Queue[Any] = spawn.Queue(maxsize=8)
+    producer = spawn.Process(target=produce, args=(args.items, args.batch_facts, batches))
+    producer.start()
     try:
-        elapsed, batches = await load(directory, stream)
+        made: list[Made] = []
+        elapsed, count, facts = await load(directory, received(batches, made))
+        producer.join()
+        expected = made[0].expected
         print(
-            f"loaded {stream.facts:,} facts ({args.items:,} items, {stream.orders:,} orders) in "
-            f"{batches:,} batches of {args.batch_facts:,}: {elapsed:.1f} s in record(), "
-            f"{stream.facts / elapsed:,.0f} facts/s"
+            f"loaded {facts:,} facts ({args.items:,} items, {made[0].orders:,} orders) in "
+            f"{count:,} batches of {args.batch_facts:,}: {elapsed:.1f} s in record(), "
+            f"{facts / elapsed:,.0f} facts/s"
         )
-        timed = reports(stream.expected)
+        timed = reports(expected)
         firsts = [await first_call(directory, report) for _, report, _ in timed]
         shared = open_analytics_store(f"chdb://{directory}", DATABASE)
         calls = [await median_seconds(shared, report) for _, report, _ in timed]
@@ -255,6 +272,8 @@ async def main(args: argparse.Namespace) -> None:
             raise SystemExit("\n".join(wrong))
         print("every figure exact")
     finally:
+        producer.kill()
+        producer.join()
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
 

@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from multiprocessing.queues import Queue
+from typing import Any
 
 from bench.analytics_expected import Expected
 from restman_core.domain.analytics import (
@@ -62,6 +64,25 @@ _TAX = Decimal("0.10")
 _CENT = Decimal("0.01")
 _MICRO = timedelta(microseconds=1)
 BLOCK_ORDERS = 2_000
+
+
+@dataclass(frozen=True)
+class Made:
+    """What a producer sends after its last batch: the facts sent (redeliveries included), the
+    orders and the expected figures."""
+
+    facts: int
+    orders: int
+    expected: Expected
+
+
+def produce(items: int, batch_facts: int, batches: Queue[Any]) -> None:
+    """Generate the stream in a process of its own (making the facts costs about as much as
+    recording them): every batch in delivery order, then one :class:`Made`."""
+    stream = SyntheticStream(items, batch_facts=batch_facts)
+    for batch in stream.batches():
+        batches.put(batch)
+    batches.put(Made(stream.facts, stream.orders, stream.expected))
 
 
 @dataclass
