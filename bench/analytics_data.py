@@ -64,6 +64,7 @@ _TAX = Decimal("0.10")
 _CENT = Decimal("0.01")
 _MICRO = timedelta(microseconds=1)
 BLOCK_ORDERS = 2_000
+_UNCLAIMED_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,12 @@ class Made:
 
 def produce(items: int, batch_facts: int, batches: Queue[Any]) -> None:
     """Generate the stream in a process of its own (making the facts costs about as much as
-    recording them): every batch in delivery order, then one :class:`Made`."""
+    recording them): every batch in delivery order, then one :class:`Made`. A batch nobody
+    takes for ten minutes (the benchmark was stopped) ends the producer with ``queue.Full``."""
     stream = SyntheticStream(items, batch_facts=batch_facts)
     for batch in stream.batches():
-        batches.put(batch)
-    batches.put(Made(stream.facts, stream.orders, stream.expected))
+        batches.put(batch, timeout=_UNCLAIMED_SECONDS)
+    batches.put(Made(stream.facts, stream.orders, stream.expected), timeout=_UNCLAIMED_SECONDS)
 
 
 @dataclass
