@@ -2,6 +2,7 @@
 adapter's own batch write path, then time every report.
 
     uv run python bench/analytics.py --items 10000000 [--batch-facts 20000] [--keep DIR]
+    uv run python bench/analytics.py --items 10000000 --reuse DIR   # re-time a kept store
 
 The stream (``bench/analytics_data.py``) has the platform's proportions: 3.25 items per order,
 a third of them with modifier options, one kitchen ticket (a few recalled), one quote and one
@@ -226,10 +227,14 @@ def load_average() -> str:
 
 
 async def main(args: argparse.Namespace) -> None:
-    root = args.keep or tempfile.mkdtemp(prefix="restman-analytics-bench-")
+    root = args.reuse or args.keep or tempfile.mkdtemp(prefix="restman-analytics-bench-")
     directory = str(Path(root) / "analytics")
-    if Path(directory).exists():  # noqa: ASYNC240 - before anything runs
-        raise SystemExit(f"{directory} exists: the benchmark loads a fresh store")
+    if Path(directory).exists() != bool(args.reuse):  # noqa: ASYNC240 - before anything runs
+        raise SystemExit(
+            f"{directory} is missing: load it with --keep first"
+            if args.reuse
+            else f"{directory} exists: the benchmark loads a fresh store"
+        )
     print(f"load average at start: {load_average()}")
     spawn = multiprocessing.get_context("spawn")
     batches: Queue[Any] = spawn.Queue(maxsize=8)
@@ -237,14 +242,19 @@ async def main(args: argparse.Namespace) -> None:
     producer.start()
     try:
         made: list[Made] = []
-        elapsed, count, facts = await load(directory, received(batches, made))
+        if args.reuse:
+            # The same stream again for its expected figures; the store holds it already.
+            facts = sum(len(batch) for batch in received(batches, made))
+            print(f"reused the store of {facts:,} facts ({args.items:,} items)")
+        else:
+            elapsed, count, facts = await load(directory, received(batches, made))
+            print(
+                f"loaded {facts:,} facts ({args.items:,} items, {made[0].orders:,} orders) in "
+                f"{count:,} batches of {args.batch_facts:,}: {elapsed:.1f} s in record(), "
+                f"{facts / elapsed:,.0f} facts/s"
+            )
         producer.join()
         expected = made[0].expected
-        print(
-            f"loaded {facts:,} facts ({args.items:,} items, {made[0].orders:,} orders) in "
-            f"{count:,} batches of {args.batch_facts:,}: {elapsed:.1f} s in record(), "
-            f"{facts / elapsed:,.0f} facts/s"
-        )
         timed = reports(expected)
         firsts = [await first_call(directory, report) for _, report, _ in timed]
         shared = open_analytics_store(f"chdb://{directory}", DATABASE)
@@ -274,7 +284,7 @@ async def main(args: argparse.Namespace) -> None:
     finally:
         producer.kill()
         producer.join()
-        if not args.keep:
+        if not (args.keep or args.reuse):
             shutil.rmtree(root, ignore_errors=True)
 
 
@@ -283,4 +293,9 @@ if __name__ == "__main__":
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--batch-facts", type=int, default=20_000)
     parser.add_argument("--keep", help="load into this directory and keep the store")
+    parser.add_argument(
+        "--reuse",
+        help="time the reports on a store kept by an earlier run with the same --items and "
+        "--batch-facts, instead of loading one (its figures are checked again)",
+    )
     asyncio.run(main(parser.parse_args()))
