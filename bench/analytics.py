@@ -2,10 +2,12 @@
 adapter's own batch write path, then time every report.
 
     uv run python bench/analytics.py --items 10000000 [--batch-facts 20000] [--keep DIR]
+    uv run python bench/analytics.py --items 10000000 --reuse DIR   # re-time a kept store
 
 The stream (``bench/analytics_data.py``) has the platform's proportions: 3.25 items per order,
-one kitchen ticket and one bill per order, every status change a fact, a share of orders
-cancelled and a share of batches delivered twice. Each batch is one
+a third of them with modifier options, one kitchen ticket (a few recalled), one quote and one
+bill per order, its payments (some split, some tipped) and a few refunds, every status change a
+fact, a share of orders cancelled and a share of batches delivered twice. Each batch is one
 :meth:`ClickHouseAnalyticsStore.record` call, the analytics consumer's own call, so the load
 rate in facts per second is the facts over the time spent in ``record`` (the session start,
 the look-up of stored rows, the planning and the inserts); making the synthetic facts is not
@@ -20,22 +22,29 @@ prints three timings:
   another (the store keeps its session open while calls keep coming);
 - ``query``: the median of five on one engine session held open, the report's own cost.
 
-Every figure is checked against what the generator expects; a mismatch fails the run.
+Every figure of every report (each food's quantity and revenue, the revenue summary, every
+status, each station and day's count, mean and p90, each restaurant's and the whole quote
+error, each payment method, each option) is checked against what the generator expects
+(``bench/analytics_expected.py``); a mismatch fails the run.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import Any
 
-from bench.analytics_data import Expected, SyntheticStream
+from bench.analytics_data import Made, produce
+from bench.analytics_expected import Expected, Figures
 from restman_core.adapters.clickhouse.connection import connect, parse_clickhouse_url
 from restman_core.adapters.clickhouse.schema import FACT_TABLES
 from restman_core.adapters.clickhouse.store import (
@@ -43,57 +52,112 @@ from restman_core.adapters.clickhouse.store import (
     _HeldClient,
     open_analytics_store,
 )
-from restman_core.domain.analytics import AnalyticsScope
+from restman_core.domain.analytics import AnalyticsFact, AnalyticsScope
 
 DATABASE = "restman_bench"
 RUNS = 5
 Report = Callable[[ClickHouseAnalyticsStore], Awaitable[Any]]
+Check = Callable[[Any], object | None]
 
 
-def reports(expected: Expected) -> list[tuple[str, Report]]:
-    """Every report, over the whole history and over one month."""
+def reports(expected: Expected) -> list[tuple[str, Report, Check]]:
+    """Every report over the whole history and over one month, each with its expected figures
+    (a function of the result that returns what was found where it differs, else ``None``)."""
     everyone = AnalyticsScope.everything()
     one = AnalyticsScope.of([expected.restaurant])
     start, end = expected.month
     month: dict[str, Any] = {"start": start, "end": end}
+    whole, in_month = expected.whole, expected.in_month
     return [
-        ("top foods", lambda s: s.top_foods(everyone, limit=200)),
-        ("top foods, month", lambda s: s.top_foods(everyone, limit=200, **month)),
-        ("a restaurant's top foods", lambda s: s.top_foods(one, limit=200)),
-        ("a restaurant's top foods, month", lambda s: s.top_foods(one, limit=200, **month)),
-        ("revenue", lambda s: s.revenue(everyone)),
-        ("revenue, month", lambda s: s.revenue(everyone, **month)),
-        ("orders by status", lambda s: s.orders_by_status(everyone)),
-        ("orders by status, month", lambda s: s.orders_by_status(everyone, **month)),
-        ("kitchen times (avg, p90)", lambda s: s.kitchen_times(everyone)),
-        ("kitchen times, month", lambda s: s.kitchen_times(everyone, **month)),
+        ("top foods", lambda s: s.top_foods(everyone, limit=200), foods(whole)),
+        ("top foods, month", lambda s: s.top_foods(everyone, 200, **month), foods(in_month)),
+        (
+            "a restaurant's top foods",
+            lambda s: s.top_foods(one, limit=200),
+            quantities(expected.restaurant_quantity),
+        ),
+        (
+            "a restaurant's top foods, month",
+            lambda s: s.top_foods(one, 200, **month),
+            quantities(expected.restaurant_month_quantity),
+        ),
+        ("revenue", lambda s: s.revenue(everyone), revenue(whole)),
+        ("revenue, month", lambda s: s.revenue(everyone, **month), revenue(in_month)),
+        ("orders by status", lambda s: s.orders_by_status(everyone), statuses(whole)),
+        (
+            "orders by status, month",
+            lambda s: s.orders_by_status(everyone, **month),
+            statuses(in_month),
+        ),
+        ("kitchen times (avg, p90)", lambda s: s.kitchen_times(everyone), kitchen(whole)),
+        ("kitchen times, month", lambda s: s.kitchen_times(everyone, **month), kitchen(in_month)),
+        ("quote error (p50, p90)", lambda s: s.quote_errors(everyone), quotes(whole)),
+        ("quote error, month", lambda s: s.quote_errors(everyone, **month), quotes(in_month)),
+        ("payments per method", lambda s: s.payment_methods(everyone), methods(whole)),
+        (
+            "payments per method, month",
+            lambda s: s.payment_methods(everyone, **month),
+            methods(in_month),
+        ),
+        ("top modifiers", lambda s: s.top_modifiers(everyone, 200), modifiers(whole)),
+        (
+            "top modifiers, month",
+            lambda s: s.top_modifiers(everyone, 200, **month),
+            modifiers(in_month),
+        ),
     ]
 
 
-def check(name: str, result: Any, expected: Expected) -> None:
-    """Compare the whole-history figures with the generator's; raise on any difference."""
-    found: object
-    if name in ("top foods", "top foods, month", "a restaurant's top foods"):
-        want = {
-            "top foods": expected.quantity,
-            "top foods, month": expected.month_quantity,
-            "a restaurant's top foods": expected.restaurant_quantity,
-        }[name]
-        found = {food.food_id: food.total_quantity for food in result}
-        ok = found == dict(want)
-    elif name == "revenue":
-        found = (result.total_orders, result.total_revenue)
-        ok = found == (expected.bills, expected.net)
-    elif name == "orders by status":
-        found = {status.status: status.count for status in result}
-        ok = found == dict(expected.statuses)
-    elif name == "kitchen times (avg, p90)":
-        found = sum(row.tickets for row in result)
-        ok = found == expected.ready_tickets
-    else:
-        return
-    if not ok:
-        raise SystemExit(f"{name}: wrong figures: {found!r}")
+def _differs(found: object, want: object) -> object | None:
+    return None if found == want else found
+
+
+def quantities(want: Counter[Any]) -> Check:
+    return lambda result: _differs({f.food_id: f.total_quantity for f in result}, dict(want))
+
+
+def foods(figures: Figures) -> Check:
+    want = {
+        food: (quantity, figures.food_revenue[food])
+        for food, quantity in figures.food_quantity.items()
+    }
+    return lambda result: _differs(
+        {f.food_id: (f.total_quantity, f.total_revenue) for f in result}, want
+    )
+
+
+def revenue(figures: Figures) -> Check:
+    return lambda r: _differs(
+        (r.total_orders, r.total_revenue, r.average_order_value, r.tax_total, r.tip_total,
+         r.gross_total),
+        figures.revenue(),
+    )  # fmt: skip
+
+
+def statuses(figures: Figures) -> Check:
+    return lambda result: _differs({s.status: s.count for s in result}, dict(figures.statuses))
+
+
+def kitchen(figures: Figures) -> Check:
+    return lambda result: _differs(result, figures.kitchen_times())
+
+
+def quotes(figures: Figures) -> Check:
+    return lambda result: _differs(result, figures.quote_report())
+
+
+def methods(figures: Figures) -> Check:
+    return lambda result: _differs(result, figures.payment_methods())
+
+
+def modifiers(figures: Figures) -> Check:
+    want = {
+        option: (quantity, figures.option_revenue[option])
+        for option, quantity in figures.option_quantity.items()
+    }
+    return lambda result: _differs(
+        {m.option_id: (m.total_quantity, m.total_revenue) for m in result}, want
+    )
 
 
 async def median_seconds(store: ClickHouseAnalyticsStore, report: Report) -> tuple[float, Any]:
@@ -116,21 +180,29 @@ async def first_call(directory: str, report: Report) -> float:
         await store.close()
 
 
-async def load(directory: str, stream: SyntheticStream) -> tuple[float, int]:
+def received(batches: Queue[Any], made: list[Made]) -> Iterator[list[AnalyticsFact]]:
+    """The producer's batches until its :class:`Made`, which lands in ``made``."""
+    while not isinstance(item := batches.get(), Made):
+        yield item
+    made.append(item)
+
+
+async def load(directory: str, batches: Iterator[list[AnalyticsFact]]) -> tuple[float, int, int]:
+    """Record every batch; the seconds spent in ``record()``, the batches and the facts."""
     store = open_analytics_store(f"chdb://{directory}", DATABASE, lock_timeout_seconds=600)
     await store.ensure_schema()
     recording = 0.0
-    batches = 0
-    for batch in stream.batches():
+    count = facts = 0
+    for batch in batches:
         started = time.perf_counter()
         await store.record(batch)
         recording += time.perf_counter() - started
-        batches += 1
-        if batches % 100 == 0:
-            rate = stream.facts / recording
-            print(f"  ... {stream.facts:,} facts, {rate:,.0f} facts/s", flush=True)
+        count += 1
+        facts += len(batch)
+        if count % 100 == 0:
+            print(f"  ... {facts:,} facts, {facts / recording:,.0f} facts/s", flush=True)
     await store.close()
-    return recording, batches
+    return recording, count, facts
 
 
 def parts(store: ClickHouseAnalyticsStore) -> Callable[[Any], list[tuple[str, int, int]]]:
@@ -155,22 +227,38 @@ def load_average() -> str:
 
 
 async def main(args: argparse.Namespace) -> None:
-    root = args.keep or tempfile.mkdtemp(prefix="restman-analytics-bench-")
+    root = args.reuse or args.keep or tempfile.mkdtemp(prefix="restman-analytics-bench-")
     directory = str(Path(root) / "analytics")
-    if Path(directory).exists():  # noqa: ASYNC240 - before anything runs
-        raise SystemExit(f"{directory} exists: the benchmark loads a fresh store")
-    stream = SyntheticStream(args.items, batch_facts=args.batch_facts)
-    print(f"load average at start: {load_average()}")
-    try:
-        elapsed, batches = await load(directory, stream)
-        print(
-            f"loaded {stream.facts:,} facts ({args.items:,} items, {stream.orders:,} orders) in "
-            f"{batches:,} batches of {args.batch_facts:,}: {elapsed:.1f} s in record(), "
-            f"{stream.facts / elapsed:,.0f} facts/s"
+    if Path(directory).exists() != bool(args.reuse):  # noqa: ASYNC240 - before anything runs
+        raise SystemExit(
+            f"{directory} is missing: load it with --keep first"
+            if args.reuse
+            else f"{directory} exists: the benchmark loads a fresh store"
         )
-        firsts = [await first_call(directory, report) for _, report in reports(stream.expected)]
+    print(f"load average at start: {load_average()}")
+    spawn = multiprocessing.get_context("spawn")
+    batches: Queue[Any] = spawn.Queue(maxsize=8)
+    producer = spawn.Process(target=produce, args=(args.items, args.batch_facts, batches))
+    producer.start()
+    try:
+        made: list[Made] = []
+        if args.reuse:
+            # The same stream again for its expected figures; the store holds it already.
+            facts = sum(len(batch) for batch in received(batches, made))
+            print(f"reused the store of {facts:,} facts ({args.items:,} items)")
+        else:
+            elapsed, count, facts = await load(directory, received(batches, made))
+            print(
+                f"loaded {facts:,} facts ({args.items:,} items, {made[0].orders:,} orders) in "
+                f"{count:,} batches of {args.batch_facts:,}: {elapsed:.1f} s in record(), "
+                f"{facts / elapsed:,.0f} facts/s"
+            )
+        producer.join()
+        expected = made[0].expected
+        timed = reports(expected)
+        firsts = [await first_call(directory, report) for _, report, _ in timed]
         shared = open_analytics_store(f"chdb://{directory}", DATABASE)
-        calls = [await median_seconds(shared, report) for _, report in reports(stream.expected)]
+        calls = [await median_seconds(shared, report) for _, report, _ in timed]
         await shared.close()
         target = parse_clickhouse_url(f"chdb://{directory}")
         held = ClickHouseAnalyticsStore(
@@ -178,18 +266,25 @@ async def main(args: argparse.Namespace) -> None:
         )
         print("active parts, rows:", await held._run(parts(held)))
         print(f"{'report':<34}{'first':>10}{'call':>10}{'query':>10}")
-        timed = zip(reports(stream.expected), firsts, calls, strict=True)
-        for (name, report), first, (call, _) in timed:
+        wrong = []
+        for (name, report, check), first, (call, _) in zip(timed, firsts, calls, strict=True):
             query, result = await median_seconds(held, report)
-            check(name, result, stream.expected)
+            found = check(result)
+            if found is not None:
+                wrong.append(f"{name}: wrong figures: {found!r}"[:2000])
             print(
                 f"{name:<34}{first * 1000:>8.0f}ms{call * 1000:>8.0f}ms{query * 1000:>8.0f}ms",
                 flush=True,
             )
         await held.close()
         print(f"load average at end: {load_average()}")
+        if wrong:
+            raise SystemExit("\n".join(wrong))
+        print("every figure exact")
     finally:
-        if not args.keep:
+        producer.kill()
+        producer.join()
+        if not (args.keep or args.reuse):
             shutil.rmtree(root, ignore_errors=True)
 
 
@@ -198,4 +293,9 @@ if __name__ == "__main__":
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--batch-facts", type=int, default=20_000)
     parser.add_argument("--keep", help="load into this directory and keep the store")
+    parser.add_argument(
+        "--reuse",
+        help="time the reports on a store kept by an earlier run with the same --items and "
+        "--batch-facts, instead of loading one (its figures are checked again)",
+    )
     asyncio.run(main(parser.parse_args()))

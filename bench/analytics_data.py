@@ -1,60 +1,90 @@
 """The synthetic fact stream of ``bench/analytics.py`` and the figures it must produce.
 
 Orders are placed evenly over ``months`` months (one every few seconds), in ``restaurants``
-restaurants, with 1 to 6 items (3.25 on average) of ``foods`` foods. Each order goes the way the
-platform's events take it: placed with its items, one kitchen ticket opened and its bill
-generated; accepted, in progress, ticket ready, ready; then completed with its bill paid, or
-(``cancelled_share`` of them) cancelled with its bill cancelled. The stream is cut into blocks
-of orders and interleaves three blocks in three stages, so an order's facts reach the store in
-up to three consecutive batches, as they would from the event log; ``redeliver_share`` of the
-batches are delivered twice, as after a consumer restart.
+restaurants, with 1 to 6 items (3.25 on average) of ``foods`` foods; about a third of the items
+take one or two modifier options (sizes, extras, milks; some lower the price). Each order goes
+the way the platform's events take it: placed with its items and their options, one kitchen
+ticket opened (NEW to READY in 4 to 19 minutes, to the microsecond) and its bill generated;
+accepted, in progress, ticket ready, ready, with the order's quote beside its ready time (its
+quote error); then completed with its bill paid by card, cash or UPI (one payment in ten split
+in two, two bills in five tipped), or (``cancelled_share`` of them) cancelled with its bill
+cancelled. One ticket in a hundred is recalled after READY and readied again later, and one paid
+bill in fifty is partly refunded (an item and its tax) and ends PARTIALLY_REFUNDED. The stream
+is cut into blocks of orders and interleaves three blocks in three stages, so an order's facts
+reach the store in up to three consecutive batches, as they would from the event log;
+``redeliver_share`` of the batches are delivered twice, as after a consumer restart.
 
-:class:`Expected` adds up, while generating, what every report must say.
+:class:`~bench.analytics_expected.Expected` adds up, while generating, what every report must
+say.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from multiprocessing.queues import Queue
+from typing import Any
 
+from bench.analytics_expected import Expected
 from restman_core.domain.analytics import (
     AnalyticsFact,
     BillFact,
     OrderFact,
     OrderItemFact,
+    PaymentFact,
+    RefundFact,
     TicketTimingFact,
 )
+from restman_core.domain.analytics_changes import ModifierFact, QuoteFact
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 _ITEMS_PER_ORDER = (1, 2, 3, 4, 5, 6)
 _ITEM_WEIGHTS = (15, 20, 25, 15, 15, 10)  # 3.25 items on average
 _STATIONS = ("grill", "fry", "cold", "bar")
+_METHODS = ("card", "cash", "upi")
+_METHOD_WEIGHTS = (60, 25, 15)
+# (group, name, price delta) of the options items take.
+_OPTIONS = (
+    ("Size", "Small", "-0.50"),
+    ("Size", "Large", "1.00"),
+    ("Extras", "Cheese", "0.80"),
+    ("Extras", "Bacon", "1.50"),
+    ("Extras", "Avocado", "1.20"),
+    ("Extras", "Chili", "0.30"),
+    ("Milk", "Oat milk", "0.40"),
+    ("Milk", "Soy milk", "0.40"),
+    ("Sauce", "Garlic", "0.25"),
+    ("Sauce", "No sauce", "0.00"),
+)
 _TAX = Decimal("0.10")
 _CENT = Decimal("0.01")
+_MICRO = timedelta(microseconds=1)
 BLOCK_ORDERS = 2_000
+_UNCLAIMED_SECONDS = 600
 
 
-@dataclass
-class Expected:
-    """What the reports must say over the whole history and over ``month`` (a UTC month)."""
+@dataclass(frozen=True)
+class Made:
+    """What a producer sends after its last batch: the facts sent (redeliveries included), the
+    orders and the expected figures."""
 
-    month: tuple[date, date]
-    restaurant: uuid.UUID
-    quantity: Counter[uuid.UUID] = field(default_factory=Counter)
-    month_quantity: Counter[uuid.UUID] = field(default_factory=Counter)
-    restaurant_quantity: Counter[uuid.UUID] = field(default_factory=Counter)
-    statuses: Counter[str] = field(default_factory=Counter)
-    bills: int = 0
-    net: Decimal = Decimal("0.00")
-    ready_tickets: int = 0
+    facts: int
+    orders: int
+    expected: Expected
 
-    def in_month(self, moment: datetime) -> bool:
-        return self.month[0] <= moment.date() <= self.month[1]
+
+def produce(items: int, batch_facts: int, batches: Queue[Any]) -> None:
+    """Generate the stream in a process of its own (making the facts costs about as much as
+    recording them): every batch in delivery order, then one :class:`Made`. A batch nobody
+    takes for ten minutes (the benchmark was stopped) ends the producer with ``queue.Full``."""
+    stream = SyntheticStream(items, batch_facts=batch_facts)
+    for batch in stream.batches():
+        batches.put(batch, timeout=_UNCLAIMED_SECONDS)
+    batches.put(Made(stream.facts, stream.orders, stream.expected), timeout=_UNCLAIMED_SECONDS)
 
 
 @dataclass
@@ -68,6 +98,12 @@ class _Order:
     station: str
     bill: BillFact
     items: list[OrderItemFact]
+    modifiers: list[ModifierFact]
+    ready_after: timedelta
+    quoted_after: timedelta
+    recooked_after: timedelta | None
+    paid: BillFact | None = None
+    money: list[AnalyticsFact] = field(default_factory=list)
 
 
 class SyntheticStream:
@@ -99,6 +135,10 @@ class SyntheticStream:
         self._cancelled_share = cancelled_share
         self._redeliver_share = redeliver_share
         self._batch_facts = batch_facts
+        self._options = [
+            (uuid.UUID(int=self._random.getrandbits(128)), group, name, Decimal(delta))
+            for group, name, delta in _OPTIONS
+        ]
         month_start = (START + timedelta(days=31 * (months // 2))).date().replace(day=1)
         month_end = (month_start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         self.expected = Expected((month_start, month_end), self._restaurants[0])
@@ -132,23 +172,31 @@ class SyntheticStream:
             yield batch
 
     def _order(self, number: int) -> _Order:
+        rng = self._random
         placed_at = START + self._step * number
-        restaurant = self._random.choice(self._restaurants)
-        cancelled = self._random.random() < self._cancelled_share
+        restaurant = rng.choice(self._restaurants)
+        cancelled = rng.random() < self._cancelled_share
         order_id = self._uuid()
-        lines = self._random.choices(_ITEMS_PER_ORDER, _ITEM_WEIGHTS)[0]
-        items = []
-        for _ in range(lines):
-            food_id, name, price = self._random.choice(self._foods)
-            quantity = self._random.choice((1, 1, 1, 2, 2, 3))
-            items.append(
-                OrderItemFact(
-                    self._uuid(), order_id, restaurant, food_id, name, quantity, price,
-                    price * quantity, placed_at,
-                )
+        items: list[OrderItemFact] = []
+        modifiers: list[ModifierFact] = []
+        for _ in range(rng.choices(_ITEMS_PER_ORDER, _ITEM_WEIGHTS)[0]):
+            food_id, name, price = rng.choice(self._foods)
+            quantity = rng.choice((1, 1, 1, 2, 2, 3))
+            item = OrderItemFact(
+                self._uuid(), order_id, restaurant, food_id, name, quantity, price,
+                price * quantity, placed_at,
             )  # fmt: skip
-            if not cancelled:
-                self._count_item(food_id, quantity, restaurant, placed_at)
+            items.append(item)
+            taken = rng.random()
+            for option_id, group, option, delta in rng.sample(
+                self._options, 2 if taken < 0.05 else 1 if taken < 0.33 else 0
+            ):
+                modifiers.append(
+                    ModifierFact(
+                        item.item_id, option_id, order_id, restaurant, group, option, quantity,
+                        delta * quantity, placed_at,
+                    )
+                )  # fmt: skip
         subtotal = sum((item.subtotal for item in items), Decimal("0.00"))
         tax = (subtotal * _TAX).quantize(_CENT)
         generated = placed_at + timedelta(minutes=1)
@@ -156,29 +204,87 @@ class SyntheticStream:
             self._uuid(), order_id, restaurant, uuid.UUID(int=1), subtotal, tax, Decimal("0.00"),
             Decimal("0.00"), subtotal + tax, "PENDING", "", generated, None, generated, 1,
         )  # fmt: skip
-        self._count_order(cancelled, placed_at, subtotal)
-        return _Order(
+        order = _Order(
             order_id, restaurant, placed_at, subtotal + tax, cancelled, self._uuid(),
-            self._random.choice(_STATIONS), bill, items,
+            rng.choice(_STATIONS), bill, items, modifiers,
+            _MICRO * rng.randrange(240_000_000, 1_140_000_000),
+            _MICRO * rng.randrange(480_000_000, 1_080_000_000),
+            _MICRO * rng.randrange(60_000_000, 300_000_000) if rng.random() < 0.01 else None,
+        )  # fmt: skip
+        if not cancelled:
+            self._pay(order)
+        self._count(order)
+        return order
+
+    def _pay(self, order: _Order) -> None:
+        """The paid bill, its payments and maybe a refund, into ``order.paid``/``money``."""
+        rng, bill = self._random, order.bill
+        tip = (bill.subtotal * _TAX).quantize(_CENT) if rng.random() < 0.4 else Decimal("0.00")
+        total = bill.total_amount + tip
+        paid_at = bill.generated_at + timedelta(minutes=30)
+        methods = rng.choices(_METHODS, _METHOD_WEIGHTS, k=2 if rng.random() < 0.1 else 1)
+        first = total if len(methods) == 1 else (total / 2).quantize(_CENT)
+        for n, (method, amount) in enumerate(zip(methods, (first, total - first), strict=False)):
+            order.money.append(
+                PaymentFact(
+                    self._uuid(), bill.bill_id, bill.order_id, bill.restaurant_id, method, amount,
+                    tip if n == 0 else Decimal("0.00"), bill.generated_at, paid_at,
+                )
+            )  # fmt: skip
+        status, version = "PAID", 2
+        if rng.random() < 0.02:
+            refunded = order.items[0].subtotal
+            order.money.append(
+                RefundFact(
+                    self._uuid(), bill.bill_id, bill.order_id, bill.restaurant_id,
+                    refunded + (refunded * _TAX).quantize(_CENT), refunded, bill.generated_at,
+                    paid_at + timedelta(hours=1),
+                )
+            )  # fmt: skip
+            status, version = "PARTIALLY_REFUNDED", 3
+        order.paid = BillFact(
+            bill.bill_id, bill.order_id, bill.restaurant_id, bill.user_id, bill.subtotal,
+            bill.tax_amount, bill.discount_amount, tip, total, status, methods[0],
+            bill.generated_at, paid_at, paid_at, version,
         )  # fmt: skip
 
-    def _count_item(
-        self, food_id: uuid.UUID, quantity: int, restaurant: uuid.UUID, placed_at: datetime
-    ) -> None:
+    def _count(self, order: _Order) -> None:
+        """Add what ``order`` contributes to every report it appears in."""
         expected = self.expected
-        expected.quantity[food_id] += quantity
-        if expected.in_month(placed_at):
-            expected.month_quantity[food_id] += quantity
-        if restaurant == expected.restaurant:
-            expected.restaurant_quantity[food_id] += quantity
-
-    def _count_order(self, cancelled: bool, placed_at: datetime, subtotal: Decimal) -> None:
-        expected = self.expected
-        expected.statuses["CANCELLED" if cancelled else "COMPLETED"] += 1
-        if not cancelled:
-            expected.bills += 1
-            expected.net += subtotal
-            expected.ready_tickets += 1
+        periods = expected.periods(order.placed_at)
+        for figures in periods:
+            figures.statuses["CANCELLED" if order.cancelled else "COMPLETED"] += 1
+        if order.cancelled:
+            return
+        mine = order.restaurant_id == expected.restaurant
+        for item in order.items:
+            for figures in periods:
+                figures.food_quantity[item.food_id] += item.quantity
+                figures.food_revenue[item.food_id] += item.subtotal
+            if mine:
+                expected.restaurant_quantity[item.food_id] += item.quantity
+                if len(periods) > 1:
+                    expected.restaurant_month_quantity[item.food_id] += item.quantity
+        live_wait = order.ready_after + (order.recooked_after or timedelta(0))
+        for figures in periods:
+            for modifier in order.modifiers:
+                figures.option_quantity[modifier.option_id] += modifier.quantity
+                figures.option_revenue[modifier.option_id] += modifier.revenue
+            figures.wait(order.station, order.placed_at.date(), live_wait // _MICRO)
+            figures.quote(order.restaurant_id, (order.ready_after - order.quoted_after) // _MICRO)
+        assert order.paid is not None
+        for figures in expected.periods(order.bill.generated_at):
+            figures.bills += 1
+            figures.subtotal += order.paid.subtotal
+            figures.tax += order.paid.tax_amount
+            figures.tips += order.paid.tip_amount
+            figures.gross += order.paid.total_amount
+            for fact in order.money:
+                if isinstance(fact, PaymentFact):
+                    figures.pay(fact.payment_method, fact.amount, fact.tip_amount)
+                elif isinstance(fact, RefundFact):
+                    figures.refunds += fact.amount
+                    figures.refund_revenue += fact.revenue_amount
 
     def _status(self, order: _Order, status: str, version: int) -> OrderFact:
         return OrderFact(
@@ -186,36 +292,50 @@ class SyntheticStream:
             order.total, order.placed_at, order.placed_at + timedelta(minutes=version), version,
         )  # fmt: skip
 
-    def _ticket(self, order: _Order, ready: bool, version: int) -> TicketTimingFact:
-        wait = timedelta(seconds=240 + (order.order_id.int % 900))
-        ready_at = order.placed_at + wait if ready else None
+    def _ticket(
+        self, order: _Order, ready_after: timedelta | None, version: int
+    ) -> TicketTimingFact:
+        ready_at = None if ready_after is None else order.placed_at + ready_after
         return TicketTimingFact(
             order.ticket_id, order.order_id, order.restaurant_id, order.station,
             order.placed_at, ready_at, version,
         )  # fmt: skip
 
-    def _bill(self, order: _Order, status: str) -> BillFact:
+    def _quote(self, order: _Order) -> QuoteFact:
+        return QuoteFact(
+            order.order_id, order.restaurant_id, order.placed_at,
+            order.placed_at + order.quoted_after, order.placed_at + order.ready_after,
+        )  # fmt: skip
+
+    def _cancelled_bill(self, order: _Order) -> BillFact:
         bill = order.bill
-        paid_at = bill.generated_at + timedelta(minutes=30) if status == "PAID" else None
         return BillFact(
             bill.bill_id, bill.order_id, bill.restaurant_id, bill.user_id, bill.subtotal,
-            bill.tax_amount, bill.discount_amount, bill.tip_amount, bill.total_amount, status,
-            "card" if paid_at else "", bill.generated_at, paid_at, paid_at or bill.updated_at, 2,
+            bill.tax_amount, bill.discount_amount, bill.tip_amount, bill.total_amount,
+            "CANCELLED", "", bill.generated_at, None, bill.generated_at + timedelta(minutes=5), 2,
         )  # fmt: skip
 
     def _stage(self, stage: int, order: _Order) -> list[AnalyticsFact]:
         if stage == 0:
-            return [self._status(order, "PLACED", 1), *order.items, self._ticket(order, False, 1),
-                    order.bill]  # fmt: skip
+            return [self._status(order, "PLACED", 1), *order.items, *order.modifiers,
+                    self._ticket(order, None, 1), order.bill]  # fmt: skip
         if order.cancelled:
             if stage == 1:
-                return [self._status(order, "CANCELLED", 6), self._bill(order, "CANCELLED")]
+                return [self._status(order, "CANCELLED", 6), self._cancelled_bill(order)]
             return []
         if stage == 1:
             return [
                 self._status(order, "ACCEPTED", 2),
                 self._status(order, "IN_PROGRESS", 3),
-                self._ticket(order, True, 2),
+                self._ticket(order, order.ready_after, 2),
                 self._status(order, "READY", 4),
+                self._quote(order),
             ]
-        return [self._status(order, "COMPLETED", 5), self._bill(order, "PAID")]
+        assert order.paid is not None
+        facts: list[AnalyticsFact] = []
+        if order.recooked_after is not None:  # recalled after READY, then ready again
+            facts += [
+                self._ticket(order, None, 3),
+                self._ticket(order, order.ready_after + order.recooked_after, 4),
+            ]
+        return [*facts, self._status(order, "COMPLETED", 5), order.paid, *order.money]

@@ -5,7 +5,8 @@ SQL is the checked database name and fixed fragments chosen by this module. The 
 one live row per fact (:mod:`restman_core.adapters.clickhouse.schema`), so every report is one
 plain aggregation that sums ``sign``: no grouping by fact key, no ``FINAL``, no join with the
 cancelled orders. The reports that only sum read the daily roll-ups those signed rows feed
-(:mod:`restman_core.adapters.clickhouse.rollups`); kitchen times read the facts. The SQL is
+(:mod:`restman_core.adapters.clickhouse.rollups`), kitchen times the durations rolled up one
+row per value. The SQL is
 ClickHouse's own and runs unchanged on the embedded engine and on a server.
 """
 
@@ -17,8 +18,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from restman_core.adapters.clickhouse.rollups import BILL_DAILY, FOOD_DAILY, ORDER_STATUS_DAILY
-from restman_core.adapters.clickhouse.schema import TICKET_TIMING_FACTS
+from restman_core.adapters.clickhouse.rollups import (
+    BILL_DAILY,
+    FOOD_DAILY,
+    ORDER_STATUS_DAILY,
+    TICKET_WAIT_DAILY,
+)
 from restman_core.domain.analytics import (
     BILL_CANCELLED,
     AnalyticsScope,
@@ -177,10 +182,10 @@ def orders_by_status_result(rows: Sequence[Sequence[Any]]) -> list[StatusCount]:
 def superseded_ready_query(
     database: str, scope: AnalyticsScope, start: date | None, end: date | None
 ) -> Query:
-    """How many READY rows of tickets opened in the period a later version superseded (the
-    ``-1`` rows with a ready time: recalls and re-readies, few or none)."""
-    where, parameters = _filter(scope, start, end, "new_at", "ready_at IS NOT NULL", "sign = -1")
-    sql = f"SELECT count() FROM {database}.{TICKET_TIMING_FACTS.name} {where}"  # noqa: S608
+    """How many READY versions of tickets opened in the period a later version superseded (the
+    ``-1`` rows of ``ticket_wait_daily``: recalls and re-readies, few or none)."""
+    where, parameters = _day_filter(scope, start, end, "sign = -1")
+    sql = f"SELECT count() FROM {database}.{TICKET_WAIT_DAILY.name} {where}"  # noqa: S608
     return Query(sql, parameters)
 
 
@@ -193,38 +198,44 @@ def kitchen_times_query(
     superseded: bool = True,
 ) -> Query:
     """NEW-to-READY durations (microseconds) of tickets opened in the period whose live
-    version is READY, per station and UTC day opened.
+    version is READY, per station and UTC day opened: count, mean and 90th percentile
+    (``quantileExactInclusive``), over ``ticket_wait_daily``.
 
-    The live READY rows are the ``+1`` rows less those a ``-1`` superseded (a recall or a
-    later READY: few), found by key and version; the p90 needs the rows themselves, so they
-    are selected rather than summed by sign. With ``superseded`` false (the caller found none
-    with :func:`superseded_ready_query` in the same engine call) that look-up, which reads
-    every row's key and version, is left out: the ``+1`` rows are the live ones.
+    The live durations are the ``+1`` rows less one copy of the value of each ``-1`` row (a
+    READY version superseded by a recall or a later READY, which carries the values of the row
+    it cancels). Only the durations a ``-1`` row has (few) need that subtraction: the rows with
+    such a duration are summed by sign per (day, station, duration) and each value repeated its
+    live number of times; every other ``+1`` row is a live value as it is. With ``superseded`` false
+    (the caller found no ``-1`` row with :func:`superseded_ready_query` in the same engine call)
+    the subtraction, and the look-up of the values needing it, are left out.
     """
-    table = f"{database}.{TICKET_TIMING_FACTS.name}"
-    live_filter, parameters = _filter(
-        scope, start, end, "new_at", "ready_at IS NOT NULL", "sign = 1"
-    )
-    superseded_filter, _ = _filter(scope, start, end, "new_at", "ready_at IS NOT NULL", "sign = -1")
-    less_superseded = (
-        f"""AND (ticket_id, version) NOT IN (
-                  SELECT ticket_id, version FROM {table} {superseded_filter}
-              )"""  # noqa: S608 - only the checked database name and fixed fragments
-        if superseded
-        else ""
-    )
+    table = f"{database}.{TICKET_WAIT_DAILY.name}"
+    where, parameters = _day_filter(scope, start, end)
+    live = f"{where} AND sign = 1" if where else "WHERE sign = 1"
+    if superseded:
+        # Keyed by the duration alone (one integer per row to look up, not a tuple): a value
+        # another group shares is folded too, which changes nothing, since every row of a
+        # (day, station, duration) key lands on the same side.
+        retracted = f"""waited IN (
+            SELECT waited FROM {table} {where} {"AND" if where else "WHERE"} sign = -1
+        )"""  # noqa: S608 - only the checked database name and fixed fragments
+        within = f"{where} AND {retracted}" if where else f"WHERE {retracted}"
+        values = f"""
+            SELECT station, day, waited FROM {table} {live} AND NOT {retracted}
+            UNION ALL
+            SELECT station, day, waited FROM (
+                SELECT station, day, waited, sum(toInt64(sign)) AS copies
+                FROM {table} {within}
+                GROUP BY station, day, waited
+                HAVING copies > 0
+            ) ARRAY JOIN range(toUInt64(copies)) AS copy
+        """  # noqa: S608 - only the checked database name and fixed fragments
+    else:
+        values = f"SELECT station, day, waited FROM {table} {live}"  # noqa: S608
     sql = f"""
-        SELECT station, toDate(new_at, 'UTC') AS day, count() AS tickets,
-               avg(waited) AS average_micros,
+        SELECT station, day, count() AS tickets, avg(waited) AS average_micros,
                quantileExactInclusive(0.9)(waited) AS p90_micros
-        FROM (
-            SELECT station, new_at,
-                   toUnixTimestamp64Micro(assumeNotNull(ready_at))
-                       - toUnixTimestamp64Micro(new_at) AS waited
-            FROM {table} {live_filter}
-              {less_superseded}
-        )
-        WHERE waited >= 0
+        FROM ({values})
         GROUP BY station, day
         ORDER BY day ASC, station ASC
     """  # noqa: S608 - only the checked database name and fixed fragments are spliced in

@@ -1,7 +1,8 @@
 """The quote error report: how far orders' ready times fell from their quotes.
 
-One aggregation over ``quote_facts`` (one row per order, written once: no sign to fold) with
-grouping sets, so each restaurant's figures and the whole scope's come from one read.
+One aggregation over ``quote_error_daily`` (one row per quote fact, its error in microseconds
+computed when written; quotes are written once per order: no sign to fold) with grouping sets,
+so each restaurant's figures and the whole scope's come from one read.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from restman_core.adapters.clickhouse.queries import Query, _filter, _seconds
-from restman_core.adapters.clickhouse.schema import QUOTE_FACTS
+from restman_core.adapters.clickhouse.queries import Query, _day_filter, _seconds
+from restman_core.adapters.clickhouse.rollups import QUOTE_ERROR_DAILY
 from restman_core.domain.analytics import AnalyticsScope
 from restman_core.domain.analytics_changes import QuoteError
 
@@ -22,17 +23,12 @@ def quote_errors_query(
     """Per restaurant and over the scope (the row whose ``grouping`` flag is set): quoted
     orders placed in the period that were ready, and the median and 90th percentile of ready
     minus quoted, in microseconds."""
-    quote_filter, parameters = _filter(scope, start, end, "placed_at", "sign = 1")
+    quote_filter, parameters = _day_filter(scope, start, end, "sign = 1")
     sql = f"""
         SELECT grouping(restaurant_id) AS overall, restaurant_id, count() AS orders,
                quantileExactInclusive(0.5)(error) AS p50_micros,
                quantileExactInclusive(0.9)(error) AS p90_micros
-        FROM (
-            SELECT restaurant_id,
-                   toUnixTimestamp64Micro(ready_at) - toUnixTimestamp64Micro(quoted_ready_at)
-                       AS error
-            FROM {database}.{QUOTE_FACTS.name} {quote_filter}
-        )
+        FROM {database}.{QUOTE_ERROR_DAILY.name} {quote_filter}
         GROUP BY GROUPING SETS ((restaurant_id), ())
     """  # noqa: S608 - only the checked database name and fixed fragments are spliced in
     return Query(sql, parameters)

@@ -9,11 +9,20 @@ read these tables instead of the facts: a few hundred rows per restaurant and mo
 every item. A report's period is whole UTC days, so filtering a roll-up by ``day`` selects
 exactly the facts the fact tables' ``placed_at`` / ``generated_at`` range would.
 
-Kitchen times and quote errors need every value for their exact percentiles and read the facts.
-
-Each roll-up is an ``AggregatingMergeTree`` (sums as ``SimpleAggregateFunction(sum)``, the
-food's latest name as an ``argMax`` state), so rows of one key left unmerged are summed when
+Each summing roll-up is an ``AggregatingMergeTree`` (sums as ``SimpleAggregateFunction(sum)``,
+the food's latest name as an ``argMax`` state), so rows of one key left unmerged are summed when
 read; a key whose sums reach zero stays as a zero row, which the reports' ``HAVING`` drops.
+
+Kitchen times and quote errors report exact percentiles, which need every value, not a sum.
+Their roll-ups (``ticket_wait_daily``, ``quote_error_daily``) are plain ``MergeTree`` tables of
+one signed row per value: the duration in microseconds, the resolution of the facts, computed
+once when written and sorted by restaurant, day and value. A report reads three narrow columns
+of the live values only, instead of both timestamps of every version of every ticket (a ticket
+that reaches READY has three rows in ``ticket_timing_facts``: its first version, that
+version's ``-1`` and the READY one, and only the last has a duration). A superseded READY
+version arrives as its ``-1`` row with the same values, so it cancels one copy of the same
+value: the live values are a multiset, exact whatever the durations (see
+:func:`restman_core.adapters.clickhouse.queries.kitchen_times_query`).
 """
 
 from __future__ import annotations
@@ -25,6 +34,8 @@ from restman_core.adapters.clickhouse.schema import (
     ORDER_FACTS,
     ORDER_ITEM_FACTS,
     PAYMENT_FACTS,
+    QUOTE_FACTS,
+    TICKET_TIMING_FACTS,
     VOIDED_ITEM_FACTS,
 )
 
@@ -34,14 +45,16 @@ _SUM_COUNT = "SimpleAggregateFunction(sum, Int64)"
 
 @dataclass(frozen=True, slots=True)
 class Rollup:
-    """A roll-up table (``columns`` after ``restaurant_id`` and ``day``, keyed by ``key``) and
-    the views that fill it: one ``SELECT`` (with ``{db}`` for the database) per source table,
-    each grouping its rows by the roll-up's key columns."""
+    """A roll-up table (``columns`` after ``restaurant_id`` and ``day``, sorted by ``key``
+    after them) and the views that fill it: one ``SELECT`` (with ``{db}`` for the database) per
+    source table. With the default engine each ``SELECT`` groups its rows by the key columns;
+    a ``MergeTree`` roll-up keeps every row its views select (one per value)."""
 
     name: str
     columns: tuple[tuple[str, str], ...]
     key: tuple[str, ...]
     views: tuple[tuple[str, str], ...]
+    engine: str = "AggregatingMergeTree"
 
     def create_statement(self, database: str, name: str | None = None) -> str:
         columns = ",\n    ".join(
@@ -51,7 +64,7 @@ class Rollup:
         order_by = ", ".join(("restaurant_id", "day", *self.key))
         return (
             f"CREATE TABLE IF NOT EXISTS {database}.{name or self.name} (\n    {columns}\n)\n"
-            f"ENGINE = AggregatingMergeTree\nPARTITION BY toYYYYMM(day)\nORDER BY ({order_by})"
+            f"ENGINE = {self.engine}\nPARTITION BY toYYYYMM(day)\nORDER BY ({order_by})"
         )
 
     def view_statements(self, database: str) -> list[str]:
@@ -164,7 +177,58 @@ PAYMENT_DAILY = Rollup(
     ),
 )
 
-ROLLUPS = (FOOD_DAILY, ORDER_STATUS_DAILY, BILL_DAILY, PAYMENT_DAILY)
+# One row per version of a ticket that has a ready time, with that version's sign: a ticket
+# recalled or readied again leaves a -1 row beside its +1 (the same values), so the live
+# durations are the +1 rows less one copy of each -1 row's value. "waited >= 0" as the report
+# always had it (a clock step back must not give a negative time).
+TICKET_WAIT_DAILY = Rollup(
+    name="ticket_wait_daily",
+    columns=(("station", "LowCardinality(String)"), ("waited", "Int64"), ("sign", "Int8")),
+    key=("station", "waited"),
+    views=(
+        (
+            "ticket_wait_daily_mv",
+            f"""
+            SELECT restaurant_id, toDate(new_at, 'UTC') AS day, station,
+                   toUnixTimestamp64Micro(assumeNotNull(ready_at))
+                       - toUnixTimestamp64Micro(new_at) AS waited,
+                   sign
+            FROM {{db}}.{TICKET_TIMING_FACTS.name}
+            WHERE ready_at IS NOT NULL AND waited >= 0
+            """,  # noqa: S608 - declared names only
+        ),
+    ),
+    engine="MergeTree",
+)
+
+# One row per quote (quote facts are immutable and written once: every row is +1).
+QUOTE_ERROR_DAILY = Rollup(
+    name="quote_error_daily",
+    columns=(("error", "Int64"), ("sign", "Int8")),
+    key=("error",),
+    views=(
+        (
+            "quote_error_daily_mv",
+            f"""
+            SELECT restaurant_id, toDate(placed_at, 'UTC') AS day,
+                   toUnixTimestamp64Micro(ready_at) - toUnixTimestamp64Micro(quoted_ready_at)
+                       AS error,
+                   sign
+            FROM {{db}}.{QUOTE_FACTS.name}
+            """,  # noqa: S608 - declared names only
+        ),
+    ),
+    engine="MergeTree",
+)
+
+ROLLUPS = (
+    FOOD_DAILY,
+    ORDER_STATUS_DAILY,
+    BILL_DAILY,
+    PAYMENT_DAILY,
+    TICKET_WAIT_DAILY,
+    QUOTE_ERROR_DAILY,
+)
 _BUILDING = "_building"
 
 
