@@ -195,6 +195,13 @@ class TicketRepository(Protocol):
         limit)``, exactly, computed where the tickets are: one row per station is read."""
         ...
 
+    async def ready_times(
+        self, restaurant_id: uuid.UUID, limit: int, now: datetime
+    ) -> Mapping[uuid.UUID, datetime]:
+        """:func:`restman_core.domain.quotes.queue_ready_times` over ``queued_work(restaurant_id,
+        limit)``, exactly, computed where the tickets are: one row per order is read."""
+        ...
+
     async def get(self, ticket_id: uuid.UUID) -> Ticket | None: ...
     async def for_order(self, order_id: uuid.UUID) -> Sequence[Ticket]: ...
     async def opened_orders(self, order_ids: Collection[uuid.UUID], batch: int) -> set[uuid.UUID]:

@@ -4,8 +4,9 @@
 The backlog is simulated from the restaurant's tickets still being cooked (NEW, ACCEPTED,
 IN_PROGRESS; held courses aside), oldest first, at most 200: a kitchen with more queued than
 that is quoted on its oldest 200, which already put any new order far out. A new order's
-backlog is computed by the database in one statement that answers one row per station; the
-requotes, which need every order's ready time, read the queue itself.
+backlog is computed by the database in one statement that answers one row per station, and a
+requote's in one that answers each queued order's ready time (one row per order, not per
+ticket).
 """
 
 from __future__ import annotations
@@ -55,13 +56,23 @@ QUOTE_STEP_SECONDS = 30
 def moved_quotes(
     queued: list[QueuedWork], stored: Mapping[uuid.UUID, datetime | None], now: datetime
 ) -> dict[uuid.UUID, datetime]:
-    """The orders of ``queued`` whose quote should change, with their new quote: the simulated
-    ready time (see :mod:`restman_core.domain.quotes`) when it is still ahead and differs from
-    the stored quote by :data:`QUOTE_STEP_SECONDS` or more. An order the model says should be
-    done already keeps its quote: the kitchen is late, and it is not quoted "now" again on
-    every event."""
+    """The orders of ``queued`` whose quote should change, with their new quote (see
+    :func:`moved_ready_times`, over the simulated ready times of ``queued``)."""
+    return moved_ready_times(queue_ready_times(queued, now), stored, now)
+
+
+def moved_ready_times(
+    ready_times: Mapping[uuid.UUID, datetime],
+    stored: Mapping[uuid.UUID, datetime | None],
+    now: datetime,
+) -> dict[uuid.UUID, datetime]:
+    """The orders whose quote should change, with their new quote: the simulated ready time
+    (see :mod:`restman_core.domain.quotes`) when it is still ahead and differs from the stored
+    quote by :data:`QUOTE_STEP_SECONDS` or more. An order the model says should be done
+    already keeps its quote: the kitchen is late, and it is not quoted "now" again on every
+    event."""
     changed: dict[uuid.UUID, datetime] = {}
-    for order_id, ready in queue_ready_times(queued, now).items():
+    for order_id, ready in ready_times.items():
         if ready <= now:
             continue
         before = stored.get(order_id)
@@ -75,9 +86,11 @@ async def refresh_quote(
 ) -> datetime | None:
     """Quote one order again from where the kitchen is now (see :func:`refresh_quotes`);
     returns the new quote, or None when it keeps the one it has."""
-    queued = list(await tx.tickets.queued_work(restaurant_id, QUEUE_LIMIT))
+    ready = await tx.tickets.ready_times(restaurant_id, QUEUE_LIMIT, now)
+    if order_id not in ready:
+        return None
     stored = await tx.orders.quotes([order_id])
-    quote = moved_quotes(queued, stored, now).get(order_id)
+    quote = moved_ready_times({order_id: ready[order_id]}, stored, now).get(order_id)
     if quote is not None:
         await tx.orders.set_quote(order_id, quote)
     return quote
@@ -90,10 +103,12 @@ async def refresh_quotes(
     the queue: when one ticket moves (finished early, started late, recalled), every order
     behind it moves too. An order with nothing left to cook keeps its quote, so the quote of a
     ready order stays the one it was ready against. Only quotes that moved are written (see
-    :func:`moved_quotes`); they are returned."""
-    queued = list(await tx.tickets.queued_work(restaurant_id, QUEUE_LIMIT))
-    stored = await tx.orders.quotes({w.order_id for w in queued if w.order_id is not None})
-    changed = moved_quotes(queued, stored, now)
+    :func:`moved_ready_times`); they are returned."""
+    # The queue is simulated by the database: one row per queued order, not one per ticket.
+    ready = await tx.tickets.ready_times(restaurant_id, QUEUE_LIMIT, now)
+    ahead = {order_id: at for order_id, at in ready.items() if at > now}
+    stored = await tx.orders.quotes(list(ahead))
+    changed = moved_ready_times(ahead, stored, now)
     for order_id, quote in changed.items():
         await tx.orders.set_quote(order_id, quote)
     return changed

@@ -2,8 +2,8 @@
 quote model's own fold (``domain/quotes.py``), on SQLite and PostgreSQL: on random queues
 (several stations, orders with tickets spread over the queue, scheduled orders whose tickets
 are due or not yet, held and finished tickets, microseconds everywhere, more tickets than the
-limit), every station's finish is the fold's to the microsecond, so a new order's quote is the
-one the model gives."""
+limit), every station's finish and every order's ready time are the fold's to the microsecond,
+so a new order's quote, and a requote, is the one the model gives."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from restman_core.adapters.sql.database import SqlDatabase
 from restman_core.domain.access import Role
 from restman_core.domain.kitchen import Ticket, TicketItem, TicketStatus
-from restman_core.domain.quotes import stations_done
+from restman_core.domain.quotes import queue_ready_times, stations_done
 from restman_core.ports.storage import Transaction
 from tests.auth.helpers import ManualClock
 from tests.core.builders import Core, add_user, build_restaurant, order_body
@@ -85,6 +85,8 @@ async def test_the_database_simulates_the_queue_as_the_model_does(
             for moment in (now, now - timedelta(minutes=20), now + timedelta(minutes=40)):
                 by_sql, by_model = await _both(database, kitchen.id, limit, moment)
                 assert by_sql == by_model, (limit, moment)
+                ready_sql, ready_model = await _ready(database, kitchen.id, limit, moment)
+                assert ready_sql == ready_model, (limit, moment)
 
 
 async def _both(
@@ -96,5 +98,18 @@ async def _both(
         queued = await tx.tickets.queued_work(restaurant_id, limit)
         by_sql = await tx.tickets.stations_done(restaurant_id, limit, now)
         return dict(by_sql), stations_done(queued, now)
+
+    return await database.read(work)
+
+
+async def _ready(
+    database: SqlDatabase, restaurant_id: uuid.UUID, limit: int, now: datetime
+) -> tuple[dict[uuid.UUID, datetime], dict[uuid.UUID, datetime]]:
+    """Each order's ready time as the database simulates it, and as the model folds it."""
+
+    async def work(tx: Transaction) -> tuple[dict[uuid.UUID, datetime], dict[uuid.UUID, datetime]]:
+        queued = await tx.tickets.queued_work(restaurant_id, limit)
+        by_sql = await tx.tickets.ready_times(restaurant_id, limit, now)
+        return dict(by_sql), queue_ready_times(queued, now)
 
     return await database.read(work)

@@ -11,14 +11,23 @@ and lets go of it as soon as another process wants it:
    waiting up to ``lock_timeout_seconds``, and opens the engine on the directory;
 3. the work runs on the open session, which then **stays open** for the calls that follow;
 4. the session is closed (closing frees chdb's own lock; the parts merged away are deleted),
-   and the file lock released, when another process is waiting for it, after ``idle_seconds``
-   without a call, when a call fails, or when the store is closed.
+   and the file lock released, when another process is waiting for it, once idle (see below),
+   when a call fails, or when the store is closed.
 
 A process waiting for the file lock says so by holding a shared ``flock`` on
 ``<directory>.lock.waiting``; the holder checks that file after every call and, while idle,
 every ``WATCH_SECONDS``, so a waiting process gets the store within one call of the holder's
 and a process with a stream of calls (the analytics consumer) never starves the others. A
 reader sees every batch committed before its session began: sessions never overlap.
+
+Idle means no call for ``idle_seconds``, or for ``HOLD_FACTOR`` times the last gap between two
+calls when that is longer (a gap longer than ``MAX_HOLD_SECONDS / HOLD_FACTOR`` is no stream
+and counts for nothing): the calls of a stream come at the
+pace of their caller, and the analytics consumer's come once per cycle of its consumer, whose
+transactions queue behind the placements in the single SQLite writer, so under load more than
+a second apart (measured: the session was released as idle twice in 10 s of ``wrk`` order
+load, and reopened each time). Holding it longer costs nobody: a waiting process is served
+within ``WATCH_SECONDS`` anyway.
 
 The session start costs 30 ms to a few hundred (it loads every part's metadata; more on a big
 store or a loaded machine) against about 1 ms for a query on an open session
@@ -62,6 +71,10 @@ POLL_MAX_SECONDS = 0.002
 # How often an idle open session looks for waiting processes and for its idle deadline.
 WATCH_SECONDS = 0.005
 IDLE_SECONDS = 1.0
+# An idle session is held this many times the last gap between calls, when that is longer
+# than IDLE_SECONDS; longer gaps than MAX_HOLD_SECONDS / HOLD_FACTOR count for nothing.
+HOLD_FACTOR = 3.0
+MAX_HOLD_SECONDS = 30.0
 
 
 def lock_path_for(directory: str) -> Path:
@@ -103,6 +116,7 @@ class SharedEmbeddedEngine:
         # Kept open while a session is: the probe for waiting processes runs every few ms.
         self._waiting_fd: int | None = None
         self._last_call = 0.0
+        self._gap = 0.0  # between the last two calls, end to start
         self._generation = 0
         self.sessions = 0  # sessions opened so far (a figure for tests and benchmarks)
 
@@ -117,6 +131,10 @@ class SharedEmbeddedEngine:
         yielded = False
         try:
             with _ENGINE_LOCK:
+                if self._last_call:
+                    # A gap too long for a stream of calls is not one: it holds nothing longer.
+                    gap = time.monotonic() - self._last_call
+                    self._gap = gap if gap * HOLD_FACTOR <= MAX_HOLD_SECONDS else 0.0
                 client = self._session()
                 try:
                     result = work(client)
@@ -205,13 +223,17 @@ class SharedEmbeddedEngine:
             try:
                 if self._client is None or self._generation != generation:
                     return
-                idle = time.monotonic() - self._last_call >= self._idle
+                idle = time.monotonic() - self._last_call >= self._hold()
                 if idle or self._others_waiting():
                     with contextlib.suppress(Exception):
                         self._release()
                     return
             finally:
                 _ENGINE_LOCK.release()
+
+    def _hold(self) -> float:
+        """How long an idle open session is kept (see the module)."""
+        return max(self._idle, HOLD_FACTOR * self._gap)
 
     def _others_waiting(self) -> bool:
         """True when another process holds the waiting file (it waits for the store). Called

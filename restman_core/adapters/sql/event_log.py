@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restman_core.adapters.sql.database import SqlDatabase
 from restman_core.adapters.sql.dead_letters import DeadLetter, record_dead_letter
-from restman_core.adapters.sql.sqlwork import run_sql
+from restman_core.adapters.sql.sqlwork import read_sql, run_sql
 from restman_core.adapters.sql.tables import consumer_positions, outbox
 from restman_core.domain.clock import Clock
 from restman_core.domain.events import DomainEvent
@@ -114,7 +114,9 @@ class EmbeddedLogConsumer:
 
     async def _step(self, position: int) -> int:
         """Read, hand over and save one batch; returns the new position."""
-        entries = await run_sql(self._db, lambda conn: self._read(conn, position))
+        # Read beside the writer: the log is read after every batch, and in the writer's queue
+        # the read waited behind every placement queued before it.
+        entries = await read_sql(self._db, lambda conn: self._read(conn, position))
         if not entries:
             await self._idle()
             return position

@@ -10,7 +10,8 @@ window functions: the queue's oldest tickets (the same rows, in the same order, 
 that arrived first (an order's tickets stay together, as the fold serves them), scheduled
 tickets not due yet left out, and per station the maximum over its tickets of their due time
 plus the prep of every ticket from it to the end of the queue. A placement reads one row per
-station instead of up to ``QUEUE_LIMIT`` tickets.
+station instead of up to ``QUEUE_LIMIT`` tickets; a requote reads each order's ready time
+(:func:`ready_times`, the fold's ``queue_ready_times``), one row per order.
 
 Times are whole microseconds since the epoch (exact integers on every dialect, so the answer
 is the fold's to the microsecond): SQLite keeps timestamps as text (``YYYY-MM-DD
@@ -31,6 +32,7 @@ from sqlalchemy import (
     Select,
     Uuid,
     bindparam,
+    case,
     cast,
     func,
     not_,
@@ -95,9 +97,20 @@ async def stations_done(
     return {station: EPOCH + timedelta(microseconds=int(end)) for station, end in rows}
 
 
-@functools.cache
-def _statement() -> Select[Any]:
-    """The statement, built once: its construction and cache key cost more than running it."""
+async def ready_times(
+    conn: AsyncConnection, restaurant_id: uuid.UUID, limit: int, now: datetime
+) -> dict[uuid.UUID, datetime]:
+    """When each order with tickets among the restaurant's oldest ``limit`` cooking tickets is
+    done, as :func:`restman_core.domain.quotes.queue_ready_times` folds them: one row per
+    order is read (see :func:`_ready_statement`)."""
+    params = {"restaurant_id": restaurant_id, "limit": limit, "now": micros_of(now)}
+    rows = await conn.execute(_ready_statement(), params)
+    return {order_id: EPOCH + timedelta(microseconds=int(end)) for order_id, end in rows}
+
+
+def _placed() -> Any:
+    """Every ticket of the queue with its station, prep, due time, whether it holds the
+    station up at ``now`` (``counts``), its place and its order's place (a fresh subquery)."""
     t = kitchen_tickets.c
     # The oldest cooking tickets first, plain columns only: what follows is computed for
     # those rows alone. Taken per status and merged: each status's oldest come in order from
@@ -136,21 +149,64 @@ def _statement() -> Select[Any]:
     q = queue.c
     # An order is served where its first ticket arrived; computed before scheduled tickets
     # not due yet are left out, since they count for that place too.
-    placed = select(
+    counts = or_(not_(q.scheduled), q.due <= bindparam("now", type_=BigInteger()))
+    return select(
+        q.order_id,
         q.station,
         q.prep,
         q.due,
-        q.scheduled,
+        counts.label("counts"),
         q.pos,
         func.min(q.pos).over(partition_by=q.order_id).label("order_pos"),
     ).subquery("placed")
-    p = placed.c
+
+
+@functools.cache
+def _statement() -> Select[Any]:
+    """The stations' finish, built once: its construction and cache key cost more than
+    running it."""
+    p = _placed().c
     rest: ColumnElement[Any] = func.sum(p.prep).over(
         partition_by=p.station, order_by=(p.order_pos, p.pos), rows=(0, None)
     )
     ends = (
-        select(p.station, (p.due + rest * 1_000_000).label("end"))
-        .where(or_(not_(p.scheduled), p.due <= bindparam("now", type_=BigInteger())))
-        .subquery("ends")
+        select(p.station, (p.due + rest * 1_000_000).label("end")).where(p.counts).subquery("ends")
     )
     return select(ends.c.station, func.max(ends.c.end)).group_by(ends.c.station)
+
+
+@functools.cache
+def _ready_statement() -> Select[Any]:
+    """Each order's ready time, built once. A ticket is done at ``max(F, due) + prep``, where
+    ``F`` is when its station is done with the orders served before its own (an order's tickets
+    at one station cook side by side). With ``C`` the running sum of the prep of the tickets
+    that hold the station up, in serving order, ``F`` is the latest ``due_k - C_k + prep_k``
+    over those tickets k of earlier orders, plus the sum of their prep: both are windows over the
+    earlier orders' places (orders' places are distinct integers, so ``1 PRECEDING`` ends the
+    frame at the order before). A ticket that holds nobody up still has its own time."""
+    p = _placed().c
+    held = case((p.counts, p.prep), else_=0)
+    running = func.sum(held).over(
+        partition_by=p.station, order_by=(p.order_pos, p.pos), rows=(None, 0)
+    )
+    summed = select(
+        p.order_id,
+        p.station,
+        p.prep,
+        p.due,
+        p.order_pos,
+        held.label("held"),
+        case((p.counts, p.due - running * 1_000_000 + p.prep * 1_000_000)).label("lead"),
+    ).subquery("summed")
+    s = summed.c
+    earlier = (
+        func.max(s.lead).over(partition_by=s.station, order_by=s.order_pos, range_=(None, -1))
+        + func.sum(s.held).over(partition_by=s.station, order_by=s.order_pos, range_=(None, -1))
+        * 1_000_000
+    )
+    free = earlier.label("free")
+    frees = select(s.order_id, s.prep, s.due, free).subquery("frees")
+    f = frees.c
+    start = case((f.free.is_not(None) & (f.free > f.due), f.free), else_=f.due)
+    done = (start + f.prep * 1_000_000).label("done")
+    return select(f.order_id, func.max(done)).group_by(f.order_id)

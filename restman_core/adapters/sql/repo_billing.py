@@ -10,7 +10,13 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restman_core.adapters.sql.repo_bill_book import read_book, write_children
-from restman_core.adapters.sql.rows import insert_ignore, limit_of, page_filter, values
+from restman_core.adapters.sql.rows import (
+    insert_ignore,
+    insert_ignore_returning,
+    limit_of,
+    page_filter,
+    values,
+)
 from restman_core.adapters.sql.tables import bills
 from restman_core.domain.bill_book import BillBook
 from restman_core.domain.billing import Bill, BillStatus, PaymentMethod
@@ -71,10 +77,8 @@ class SqlBillRepository:
         unique = list(first.values())
         if not unique:
             return set()
-        statement = insert_ignore(self._conn, bills, ["order_id"])
-        result = await self._conn.execute(
-            statement.returning(bills.c.order_id), [_bill_values(b) for b in unique]
-        )
+        statement = insert_ignore_returning(self._conn, bills, ["order_id"], "order_id")
+        result = await self._conn.execute(statement, [_bill_values(b) for b in unique])
         return {row.order_id for row in result}
 
     async def get_by_order(self, order_id: uuid.UUID) -> Bill | None:

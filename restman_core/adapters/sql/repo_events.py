@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restman_core.adapters.sql.retry import RetryUnit
-from restman_core.adapters.sql.rows import insert_ignore
+from restman_core.adapters.sql.rows import insert_ignore, insert_ignore_returning
 from restman_core.adapters.sql.tables import idempotency_keys, outbox, processed_events
 from restman_core.domain.events import DomainEvent
 from restman_core.ports.storage import IdempotencyRecord
@@ -113,7 +113,9 @@ class SqlProcessedEvents:
         unique = list(dict.fromkeys(event_ids))
         if not unique:
             return set()
-        statement = insert_ignore(self._conn, processed_events, ["consumer", "event_id"])
+        statement = insert_ignore_returning(
+            self._conn, processed_events, ["consumer", "event_id"], "event_id"
+        )
         rows = [{"consumer": consumer, "event_id": e, "processed_at": at} for e in unique]
-        result = await self._conn.execute(statement.returning(processed_events.c.event_id), rows)
+        result = await self._conn.execute(statement, rows)
         return {row.event_id for row in result}

@@ -141,6 +141,11 @@ class SqlTicketRepository:
     ) -> dict[str, datetime]:
         return await queue_sql.stations_done(self._conn, restaurant_id, limit, now)
 
+    async def ready_times(
+        self, restaurant_id: uuid.UUID, limit: int, now: datetime
+    ) -> dict[uuid.UUID, datetime]:
+        return await queue_sql.ready_times(self._conn, restaurant_id, limit, now)
+
     async def _with_items(self, rows: Sequence[Any]) -> list[Ticket]:
         """Attach items to ticket rows with one extra query, whatever the number of tickets."""
         if not rows:

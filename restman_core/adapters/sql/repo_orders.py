@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Select, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restman_core.adapters.sql.rows import limit_of, page_filter, values
@@ -233,17 +234,10 @@ class SqlOrderRepository:
         ids = list(dict.fromkeys(order_ids))
         if not ids:
             return {}
-        i = order_items.c
-        special = and_(i.order_id == orders.c.id, or_(i.voided.is_(True), i.batch > 0))
-        query = (
-            select(orders.c.id, orders.c.status, i.id.label("item_id"), i.voided)
-            .select_from(orders.outerjoin(order_items, special))
-            .where(orders.c.id.in_(ids))
-        )
         statuses: dict[uuid.UUID, OrderStatus] = {}
         voided: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
         changed: set[uuid.UUID] = set()
-        for row in await self._conn.execute(query):
+        for row in await self._conn.execute(_states_statement(), {"ids": ids}):
             statuses[row.id] = OrderStatus(row.status)
             if row.item_id is not None:
                 changed.add(row.id)
@@ -318,3 +312,17 @@ class SqlOrderRepository:
         if since is not None:
             conditions.append(orders.c.created_at >= since)
         return await self._list(page, *conditions)
+
+
+@functools.cache
+def _states_statement() -> Select[Any]:
+    """:meth:`SqlOrderRepository.states`'s statement, built once (the ids are an expanding
+    parameter): on a consumer's batch of a few events, building it and its cache key cost more
+    than running it."""
+    i = order_items.c
+    special = and_(i.order_id == orders.c.id, or_(i.voided.is_(True), i.batch > 0))
+    return (
+        select(orders.c.id, orders.c.status, i.id.label("item_id"), i.voided)
+        .select_from(orders.outerjoin(order_items, special))
+        .where(orders.c.id.in_(bindparam("ids", expanding=True)))
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import fields
 from typing import Any
 
@@ -27,6 +28,24 @@ def insert_ignore(conn: AsyncConnection, table: Table, key: list[str]) -> Insert
     else:
         statement = pg_insert(table).on_conflict_do_nothing(index_elements=key)
     return statement.execution_options(preserve_rowcount=True)
+
+
+def insert_ignore_returning(
+    conn: AsyncConnection, table: Table, key: list[str], column: str
+) -> Insert:
+    """:func:`insert_ignore` ``RETURNING column``, built once per dialect and table: the
+    consumers run it for every batch, where building it and its cache key cost about as much
+    as running it."""
+    return _insert_ignore_returning(conn.dialect.name, table, tuple(key), column)
+
+
+@functools.cache
+def _insert_ignore_returning(
+    dialect: str, table: Table, key: tuple[str, ...], column: str
+) -> Insert:
+    maker = sqlite_insert if dialect == "sqlite" else pg_insert
+    statement: Insert = maker(table).on_conflict_do_nothing(index_elements=list(key))
+    return statement.execution_options(preserve_rowcount=True).returning(table.c[column])
 
 
 def page_filter(

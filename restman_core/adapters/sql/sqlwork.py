@@ -26,3 +26,14 @@ async def run_sql(db: SqlDatabase, work: Callable[[AsyncConnection], Awaitable[T
         return await work(cast(SqlTransaction, tx).conn)
 
     return await db.run(unit)
+
+
+async def read_sql(db: SqlDatabase, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    """Run a read-only ``work`` beside the writer (see :meth:`SqlDatabase.read`): on SQLite it
+    reads the last commit on a read-only connection instead of queueing behind every unit of
+    work waiting for the single writer."""
+
+    async def unit(tx: Transaction) -> T:
+        return await work(cast(SqlTransaction, tx).conn)
+
+    return await db.read(unit)
