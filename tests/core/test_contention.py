@@ -7,15 +7,12 @@ against each other (see :mod:`restman_core.services.placement_gates`)."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
-from sqlalchemy import event
 
 from restman_core.adapters.sql.database import SqlDatabase
-from restman_core.adapters.sql.failures import sqlstate
 from restman_core.domain.access import Actor, Role
 from restman_core.errors import Conflict
 from tests.core.builders import Core, Kitchen, add_user, build_restaurant, order_body
+from tests.core.serialization_support import lost_rounds
 
 CONTENDERS = 40
 RACE_TIMEOUT = 90.0
@@ -64,18 +61,8 @@ async def test_one_process_orders_on_one_foods_stock_take_turns(
     # PostgreSQL only: SQLite's single writer runs units one at a time anyway.
     core = Core.on(postgresql_database)
     kitchen = await build_restaurant(core, await add_user(core.db, Role.OWNER, "owner"))
-    lost: list[str] = []
-
-    def on_error(context: Any) -> None:
-        if sqlstate(context.sqlalchemy_exception) in ("40001", "40P01"):
-            lost.append(context.statement or "")
-
-    engine = postgresql_database.engine.sync_engine
-    event.listen(engine, "handle_error", on_error)
-    try:
+    with lost_rounds(postgresql_database) as lost:
         refused = await race_for_the_steaks(core, kitchen, CONTENDERS - 4)
-    finally:
-        event.remove(engine, "handle_error", on_error)
     assert [type(o) for o in refused] == [Conflict] * 4, refused
     # Fighting over the stock row instead, they lost hundreds of rounds between them, and on a
     # loaded machine the last ones ran out of retries (503).

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
-
-from sqlalchemy import event
 
 from restman_core.adapters.sql.database import SqlDatabase
-from restman_core.adapters.sql.failures import sqlstate
 from restman_core.domain.access import Role
 from restman_core.errors import Conflict
 from restman_core.services.orders import OrderService, Placed
 from tests.auth.helpers import ManualClock
 from tests.core.builders import Core, add_user, order_body
 from tests.core.pacing_support import NOW, counted_orders, ledger, paced_kitchen
+from tests.core.serialization_support import lost_rounds
 
 BURST = 200
 CUSTOMERS = 20
@@ -43,15 +40,7 @@ async def test_two_hundred_concurrent_orders_never_overfill_a_slot(
     customers = [await add_user(database, Role.CUSTOMER, f"burst{n}") for n in range(CUSTOMERS)]
     # Every other order lets the kitchen move it to a later slot.
     later = [n % 2 == 1 for n in range(BURST)]
-    lost: list[str] = []
-
-    def on_error(context: Any) -> None:
-        if sqlstate(context.sqlalchemy_exception) in ("40001", "40P01"):
-            lost.append(context.statement or "")
-
-    engine = database.engine.sync_engine
-    event.listen(engine, "handle_error", on_error)
-    try:
+    with lost_rounds(database) as lost:
         outcomes = await asyncio.wait_for(
             asyncio.gather(
                 *(
@@ -65,8 +54,6 @@ async def test_two_hundred_concurrent_orders_never_overfill_a_slot(
             ),
             timeout=RACE_TIMEOUT,
         )
-    finally:
-        event.remove(engine, "handle_error", on_error)
     # The eight take turns in the database too (on PostgreSQL, restman_core.adapters.sql.turns):
     # racing for the slot row instead, they lost about 180 rounds between them, and at load 10
     # one order ran out of retries (503).
