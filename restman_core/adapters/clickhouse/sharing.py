@@ -75,6 +75,9 @@ IDLE_SECONDS = 1.0
 # than IDLE_SECONDS; longer gaps than MAX_HOLD_SECONDS / HOLD_FACTOR count for nothing.
 HOLD_FACTOR = 3.0
 MAX_HOLD_SECONDS = 30.0
+# How long a closing session waits for its merges to give up before it lists the parts they
+# merged away.
+MERGE_STOP_SECONDS = 2.0
 
 
 def lock_path_for(directory: str) -> Path:
@@ -254,8 +257,17 @@ class SharedEmbeddedEngine:
         the next open, so without this the session start grows with every insert (measured:
         40 ms to 300 ms over 150 batches of one session each). Merges are stopped first (for
         this session only: the next one merges again), so none finishing while the session
-        closes leaves parts that this list misses."""
+        closes leaves parts that this list misses. Stopping only asks a running merge to give
+        up, and one about to commit its part still does: so the list is read once no merge is
+        running (at most :data:`MERGE_STOP_SECONDS`; a part a later merge leaves behind is
+        deleted at the next close)."""
         client.command("SYSTEM STOP MERGES")
+        deadline = time.monotonic() + MERGE_STOP_SECONDS
+        while time.monotonic() < deadline:
+            (running,) = client.query("SELECT count() FROM system.merges").result_rows[0]
+            if not running:
+                break
+            time.sleep(WATCH_SECONDS)
         rows = client.query(
             "SELECT path FROM system.parts WHERE active = 0 AND _state = 'Outdated'"
         ).result_rows
