@@ -148,6 +148,53 @@ async def test_the_batching_consumer_waits_out_an_outage_too(
     assert read_topic(bootstrap, dlq_topic(order_topic), 1, timeout=2.0) == []
 
 
+async def test_the_batching_consumer_fills_one_flush_over_its_poll_window(
+    bootstrap: str, prefix: str, order_topic: str
+) -> None:
+    # Once the consumer is live (its first event flushed), events published one at a time
+    # (each publish waits for the broker's acknowledgement) reach it apart; a poll waits for
+    # them up to its window, so the handler is flushed once with all three, as soon as the
+    # batch is full.
+    first = order_event(uuid.uuid4(), 0)
+    events = [order_event(uuid.uuid4(), number) for number in range(1, 4)]
+    handler = OutageThenBuffer(outage=0)
+    batches: list[int] = []
+    flush = handler.flush
+
+    async def counted_flush() -> None:
+        if handler.buffer:
+            batches.append(len(handler.buffer))
+        await flush()
+
+    handler.flush = counted_flush  # type: ignore[method-assign]
+    consumer = BatchingKafkaEventConsumer(
+        bootstrap,
+        f"{prefix}batch-window",
+        [order_topic],
+        handler,
+        batch_size=len(events),
+        poll_timeout_seconds=5.0,
+        consumer_overrides=FAST_GROUP_SETTINGS,
+        dlq_delivery_timeout_seconds=5.0,
+    )
+
+    async def flushed() -> list[uuid.UUID]:
+        return list(handler.flushed)
+
+    task = asyncio.create_task(consumer.run())
+    try:
+        await publish(bootstrap, prefix, first)
+        await wait_for(flushed, until=[first.event_id].__eq__, what="the first event", timeout=60)
+        for event in events:
+            await publish(bootstrap, prefix, event)
+        await wait_for(flushed, until=lambda ids: len(ids) == 4, what="the events", timeout=60)
+    finally:
+        consumer.stop()
+        await asyncio.wait_for(task, timeout=20)
+    assert sorted(map(str, handler.flushed[1:])) == sorted(str(e.event_id) for e in events)
+    assert batches == [1, 3]
+
+
 class OutageThenBuffer:
     """A batching handler whose store is down for the first ``outage`` events handed over."""
 

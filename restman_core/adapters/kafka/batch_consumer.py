@@ -8,6 +8,10 @@ handler (retrying with backoff and dead-lettering to ``<topic>.dlq`` like the ot
 then calls ``flush`` (retrying until it works or the consumer stops) and only then stores and
 commits the offsets of the batch. A crash before the commit redelivers the batch; the handler
 tolerates duplicates. Nothing is buffered across a poll, so a rebalance never strands events.
+
+A poll returns once ``batch_size`` messages have arrived or ``poll_timeout_seconds`` have
+passed, so a flush holds what arrived in up to that long: the window bounds both how stale the
+handler's store may be and how often it is written (and how long :meth:`stop` may wait).
 """
 
 from __future__ import annotations
