@@ -257,6 +257,7 @@ class _Pipeline:
                 consumer_overrides=overrides,
                 stop_grace_seconds=self.options.stop_grace_seconds,
                 security=self.security,
+                event_types=handler.event_types,
             )
         elif self.bootstrap is not None:
             consumer = KafkaEventConsumer(
@@ -270,6 +271,8 @@ class _Pipeline:
                 consumer_overrides=overrides,
                 stop_grace_seconds=self.options.stop_grace_seconds,
                 security=self.security,
+                # Every consumer reads the whole order topic; ones it ignores stay undecoded.
+                event_types=handler.event_types,
             )
         else:
             wakeup = asyncio.Event()

@@ -5,10 +5,16 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
+from typing import Any
 
 import pytest
 
-from restman_core.adapters.kafka import ConsumerMetric, KafkaEventPublisher, dlq_topic
+from restman_core.adapters.kafka import (
+    ConsumerMetric,
+    KafkaEventConsumer,
+    KafkaEventPublisher,
+    dlq_topic,
+)
 from restman_core.adapters.kafka.batch_consumer import BatchingKafkaEventConsumer
 from restman_core.adapters.kafka.config import producer_config
 from restman_core.adapters.kafka.delivery import DeliveringProducer, OutgoingRecord
@@ -260,6 +266,50 @@ async def test_poison_and_malformed_messages_go_to_the_dead_letter_topic(
     assert second["dlq.reason"] == "malformed"
     assert second["dlq.attempts"] == "0"
     assert second["dlq.original_offset"] == str(first_offset + 1)
+
+
+@pytest.mark.parametrize("batching", [False, True])
+async def test_messages_of_types_the_handler_ignores_are_passed_over_undecoded(
+    bootstrap: str, prefix: str, order_topic: str, batching: bool
+) -> None:
+    # The middle record's header names a type outside event_types and its body is no event:
+    # decoded, it would be dead-lettered; passed over, its offset is stored like the others'.
+    key = uuid.uuid4()
+    before, after = order_event(key, 1), order_event(key, 2)
+    foreign = OutgoingRecord(
+        order_topic, str(key).encode(), b"{not an event", (("event_type", b"ticket.created"),)
+    )
+    await produce_raw(
+        bootstrap, as_record(order_topic, before), foreign, as_record(order_topic, after)
+    )
+    handler = OutageThenBuffer(outage=0)
+    group = f"{prefix}passed-over-{batching}"
+    options: dict[str, Any] = {
+        "max_attempts": 1,
+        "consumer_overrides": FAST_GROUP_SETTINGS,
+        "dlq_delivery_timeout_seconds": 5.0,
+        "event_types": frozenset({before.event_type}),
+    }
+    consumer: KafkaEventConsumer | BatchingKafkaEventConsumer
+    if batching:
+        consumer = BatchingKafkaEventConsumer(bootstrap, group, [order_topic], handler, **options)
+    else:
+        consumer = KafkaEventConsumer(bootstrap, group, [order_topic], handler, **options)
+    task = asyncio.create_task(consumer.run())
+    try:
+
+        async def seen() -> list[uuid.UUID]:
+            return [*handler.flushed, *handler.buffer]
+
+        await wait_for(seen, until=lambda ids: len(ids) == 2, what="both events", timeout=60)
+    finally:
+        consumer.stop()
+        await asyncio.wait_for(task, timeout=20)
+    assert [*handler.flushed, *handler.buffer] == [before.event_id, after.event_id]
+    assert consumer.stats.dead_lettered == 0
+    assert read_topic(bootstrap, dlq_topic(order_topic), 1, timeout=2.0) == []
+    offsets = committed(bootstrap, group, order_topic)
+    assert list(offsets.values()) == [3]
 
 
 async def test_without_a_dead_letter_topic_a_poison_message_is_dropped(
