@@ -239,19 +239,25 @@ class _Pipeline:
         # Test options (and operators' overrides) win over the settings' group membership.
         overrides = {**group_settings(self.settings, kind), **self.options.consumer_overrides}
         if self.bootstrap is not None and isinstance(handler, AnalyticsHandler):
-            # Offsets move only after the facts are stored, so inserts can be large.
+            # Offsets move only after the facts are stored, so inserts can be large. A flush
+            # costs the embedded store about 90 ms of CPU almost whatever its size (a look-up
+            # and an insert per table, each insert a new part), so a poll gathers events for
+            # as long as the handler may keep one waiting rather than the consumer's default
+            # 250 ms: under a steady order load, about half as many flushes.
             consumer = BatchingKafkaEventConsumer(
                 self.bootstrap,
                 group_id(kind),
                 topics,
                 handler,
                 batch_size=self.options.analytics_batch_size,
+                poll_timeout_seconds=self.options.analytics_max_delay_seconds,
                 max_attempts=self.max_attempts,
                 backoff_base_seconds=self.options.backoff_base_seconds,
                 backoff_max_seconds=self.options.backoff_max_seconds,
                 consumer_overrides=overrides,
                 stop_grace_seconds=self.options.stop_grace_seconds,
                 security=self.security,
+                event_types=handler.event_types,
             )
         elif self.bootstrap is not None:
             consumer = KafkaEventConsumer(
@@ -265,6 +271,8 @@ class _Pipeline:
                 consumer_overrides=overrides,
                 stop_grace_seconds=self.options.stop_grace_seconds,
                 security=self.security,
+                # Every consumer reads the whole order topic; ones it ignores stay undecoded.
+                event_types=handler.event_types,
             )
         else:
             wakeup = asyncio.Event()

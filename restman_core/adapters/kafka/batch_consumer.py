@@ -8,6 +8,12 @@ handler (retrying with backoff and dead-lettering to ``<topic>.dlq`` like the ot
 then calls ``flush`` (retrying until it works or the consumer stops) and only then stores and
 commits the offsets of the batch. A crash before the commit redelivers the batch; the handler
 tolerates duplicates. Nothing is buffered across a poll, so a rebalance never strands events.
+
+A poll returns once ``batch_size`` messages have arrived or ``poll_timeout_seconds`` have
+passed, so a flush holds what arrived in up to that long: the window bounds both how stale the
+handler's store may be and how often it is written (and how long :meth:`stop` may wait).
+With ``event_types`` given, messages of other types (by their ``event_type`` header) are passed
+over undecoded, as :class:`KafkaEventConsumer` does.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from restman_core.adapters.kafka.headers import (
     REASON_HANDLER_FAILED,
     REASON_MALFORMED,
     DeadLetterCause,
+    passed_over,
     raw_headers,
     text_headers,
 )
@@ -66,6 +73,7 @@ class BatchingKafkaEventConsumer:
         dlq_delivery_timeout_seconds: float = 30.0,
         stop_grace_seconds: float = 5.0,
         security: KafkaSecurity = PLAINTEXT,
+        event_types: frozenset[str] | None = None,
     ) -> None:
         flush: Callable[[], Awaitable[None]] | None = getattr(handler, "flush", None)
         if flush is None:
@@ -80,6 +88,7 @@ class BatchingKafkaEventConsumer:
         self._handler = handler
         self._flush = flush
         self._batch_size = batch_size
+        self._wanted = event_types
         self._max_attempts = max_attempts
         self._backoff = Backoff(backoff_base_seconds, backoff_max_seconds)
         self._poll_seconds = poll_timeout_seconds
@@ -157,8 +166,11 @@ class BatchingKafkaEventConsumer:
 
     async def _handle(self, message: Message) -> bool:
         """Hand one message to the handler with retries; True when it is done with (buffered
-        or dead-lettered), False when abandoned on stop."""
+        or dead-lettered, or passed over), False when abandoned on stop."""
         topic, partition, offset = message_position(message)
+        if passed_over(message.headers(), self._wanted):
+            self._recorder.count("processed", topic, partition)
+            return True
         headers = raw_headers(message.headers())
         try:
             event = DomainEvent.from_bytes(message.value() or b"")

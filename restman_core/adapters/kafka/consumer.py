@@ -9,6 +9,9 @@ A handler with ``async handle_batch(events)`` (a transactional handler) gets eve
 returned (up to ``batch_size`` messages already fetched) in one call, one transaction; the
 offsets are stored once it returned. When it raises, nothing of it was committed, and the same
 messages go one at a time through the retries and dead letters below.
+
+With ``event_types`` given, a message whose ``event_type`` header names another type is passed
+over undecoded: the handler would ignore it, so its offset is stored as if it had returned.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from restman_core.adapters.kafka.headers import (
     REASON_MALFORMED,
     DeadLetterCause,
     Headers,
+    passed_over,
     raw_headers,
     text_headers,
 )
@@ -91,6 +95,7 @@ class KafkaEventConsumer:
         dlq_delivery_timeout_seconds: float = 30.0,
         security: KafkaSecurity = PLAINTEXT,
         batch_size: int = 200,
+        event_types: frozenset[str] | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ConfigurationError("A consumer needs at least one attempt per message.")
@@ -107,6 +112,7 @@ class KafkaEventConsumer:
             handler, "handle_batch", None
         )
         self._batch_size = max(1, batch_size)
+        self._wanted = event_types
         self._max_attempts = max_attempts
         self._backoff = Backoff(backoff_base_seconds, backoff_max_seconds)
         self._grace_seconds = stop_grace_seconds
@@ -252,12 +258,17 @@ class KafkaEventConsumer:
         batch = []
         for message in messages:
             topic, partition, offset = message_position(message)
+            if passed_over(message.headers(), self._wanted):
+                self._recorder.count("processed", topic, partition)
+                continue
             try:
                 event = DomainEvent.from_bytes(message.value() or b"")
             except ValueError:
                 return False  # the one-at-a-time path dead-letters it
             headers = text_headers(raw_headers(message.headers()))
             batch.append(ReceivedEvent(event, topic, partition, offset, 1, headers))
+        if not batch:
+            return True
         work = asyncio.ensure_future(self._batch(batch))
         if not await finish_unless_stopped(work, stopped, self._grace_seconds):
             return False
@@ -277,6 +288,9 @@ class KafkaEventConsumer:
     async def _handle(self, message: Message, stopped: asyncio.Event) -> bool:
         """Process one message; True when its offset may be stored, False if abandoned."""
         topic, partition, offset = message_position(message)
+        if passed_over(message.headers(), self._wanted):
+            self._recorder.count("processed", topic, partition)
+            return True
         headers = raw_headers(message.headers())
         try:
             event = DomainEvent.from_bytes(message.value() or b"")

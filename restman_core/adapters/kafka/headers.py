@@ -91,6 +91,23 @@ def raw_headers(headers: ReceivedHeaders) -> Headers:
     return tuple(normalised)
 
 
+def passed_over(headers: ReceivedHeaders, wanted: frozenset[str] | None) -> bool:
+    """True when the message's ``event_type`` header names a type outside ``wanted`` (a
+    consumer then stores its offset without decoding it); False when ``wanted`` is None or
+    the header is missing or unreadable (the message is decoded as usual)."""
+    if wanted is None or not headers:
+        return False
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    for name, value in pairs:
+        if name == EVENT_TYPE and value is not None:
+            try:
+                text = value if isinstance(value, str) else value.decode()
+            except UnicodeDecodeError:
+                return False
+            return text not in wanted
+    return False
+
+
 def text_headers(headers: Headers) -> dict[str, str]:
     """Headers as text for handlers; a repeated name keeps its last value."""
     return {name: value.decode("utf-8", errors="replace") for name, value in headers}
