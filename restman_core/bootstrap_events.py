@@ -281,6 +281,8 @@ class _Pipeline:
                 batch_size=self.options.consumer_batch_size,
                 poll_interval=self.options.consumer_idle_seconds,
                 wakeup=wakeup,
+                # Tickets are made here: the kitchen's display waits on no other consumer.
+                urgent=kind == KITCHEN,
             )
         return _Named(kind, consumer, handler)
 

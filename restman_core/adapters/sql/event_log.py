@@ -33,6 +33,7 @@ from restman_core.adapters.sql.database import SqlDatabase
 from restman_core.adapters.sql.dead_letters import DeadLetter, record_dead_letter
 from restman_core.adapters.sql.sqlwork import read_sql, run_sql
 from restman_core.adapters.sql.tables import consumer_positions, outbox
+from restman_core.adapters.sql.writer import urgent_units
 from restman_core.domain.clock import Clock
 from restman_core.domain.events import DomainEvent
 from restman_core.errors import Unavailable
@@ -81,6 +82,7 @@ class EmbeddedLogConsumer:
         batch_size: int = 200,
         poll_interval: float = 0.2,
         wakeup: asyncio.Event | None = None,
+        urgent: bool = False,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("a consumer needs at least one attempt per event")
@@ -98,6 +100,7 @@ class EmbeddedLogConsumer:
         self._batch_size = batch_size
         self._poll = poll_interval
         self._wakeup = wakeup
+        self._urgent = urgent
         self._stopped = asyncio.Event()
         self.stats = LogConsumerStats()
 
@@ -106,7 +109,16 @@ class EmbeddedLogConsumer:
         self._stopped.set()
 
     async def run(self) -> None:
-        """Consume until stopped."""
+        """Consume until stopped. An ``urgent`` consumer's units of work go in the SQLite
+        writer's urgent lane (see :func:`~restman_core.adapters.sql.writer.urgent_units`): for
+        a stage on the way from a placement to the kitchen's display."""
+        if self._urgent:
+            with urgent_units():
+                await self._consume()
+        else:
+            await self._consume()
+
+    async def _consume(self) -> None:
         position = await run_sql(self._db, self._load_position)
         log.info("consumer %s starts after log_seq %d", self.name, position)
         while not self._stopped.is_set():
