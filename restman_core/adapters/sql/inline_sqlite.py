@@ -110,6 +110,11 @@ class InlineConnection:
     def in_transaction(self) -> bool:
         return self._conn.in_transaction
 
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version``: changes when another connection commits. Inside a
+        transaction it starts the snapshot that its next statements read."""
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
     async def begin_immediate(self) -> None:
         """Take the file's write lock: at once when it is free, otherwise on a worker thread
         that waits in SQLite's busy handler (up to :data:`BUSY_TIMEOUT_MS`), so the event loop
