@@ -267,8 +267,10 @@ class _Pipeline:
                 security=self.security,
             )
         else:
-            wakeup = asyncio.Event()
-            self.wakeups.append(wakeup)
+            lazy = kind == ANALYTICS  # not on any display's path: batches a second's events
+            wakeup = None if lazy else asyncio.Event()
+            if wakeup is not None:
+                self.wakeups.append(wakeup)
             consumer = EmbeddedLogConsumer(
                 self.platform.db,
                 self.platform.clock,
@@ -283,6 +285,7 @@ class _Pipeline:
                 wakeup=wakeup,
                 # Tickets are made here: the kitchen's display waits on no other consumer.
                 urgent=kind == KITCHEN,
+                lazy=lazy,
             )
         return _Named(kind, consumer, handler)
 

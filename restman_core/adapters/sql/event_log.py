@@ -65,7 +65,10 @@ class EmbeddedLogConsumer:
 
     ``handler`` may also have an ``async flush()`` method (a batching handler): it is called
     before every position save, and the position only moves once it returned. ``wakeup`` (set
-    by the relay after each batch) cuts the wait before the next read short.
+    by the relay after each batch) cuts the wait before the next read short. A ``lazy``
+    consumer (one nobody waits on, whose every batch costs an insert into a store: analytics)
+    waits for its wake-up or the poll interval after a read that did not fill a batch, so that
+    under a steady load it reads a batch per interval instead of a few events per commit.
     """
 
     def __init__(
@@ -83,6 +86,7 @@ class EmbeddedLogConsumer:
         poll_interval: float = 0.2,
         wakeup: asyncio.Event | None = None,
         urgent: bool = False,
+        lazy: bool = False,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("a consumer needs at least one attempt per event")
@@ -101,6 +105,7 @@ class EmbeddedLogConsumer:
         self._poll = poll_interval
         self._wakeup = wakeup
         self._urgent = urgent
+        self._lazy = lazy
         self._stopped = asyncio.Event()
         self.stats = LogConsumerStats()
 
@@ -136,6 +141,8 @@ class EmbeddedLogConsumer:
         if done == position or not await self._flushed():
             return position
         await run_sql(self._db, lambda conn: self._save(conn, done))
+        if self._lazy and len(entries) < self._batch_size:
+            await self._idle()  # a short read: let the log fill up before the next one
         return done
 
     async def _deliver_all(self, entries: Sequence[_Entry], position: int) -> int:
