@@ -9,6 +9,7 @@ import contextvars
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from restman_core.adapters.sql.database import SqlDatabase, open_database
 from restman_core.adapters.sql.sqlwork import run_sql
 from restman_core.adapters.sql.wal_checkpoints import WRITER_AUTOCHECKPOINT_PAGES
 from restman_core.adapters.sql.writer import SqliteWriter, urgent_units
+from restman_core.domain.events import DomainEvent
 from restman_core.ports.storage import Transaction
 from tests.core.writer_counter import counter, write_counter
 from tests.support.services import wait_for
@@ -70,6 +72,50 @@ async def test_urgent_units_commit_alone_before_units_queued_earlier(db: SqlData
     assert urgent_group == before + 1, "the urgent unit runs in the group after the blocker's"
     assert set(normal_groups) == {before + 2}, "the earlier units run after it, together"
     assert writer.groups == before + 3
+
+
+async def test_the_relay_woken_by_a_commit_queues_ahead_of_the_next_group(
+    sqlite_file_url: str, tmp_path: Path
+) -> None:
+    """A commit that added outbox rows wakes the relay, which queues an urgent unit: it runs
+    before the units that were already waiting, since the writer gives the loop a turn between
+    groups (its units run without one)."""
+    url = make_url(sqlite_file_url).set(database=str(tmp_path / "woken.db")).render_as_string()
+    db = open_database(url)
+    try:
+        await db.create_all()
+        await counter(db, key())
+        writer = writer_of(db)
+        release = asyncio.Event()
+        started = asyncio.Event()
+        written = db.log_signal.on_written()
+
+        async def blocker(tx: Transaction) -> None:
+            started.set()
+            await release.wait()
+            await tx.outbox.add([DomainEvent("order.probe", uuid.uuid4(), datetime.now(UTC), {})])
+
+        async def noted(conn: AsyncConnection) -> int:
+            await write_counter(conn, key(), 1)
+            return writer.groups
+
+        async def relay_like() -> int:
+            await written.wait()
+            with urgent_units():
+                return await run_sql(db, noted)
+
+        first = asyncio.create_task(db.run(blocker))
+        await started.wait()
+        follower = asyncio.create_task(relay_like())
+        before = writer.groups
+        waiting = [asyncio.create_task(run_sql(db, noted)) for _ in range(5)]
+        await wait_for(lambda: asyncio.sleep(0, len(writer._queue) == 5), what="queued units")
+        release.set()
+        await first
+        assert await follower == before + 1, "the woken task's unit runs in the next group"
+        assert set(await asyncio.gather(*waiting)) == {before + 2}
+    finally:
+        await db.close()
 
 
 async def test_a_unit_runs_in_its_callers_context_and_keeps_its_own_changes(

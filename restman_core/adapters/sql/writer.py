@@ -244,6 +244,12 @@ class SqliteWriter:
                 if not isinstance(exc, Exception):
                     raise
                 log.exception("the SQLite writer failed on a group; it goes on")
+                continue
+            if self._queue and not self._urgent:
+                # Units run without a turn of the loop, so the tasks this commit woke (the
+                # relay above all) get one now: their units then go first, not after the next
+                # group of placements.
+                await asyncio.sleep(0)
 
     async def _connection(self) -> AsyncConnection:
         if self._conn is None or self._conn.closed or self._conn.invalidated:
