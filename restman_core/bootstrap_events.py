@@ -275,8 +275,10 @@ class _Pipeline:
                 event_types=handler.event_types,
             )
         else:
-            wakeup = asyncio.Event()
-            self.wakeups.append(wakeup)
+            lazy = kind == ANALYTICS  # not on any display's path: batches a second's events
+            wakeup = None if lazy else asyncio.Event()
+            if wakeup is not None:
+                self.wakeups.append(wakeup)
             consumer = EmbeddedLogConsumer(
                 self.platform.db,
                 self.platform.clock,
@@ -289,6 +291,9 @@ class _Pipeline:
                 batch_size=self.options.consumer_batch_size,
                 poll_interval=self.options.consumer_idle_seconds,
                 wakeup=wakeup,
+                # Tickets are made here: the kitchen's display waits on no other consumer.
+                urgent=kind == KITCHEN,
+                lazy=lazy,
             )
         return _Named(kind, consumer, handler)
 

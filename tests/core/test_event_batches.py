@@ -162,3 +162,60 @@ async def test_the_log_consumer_batches_and_falls_back_one_by_one(
     assert await marks(database, consumer_name) == 5
     letters = await run_sql(database, lambda conn: list_dead_letters(conn, consumer_name))
     assert len(letters) == (1 if with_poison else 0)
+
+
+class DeliveryCounter(CountingHandler):
+    """Counts deliveries: a batch or a lone event each."""
+
+    def __init__(self, db: SqlDatabase, name: str, topic: str) -> None:
+        super().__init__(db, name, topic)
+        self.deliveries = 0
+
+    async def __call__(self, received: ReceivedEvent) -> None:
+        self.deliveries += 1
+        await super().__call__(received)
+
+    async def handle_batch(self, batch: Sequence[ReceivedEvent]) -> None:
+        self.deliveries += 1
+        await super().handle_batch(batch)
+
+
+async def test_a_lazy_consumer_reads_a_steady_trickle_once_per_interval(
+    database: SqlDatabase,
+) -> None:
+    """Events committed one by one every 20 ms: a lazy consumer (no wake-up, a 0.4 s interval)
+    waits after each short read, so it takes them in about one batch per interval (an eager
+    one reads again after every batch and takes them a few at a time). None is lost or
+    applied twice."""
+    topic, consumer_name = f"probe-{uuid.uuid4().hex[:8]}", fresh()
+    names = [fresh() for _ in range(60)]
+    handler = DeliveryCounter(database, consumer_name, topic)
+    interval = 0.4
+    consumer = EmbeddedLogConsumer(
+        database,
+        SystemClock(),
+        consumer_name,
+        [topic],
+        handler,
+        batch_size=1000,
+        poll_interval=interval,
+        lazy=True,
+    )
+    loop = asyncio.get_running_loop()
+    task = asyncio.create_task(consumer.run())
+    try:
+        started = loop.time()
+        for name in names:
+            await append(database, topic, [probe(name)])
+            await asyncio.sleep(0.02)  # the trickle's pace, not a wait for a condition
+
+        async def settled() -> int:
+            return await marks(database, consumer_name)
+
+        await wait_for(settled, what="every probe handled", until=lambda n: n == len(names))
+        elapsed = loop.time() - started
+    finally:
+        consumer.stop()
+        await asyncio.wait_for(task, timeout=30)
+    assert [await counter(database, n) for n in names] == [1] * len(names)
+    assert handler.deliveries <= elapsed / interval + 2, (handler.deliveries, elapsed)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from restman_core.adapters.sql.database import SqlDatabase
@@ -113,3 +114,46 @@ async def _ready(
         return dict(by_sql), queue_ready_times(queued, now)
 
     return await database.read(work)
+
+
+async def test_quotes_read_between_commits_follow_the_clock_and_every_commit(
+    database: SqlDatabase,
+) -> None:
+    """On SQLite the stations' finish is kept between commits (``backlog_cache``): read again
+    and again as the clock moves past scheduled tickets falling due, and after each commit of
+    more tickets, it stays the fold's to the microsecond."""
+    rng = random.Random(41)
+    now = datetime.now(UTC).replace(microsecond=654_321)
+    core = Core.on(database, ManualClock(now))
+    customer = await add_user(database, Role.CUSTOMER, "customer")
+    kitchen = await build_restaurant(
+        core, categories={"Mains": {}}, foods={"Soup": {"category": "Mains", "price": "4.50"}}
+    )
+    orders = []
+    for n in range(6):
+        extra = {"pickup_at": (now + timedelta(hours=3)).isoformat()} if n % 2 == 0 else {}
+        body = order_body(kitchen, [("Soup", 1)], **extra)
+        orders.append((await core.orders.place_order(customer, body)).order.id)
+    batches = iter(range(1, 1000))  # a ticket's batch is unique within its order's station
+    for batch in range(1, 6):
+        tickets = [
+            _falling_due(rng, _ticket(rng, rng.choice(orders), kitchen.id, next(batches), now), now)
+            for _ in range(rng.randint(3, 9))
+        ]
+
+        async def add(tx: Transaction, tickets: list[Ticket] = tickets) -> None:
+            await tx.tickets.add_many(tickets)
+
+        await database.run(add)
+        for minutes in range(0, 40, 3):  # every 3 minutes: some fire_at fall due in between
+            moment = now + timedelta(minutes=minutes, microseconds=rng.randint(0, 999_999))
+            for _ in range(2):  # the second read of a moment is the kept one
+                by_sql, by_model = await _both(database, kitchen.id, 200, moment)
+                assert by_sql == by_model, (batch, minutes)
+
+
+def _falling_due(rng: random.Random, ticket: Ticket, now: datetime) -> Ticket:
+    """Half the tickets fire within the next 35 minutes (counted only once due, when their
+    order is scheduled), and none is held: the clock then moves the answer."""
+    fire_at = now + timedelta(minutes=rng.randint(1, 35), microseconds=rng.randint(0, 999_999))
+    return replace(ticket, held=False, fire_at=fire_at if rng.random() < 0.5 else ticket.fire_at)

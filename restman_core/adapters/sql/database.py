@@ -48,6 +48,7 @@ from restman_core.adapters.sql.schema import metadata
 from restman_core.adapters.sql.transaction import RetryUnit, SqlTransaction
 from restman_core.adapters.sql.turns import takes_turns, transaction_in_turn
 from restman_core.adapters.sql.urls import async_url
+from restman_core.adapters.sql.wal_checkpoints import checkpointer_for
 from restman_core.adapters.sql.writer import (
     QUEUE_TIMEOUT_SECONDS,
     SqliteWriter,
@@ -197,6 +198,7 @@ class SqlDatabase:
                 self._writer_engine,
                 queue_timeout=self._writer_queue_timeout,
                 on_outbox_commit=self.log_signal.written,
+                checkpointer=checkpointer_for(self.engine.url.database),
             )
         return writer
 

@@ -33,6 +33,7 @@ from restman_core.adapters.sql.database import SqlDatabase
 from restman_core.adapters.sql.dead_letters import DeadLetter, record_dead_letter
 from restman_core.adapters.sql.sqlwork import read_sql, run_sql
 from restman_core.adapters.sql.tables import consumer_positions, outbox
+from restman_core.adapters.sql.writer import urgent_units
 from restman_core.domain.clock import Clock
 from restman_core.domain.events import DomainEvent
 from restman_core.errors import Unavailable
@@ -64,7 +65,10 @@ class EmbeddedLogConsumer:
 
     ``handler`` may also have an ``async flush()`` method (a batching handler): it is called
     before every position save, and the position only moves once it returned. ``wakeup`` (set
-    by the relay after each batch) cuts the wait before the next read short.
+    by the relay after each batch) cuts the wait before the next read short. A ``lazy``
+    consumer (one nobody waits on, whose every batch costs an insert into a store: analytics)
+    waits for its wake-up or the poll interval after a read that did not fill a batch, so that
+    under a steady load it reads a batch per interval instead of a few events per commit.
     """
 
     def __init__(
@@ -81,6 +85,8 @@ class EmbeddedLogConsumer:
         batch_size: int = 200,
         poll_interval: float = 0.2,
         wakeup: asyncio.Event | None = None,
+        urgent: bool = False,
+        lazy: bool = False,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("a consumer needs at least one attempt per event")
@@ -98,6 +104,8 @@ class EmbeddedLogConsumer:
         self._batch_size = batch_size
         self._poll = poll_interval
         self._wakeup = wakeup
+        self._urgent = urgent
+        self._lazy = lazy
         self._stopped = asyncio.Event()
         self.stats = LogConsumerStats()
 
@@ -106,7 +114,16 @@ class EmbeddedLogConsumer:
         self._stopped.set()
 
     async def run(self) -> None:
-        """Consume until stopped."""
+        """Consume until stopped. An ``urgent`` consumer's units of work go in the SQLite
+        writer's urgent lane (see :func:`~restman_core.adapters.sql.writer.urgent_units`): for
+        a stage on the way from a placement to the kitchen's display."""
+        if self._urgent:
+            with urgent_units():
+                await self._consume()
+        else:
+            await self._consume()
+
+    async def _consume(self) -> None:
         position = await run_sql(self._db, self._load_position)
         log.info("consumer %s starts after log_seq %d", self.name, position)
         while not self._stopped.is_set():
@@ -124,6 +141,8 @@ class EmbeddedLogConsumer:
         if done == position or not await self._flushed():
             return position
         await run_sql(self._db, lambda conn: self._save(conn, done))
+        if self._lazy and len(entries) < self._batch_size:
+            await self._idle()  # a short read: let the log fill up before the next one
         return done
 
     async def _deliver_all(self, entries: Sequence[_Entry], position: int) -> int:

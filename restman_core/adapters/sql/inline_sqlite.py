@@ -8,7 +8,8 @@ another writer: it runs inline, on the event loop's thread, as a plain :mod:`sql
 
 Only the two calls that can block run on a worker thread: ``BEGIN IMMEDIATE`` when another
 connection (another process, or another engine of this one) holds the lock, which waits in
-SQLite's busy handler, and ``COMMIT``, which may run a WAL checkpoint (an fsync).
+SQLite's busy handler, and ``COMMIT``, which writes the log (and, only when the checkpoints of
+:mod:`restman_core.adapters.sql.wal_checkpoints` fall far behind, checkpoints: an fsync).
 
 The classes mimic the part of aiosqlite's interface that SQLAlchemy's ``aiosqlite`` dialect
 uses (see ``sqlalchemy.connectors.asyncio``); they are handed to it as ``async_creator``.
@@ -22,6 +23,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from restman_core.adapters.sql.wal_checkpoints import WRITER_AUTOCHECKPOINT_PAGES
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -107,6 +110,11 @@ class InlineConnection:
     def in_transaction(self) -> bool:
         return self._conn.in_transaction
 
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version``: changes when another connection commits. Inside a
+        transaction it starts the snapshot that its next statements read."""
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
     async def begin_immediate(self) -> None:
         """Take the file's write lock: at once when it is free, otherwise on a worker thread
         that waits in SQLite's busy handler (up to :data:`BUSY_TIMEOUT_MS`), so the event loop
@@ -172,6 +180,9 @@ def open_inline(path: Path) -> InlineConnection:
     raw.execute("PRAGMA journal_mode=WAL")
     raw.execute("PRAGMA synchronous=NORMAL")
     raw.execute("PRAGMA busy_timeout=0")
+    # Checkpoints run on a thread of their own (wal_checkpoints): a commit runs one only if
+    # those fall far behind.
+    raw.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT_PAGES}")
     return InlineConnection(raw)
 
 

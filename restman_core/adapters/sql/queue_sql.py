@@ -92,9 +92,27 @@ async def stations_done(
     """When each station of the restaurant is done with its queue, simulated from its oldest
     ``limit`` cooking tickets (NEW, ACCEPTED, IN_PROGRESS, not held) as the fold does (see the
     module docstring). A station with nothing in the queue at ``now`` is absent."""
+    done, _ = await stations_done_until(conn, restaurant_id, limit, now)
+    return done
+
+
+async def stations_done_until(
+    conn: AsyncConnection, restaurant_id: uuid.UUID, limit: int, now: datetime
+) -> tuple[dict[str, datetime], datetime | None]:
+    """:func:`stations_done`, and the earliest moment after ``now`` at which the answer could
+    change with no write to the tickets: when the first scheduled ticket of the queue not due
+    at ``now`` becomes due (None when there is none). Until then, on the same data, the answer
+    holds for any later ``now``."""
     params = {"restaurant_id": restaurant_id, "limit": limit, "now": micros_of(now)}
     rows = await conn.execute(_statement(), params)
-    return {station: EPOCH + timedelta(microseconds=int(end)) for station, end in rows}
+    done: dict[str, datetime] = {}
+    pending: list[int] = []
+    for station, end, due in rows:
+        if end is not None:
+            done[station] = EPOCH + timedelta(microseconds=int(end))
+        if due is not None:
+            pending.append(int(due))
+    return done, EPOCH + timedelta(microseconds=min(pending)) if pending else None
 
 
 async def ready_times(
@@ -166,13 +184,19 @@ def _statement() -> Select[Any]:
     """The stations' finish, built once: its construction and cache key cost more than
     running it."""
     p = _placed().c
-    rest: ColumnElement[Any] = func.sum(p.prep).over(
+    # The prep of the tickets that count from this one to the end of the station's queue; a
+    # ticket that does not count yet (scheduled, not due) adds nothing, and its due time is
+    # the answer's expiry (see stations_done_until).
+    rest: ColumnElement[Any] = func.sum(case((p.counts, p.prep), else_=0)).over(
         partition_by=p.station, order_by=(p.order_pos, p.pos), rows=(0, None)
     )
-    ends = (
-        select(p.station, (p.due + rest * 1_000_000).label("end")).where(p.counts).subquery("ends")
-    )
-    return select(ends.c.station, func.max(ends.c.end)).group_by(ends.c.station)
+    ends = select(
+        p.station,
+        case((p.counts, p.due + rest * 1_000_000)).label("end"),
+        case((not_(p.counts), p.due)).label("pending"),
+    ).subquery("ends")
+    e = ends.c
+    return select(e.station, func.max(e.end), func.min(e.pending)).group_by(e.station)
 
 
 @functools.cache

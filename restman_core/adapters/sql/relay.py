@@ -36,6 +36,7 @@ from restman_core.adapters.sql.database import SqlDatabase
 from restman_core.adapters.sql.leases import LeaseLost, SqlLease, confirm_in, new_holder_id
 from restman_core.adapters.sql.sqlwork import run_sql
 from restman_core.adapters.sql.tables import outbox
+from restman_core.adapters.sql.writer import urgent_units
 from restman_core.domain.clock import Clock
 from restman_core.domain.events import DomainEvent
 from restman_core.errors import Unavailable
@@ -150,7 +151,13 @@ class OutboxRelay:
         self._written.set()
 
     async def run(self) -> None:
-        """Relay until stopped; then release the lease and close the publisher."""
+        """Relay until stopped; then release the lease and close the publisher. Its units go
+        in the SQLite writer's urgent lane: every event waits for the relay before any consumer
+        sees it."""
+        with urgent_units():
+            await self._run()
+
+    async def _run(self) -> None:
         failures = 0
         try:
             while not self._stopped.is_set():
@@ -200,16 +207,23 @@ class OutboxRelay:
                 await (until or self._stopped).wait()
 
     async def relay_once(self) -> int:
-        """Publish and mark one batch (the caller holds the lease); returns its size."""
-        rows = await run_sql(self._db, self._read_batch)
-        if not rows:
-            return 0
-        if self._publisher is not None:
+        """Publish and mark one batch (the caller holds the lease); returns its size.
+        Embedded (no publisher), the batch is read and marked in one unit of work: nothing is
+        published between the two, and a unit fewer is one commit less on every event's way
+        to its consumers."""
+        if self._publisher is None:
+            rows = await run_sql(self._db, self._read_and_mark)
+        else:
+            rows = await run_sql(self._db, self._read_batch)
+            if not rows:
+                return 0
             try:
                 await self._publisher.publish([row.event for row in rows])
             finally:
                 self.stats.producer_rebuilds = int(getattr(self._publisher, "rebuilds", 0))
-        await run_sql(self._db, lambda conn: self._mark(conn, rows))
+            await run_sql(self._db, lambda conn: self._mark(conn, rows))
+        if not rows:
+            return 0
         self._extended_at = self._confirmed_at
         self.stats.published += len(rows)
         self.stats.batches += 1
@@ -239,6 +253,12 @@ class OutboxRelay:
             self.stats.backlog = int(backlog or 0)
         else:
             self.stats.backlog = len(rows)
+        return rows
+
+    async def _read_and_mark(self, conn: AsyncConnection) -> list[_Row]:
+        rows = await self._read_batch(conn)
+        if rows:
+            await self._mark(conn, rows)
         return rows
 
     async def _mark(self, conn: AsyncConnection, rows: Sequence[_Row]) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from restman_core.adapters.sql import queue_sql
+from restman_core.adapters.sql import backlog_cache, queue_sql
 from restman_core.adapters.sql.rows import limit_of, page_filter, values
 from restman_core.adapters.sql.tables import kitchen_tickets, orders, ticket_items
 from restman_core.domain.kitchen import Ticket, TicketItem, TicketStatus
@@ -139,7 +139,8 @@ class SqlTicketRepository:
     async def stations_done(
         self, restaurant_id: uuid.UUID, limit: int, now: datetime
     ) -> dict[str, datetime]:
-        return await queue_sql.stations_done(self._conn, restaurant_id, limit, now)
+        # Reused between commits on a read-only connection (see backlog_cache).
+        return await backlog_cache.stations_done(self._conn, restaurant_id, limit, now)
 
     async def ready_times(
         self, restaurant_id: uuid.UUID, limit: int, now: datetime
