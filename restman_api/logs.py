@@ -30,6 +30,7 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "restman_request_id", default=None
 )
 ACCESS_LOGGER = "restman_api.access"
+_json_text = json.encoder.encode_basestring_ascii  # a str as a JSON string, as json.dumps does
 ACCESS_LOG_VALUES = re.compile(r"^(on|off|sample:[1-9][0-9]*)$")
 SERVER_ACCESS_LOGGERS = ("uvicorn.access", "granian.access")
 
@@ -151,20 +152,18 @@ class JsonFormatter(logging.Formatter):
     ) -> str:
         """What :meth:`format` makes of the access record of ``method path status`` taking
         ``duration_ms``, written now (see :class:`AccessLog`)."""
-        entry: dict[str, Any] = {
-            "ts": self._timestamp(time.time()),
-            "level": "info",
-            "logger": logger,
-            "message": f"{method} {path} {status}",
-        }
+        # Written out rather than through a dict and the encoder: the same text json.dumps
+        # gives (ASCII escapes, ", " and ": " separators, repr of the float), for a line
+        # written on every request.
+        text = _json_text
         request_id = request_id_var.get()
-        if request_id:
-            entry["request_id"] = request_id
-        entry["method"] = method
-        entry["path"] = path
-        entry["status"] = status
-        entry["duration_ms"] = duration_ms
-        return self._encode(entry)
+        rid = f', "request_id": {text(request_id)}' if request_id else ""
+        return (
+            f'{{"ts": "{self._timestamp(time.time())}", "level": "info", '
+            f'"logger": {text(logger)}, "message": {text(f"{method} {path} {status}")}{rid}, '
+            f'"method": {text(method)}, "path": {text(path)}, "status": {int(status)}, '
+            f'"duration_ms": {float(duration_ms)!r}}}'
+        )
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {

@@ -107,16 +107,17 @@ def test_without_a_loop_each_line_is_written_at_once(
     assert [r["message"] for r in _lines(stream)] == ["now"]
 
 
+@pytest.mark.parametrize("path", ["/api/x", '/api/"quoted"\\ caf\u00e9 \U0001f600\n'])
 def test_the_direct_access_line_is_the_line_of_its_record(
-    served: tuple[LoopBatchingHandler, CountingStream],
+    served: tuple[LoopBatchingHandler, CountingStream], path: str
 ) -> None:
     handler, stream = served
     log = AccessLog()
     token = request_id_var.set("direct-1")
     try:
-        log.write("GET", "/api/x", 201, time.perf_counter())  # straight to the handler
+        log.write("GET", path, 201, time.perf_counter())  # straight to the handler
         handler.addFilter(lambda _record: True)  # a filter: the record path
-        log.write("GET", "/api/x", 201, time.perf_counter())
+        log.write("GET", path, 201, time.perf_counter())
     finally:
         request_id_var.reset(token)
         handler.filters.clear()
@@ -128,9 +129,9 @@ def test_the_direct_access_line_is_the_line_of_its_record(
     assert direct == {
         "level": "info",
         "logger": ACCESS_LOGGER,
-        "message": "GET /api/x 201",
+        "message": f"GET {path} 201",
         "request_id": "direct-1",
         "method": "GET",
-        "path": "/api/x",
+        "path": path,
         "status": 201,
     }
