@@ -21,18 +21,11 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
-from restman_api.allow import allow_every_method
 from restman_api.bodies import DocumentContext, StrictBodySchemas
-from restman_api.body_deadline import body_deadline
+from restman_api.edge import EdgeLitestar, edge_middleware
 from restman_api.errors import EXCEPTION_HANDLERS
 from restman_api.logs import access_log_every
-from restman_api.observability import (
-    AccessLog,
-    Metrics,
-    configure_json_logging,
-    observing_middleware,
-    stamp_request_id,
-)
+from restman_api.observability import AccessLog, Metrics, configure_json_logging
 from restman_api.pipeline import PipelineRunner, pipeline_runner
 from restman_api.routes.admin import ADMIN_ROUTES
 from restman_api.routes.analytics import ANALYTICS_ROUTES
@@ -204,17 +197,16 @@ def create_app(
     }
     if bench_routes is None:
         bench_routes = os.environ.get(BENCH_CEILING_ENV) == "1"
-    metrics_of: Callable[[Any], Metrics] = lambda _scope: metrics  # noqa: E731
-    return Litestar(
+    return EdgeLitestar(
+        # Request ids, metrics, access lines, Allow and the body deadline: one layer around
+        # everything (restman_api.edge), unmatched routes included.
+        edge=edge_middleware(
+            metrics, AccessLog(access_log_every(settings.access_log)), settings.body_timeout_seconds
+        ),
         route_handlers=[_api_router(), *([bench_ceiling] if bench_routes else [])],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[_lifespan(platform, settings, metrics, options)],
-        middleware=[
-            body_deadline(settings.body_timeout_seconds),
-            observing_middleware(metrics_of, AccessLog(access_log_every(settings.access_log))),
-        ],
-        before_send=[stamp_request_id(metrics_of), allow_every_method],
         before_request=require_json,
         cors_config=_cors(settings),
         openapi_config=_openapi(),

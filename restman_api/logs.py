@@ -2,9 +2,11 @@
 
 Contracts:
 
-- :func:`configure_json_logging` sends every record to stderr as one JSON object per line, and
-  silences the ASGI servers' own access loggers (``uvicorn.access``, ``granian.access``): the
-  app writes its own access line, with the request id, so a request is logged exactly once.
+- :func:`configure_json_logging` sends every record to stderr as one JSON object per line
+  (through a :class:`LoopBatchingHandler`: the lines of one event-loop pass are written
+  together at the start of the next, in order), and silences the ASGI servers' own access
+  loggers (``uvicorn.access``, ``granian.access``): the app writes its own access line, with
+  the request id, so a request is logged exactly once.
 - :class:`AccessLog` writes that line (logger ``restman_api.access``, level INFO) for every
   request, for none, or for one request in N and every 5xx (``RESTMAN_ACCESS_LOG`` =
   ``on`` | ``off`` | ``sample:N``).
@@ -16,6 +18,7 @@ process and thread names, a datetime per record); see the comments where that ha
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
 import logging
@@ -27,6 +30,7 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "restman_request_id", default=None
 )
 ACCESS_LOGGER = "restman_api.access"
+_json_text = json.encoder.encode_basestring_ascii  # a str as a JSON string, as json.dumps does
 ACCESS_LOG_VALUES = re.compile(r"^(on|off|sample:[1-9][0-9]*)$")
 SERVER_ACCESS_LOGGERS = ("uvicorn.access", "granian.access")
 
@@ -67,12 +71,15 @@ class AccessLog:
         logger = self._logger
         if not logger.isEnabledFor(logging.INFO):
             return
-        extra = {
-            "method": method,
-            "path": path,
-            "status": status,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-        }
+        duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        direct = _direct_handler(logger)
+        if direct is not None:
+            # The line the record would become, without building the record.
+            formatter: JsonFormatter = direct.formatter  # type: ignore[assignment]
+            line = formatter.access_line(logger.name, method, path, status, duration_ms)
+            direct.emit_text(line + direct.terminator)
+            return
+        extra = {"method": method, "path": path, "status": status, "duration_ms": duration_ms}
         # makeRecord + handle instead of logger.info: the same record and handlers, without
         # the stack walk logger.info does to find the caller (nobody reads it here).
         record = logger.makeRecord(
@@ -86,6 +93,32 @@ class AccessLog:
             extra=extra,
         )
         logger.handle(record)
+
+
+def _direct_handler(logger: logging.Logger) -> LoopBatchingHandler | None:
+    """The handler an INFO record of ``logger`` would reach when it is the only one, a
+    :class:`LoopBatchingHandler` with a :class:`JsonFormatter`, and no filter could drop or
+    change the record on the way (what :func:`configure_json_logging` sets up); else None."""
+    if logger.filters:
+        return None
+    found: logging.Handler | None = None
+    current: logging.Logger | None = logger
+    while current is not None:
+        for handler in current.handlers:
+            if found is not None:
+                return None
+            found = handler
+        if not current.propagate:
+            break
+        current = current.parent
+    if (
+        type(found) is not LoopBatchingHandler
+        or found.filters
+        or found.level > logging.INFO
+        or type(found.formatter) is not JsonFormatter
+    ):
+        return None
+    return found
 
 
 class JsonFormatter(logging.Formatter):
@@ -102,6 +135,8 @@ class JsonFormatter(logging.Formatter):
         super().__init__()
         self._second = -1
         self._prefix = ""
+        # json.dumps(..., default=str) builds a new encoder for every call.
+        self._encode = json.JSONEncoder(default=str).encode
 
     def _timestamp(self, created: float) -> str:
         # The date and time of day change once a second; format them once per second and add
@@ -111,6 +146,24 @@ class JsonFormatter(logging.Formatter):
             self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
             self._second = second
         return f"{self._prefix}.{int((created - second) * 1_000_000):06d}Z"
+
+    def access_line(
+        self, logger: str, method: str, path: str, status: int, duration_ms: float
+    ) -> str:
+        """What :meth:`format` makes of the access record of ``method path status`` taking
+        ``duration_ms``, written now (see :class:`AccessLog`)."""
+        # Written out rather than through a dict and the encoder: the same text json.dumps
+        # gives (ASCII escapes, ", " and ": " separators, repr of the float), for a line
+        # written on every request.
+        text = _json_text
+        request_id = request_id_var.get()
+        rid = f', "request_id": {text(request_id)}' if request_id else ""
+        return (
+            f'{{"ts": "{self._timestamp(time.time())}", "level": "info", '
+            f'"logger": {text(logger)}, "message": {text(f"{method} {path} {status}")}{rid}, '
+            f'"method": {text(method)}, "path": {text(path)}, "status": {int(status)}, '
+            f'"duration_ms": {float(duration_ms)!r}}}'
+        )
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -127,13 +180,77 @@ class JsonFormatter(logging.Formatter):
             entry[key] = fields[key]
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return self._encode(entry)
+
+
+class LoopBatchingHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler that writes the records of one event-loop pass in one write.
+
+    On a thread running an event loop, a formatted line is kept and the loop is asked to write
+    the kept lines at the start of its next pass (``call_soon``): under load one pass answers
+    several requests, and one write (a system call) carries all their lines instead of one
+    each. Lines are never reordered: a record emitted outside a running loop, a full batch
+    (:attr:`MAX_BATCH` lines) and :meth:`flush` (which :func:`logging.shutdown` calls at exit)
+    write every kept line first. A line waits at most until the loop's next pass."""
+
+    MAX_BATCH = 256
+
+    def __init__(self, stream: Any = None) -> None:
+        super().__init__(stream)
+        self._kept: list[str] = []
+        # The loop asked to write the kept lines; a loop closed before its pass ran leaves
+        # the lines for the next emit or flush, and a new loop is asked again.
+        self._asked: asyncio.AbstractEventLoop | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Handler.handle holds self.lock around emit.
+        try:
+            self._keep(self.format(record) + self.terminator)
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
+
+    def emit_text(self, text: str) -> None:
+        """Write ``text`` (a formatted line with its terminator) as a record would be."""
+        with self.lock:  # type: ignore[union-attr]
+            try:
+                self._keep(text)
+            except RecursionError:
+                raise
+            except Exception:
+                self.handleError(logging.makeLogRecord({"msg": text}))
+
+    def _keep(self, text: str) -> None:
+        self._kept.append(text)
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None or len(self._kept) >= self.MAX_BATCH:
+            self._write_kept()
+        elif self._asked is not loop:
+            self._asked = loop
+            loop.call_soon(self.flush)
+
+    def _write_kept(self) -> None:
+        if self._kept:
+            text = "".join(self._kept)
+            self._kept.clear()
+            self.stream.write(text)
+            self.stream.flush()
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._asked = None
+            self._write_kept()
+            super().flush()
 
 
 def configure_json_logging(level: str = "INFO") -> None:
     """Send every log record to stderr as JSON (the API server's processes call this), and
     turn the servers' own access lines off: the app writes one per request itself."""
-    handler = logging.StreamHandler()
+    handler = LoopBatchingHandler()
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -7,14 +7,12 @@ latency by route template and status, and show the event pipeline's position and
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
-import time
-import uuid
 from typing import Any, cast
 
-from litestar.datastructures import MutableScopeHeaders
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Scope
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -25,28 +23,61 @@ __all__ = [
     "JsonFormatter",
     "Metrics",
     "configure_json_logging",
-    "observing_middleware",
+    "new_request_id",
     "request_id_for",
     "request_id_var",
-    "stamp_request_id",
+    "sane_request_id",
 ]
 REQUEST_ID_HEADER = "x-request-id"
+REQUEST_ID_KEY = "restman.request_id"
+"""Where the request's id is remembered on the ASGI scope."""
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
-_START = "restman.started_at"
-_ID = "restman.request_id"
+
+
+def _new_prefix() -> str:
+    return os.urandom(10).hex()
+
+
+# A fresh id is this process's random prefix (80 bits) and a counter: unique across processes
+# without the cost of a uuid4 (an os.urandom call) per request. A forked child draws its own.
+_prefix = _new_prefix()
+_counter = itertools.count()
+
+
+def _reseed() -> None:
+    global _prefix, _counter
+    _prefix = _new_prefix()
+    _counter = itertools.count()
+
+
+os.register_at_fork(after_in_child=_reseed)
+
+
+def new_request_id() -> str:
+    """A fresh request id: 32 hex digits, unique across processes (a random per-process
+    prefix and a per-process counter)."""
+    return f"{_prefix}{next(_counter):012x}"
+
+
+def sane_request_id(sent: bytes) -> str | None:
+    """The client's ``X-Request-Id`` value when it is sane (1 to 128 of letters, digits and
+    ``._:-``, surrounding spaces ignored), else None."""
+    if not sent:
+        return None
+    text = sent.decode("latin-1").strip()
+    return text if _SANE_ID.match(text) else None
 
 
 def request_id_for(scope: Scope) -> str:
     """The request's id: remembered on the scope, else the client's header when it is sane,
-    else a fresh one."""
+    else a fresh one (which is then remembered)."""
     raw = cast(dict[str, Any], scope)
-    known = raw.get(_ID)
+    known = raw.get(REQUEST_ID_KEY)
     if isinstance(known, str):
         return known
     sent = next((v for k, v in raw.get("headers", []) if k == b"x-request-id"), b"")
-    text = sent.decode("latin-1").strip()
-    request_id = text if _SANE_ID.match(text) else uuid.uuid4().hex
-    raw[_ID] = request_id
+    request_id = sane_request_id(sent) or new_request_id()
+    raw[REQUEST_ID_KEY] = request_id
     return request_id
 
 
@@ -108,6 +139,7 @@ class Metrics:
         self.stream_events = Counter(
             "restman_kitchen_stream_events", "Ticket events sent to kitchen streams", registry=reg
         )
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def exposition(self) -> bytes:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -125,65 +157,20 @@ class Metrics:
                     self.pipeline.labels(worker, name).set(value)
 
     def observe(self, method: str, route: str, status: int, seconds: float | None) -> None:
+        """Count one response of ``method`` on ``route`` (a template, or ``unmatched``) with
+        ``status``, and its latency when ``seconds`` is given."""
         method = method_label(method)
-        self.requests.labels(method, route, str(status)).inc()
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            # .labels() hashes the label values and takes a lock on every call; the children
+            # are the same objects each time, so they are looked up once per key. The keys are
+            # bounded: known methods, route templates, statuses.
+            children = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._children[key] = children
+        children[0].inc()
         if seconds is not None:
-            self.latency.labels(method, route).observe(seconds)
-
-
-def observing_middleware(metrics_of: Any, access: AccessLog | None = None) -> Any:
-    """An ASGI middleware factory (runs for matched routes): binds the request id to the log
-    context, times the request, counts it and hands it to ``access`` (default: an
-    :class:`AccessLog` of every request), which writes its one access line."""
-    writer = access if access is not None else AccessLog()
-
-    def factory(app: ASGIApp) -> ASGIApp:
-        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            raw = cast(dict[str, Any], scope)
-            if raw["type"] != "http":
-                await app(scope, receive, send)
-                return
-            token = request_id_var.set(request_id_for(scope))
-            started = time.perf_counter()
-            raw[_START] = started
-            method, path = str(raw["method"]), str(raw["path"])
-            status = 500
-
-            async def sending(message: Message) -> None:
-                nonlocal status
-                if message["type"] == "http.response.start":
-                    status = message["status"]
-                    metrics = metrics_of(scope)
-                    if metrics is not None:
-                        route = raw.get("path_template") or "unmatched"
-                        seconds = time.perf_counter() - started
-                        metrics.observe(method, route, status, seconds)
-                await send(message)
-
-            try:
-                await app(scope, receive, sending)
-            finally:
-                writer.write(method, path, status, started)
-                request_id_var.reset(token)
-
-        return middleware
-
-    return factory
-
-
-def stamp_request_id(metrics_of: Any) -> Any:
-    """A ``before_send`` hook: every response, even for unmatched routes (which never reach
-    route middleware), gets ``X-Request-Id``; unmatched ones are counted here."""
-
-    async def hook(message: Message, scope: Scope) -> None:
-        if message["type"] != "http.response.start":
-            return
-        headers = MutableScopeHeaders.from_message(message)
-        headers[REQUEST_ID_HEADER] = request_id_for(scope)
-        raw = cast(dict[str, Any], scope)
-        if _START not in raw:
-            metrics = metrics_of(scope)
-            if metrics is not None:
-                metrics.observe(raw.get("method", "?"), "unmatched", message["status"], None)
-
-    return hook
+            children[1].observe(seconds)

@@ -36,20 +36,26 @@ def _deadline_seconds() -> float:
 class HeaderDeadlineProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, closing a connection whose request headers do not arrive
     within the deadline. Nothing else changes: once the headers are in, the deadline is off
-    (long responses such as the kitchen stream are not affected)."""
+    (long responses such as the kitchen stream are not affected).
+
+    A connection keeps at most one timer: each wait for headers only notes when it began, and
+    the timer, when it fires, closes the connection if the current wait is older than the
+    deadline or else sets itself for the rest of it. (Arming and cancelling a timer for every
+    request of a kept-alive connection cost more than the rest of this class.)"""
 
     seconds: float | None = None  # read once per process, on the first connection
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._header_deadline: asyncio.TimerHandle | None = None
+        self._waiting_since: float | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm_header_deadline()
+        self._wait_for_headers()
 
     def on_headers_complete(self) -> None:
-        self._disarm_header_deadline()
+        self._waiting_since = None
         super().on_headers_complete()
 
     def on_response_complete(self) -> None:
@@ -57,26 +63,31 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
         # Pipelined requests already have their headers; otherwise the connection now waits
         # for the next request's, and uvicorn's keep-alive timer stops at its first byte.
         if not self.pipeline and not self.transport.is_closing():
-            self._arm_header_deadline()
+            self._wait_for_headers()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm_header_deadline()
-        super().connection_lost(exc)
-
-    def _arm_header_deadline(self) -> None:
-        self._disarm_header_deadline()
-        if HeaderDeadlineProtocol.seconds is None:
-            HeaderDeadlineProtocol.seconds = _deadline_seconds()
-        self._header_deadline = self.loop.call_later(
-            HeaderDeadlineProtocol.seconds, self._headers_too_slow
-        )
-
-    def _disarm_header_deadline(self) -> None:
+        self._waiting_since = None
         if self._header_deadline is not None:
             self._header_deadline.cancel()
             self._header_deadline = None
+        super().connection_lost(exc)
 
-    def _headers_too_slow(self) -> None:
+    def _wait_for_headers(self) -> None:
+        if HeaderDeadlineProtocol.seconds is None:
+            HeaderDeadlineProtocol.seconds = _deadline_seconds()
+        self._waiting_since = self.loop.time()
+        if self._header_deadline is None:
+            self._header_deadline = self.loop.call_later(
+                HeaderDeadlineProtocol.seconds, self._check_headers
+            )
+
+    def _check_headers(self) -> None:
         self._header_deadline = None
-        if not self.transport.is_closing():
+        since, seconds = self._waiting_since, HeaderDeadlineProtocol.seconds
+        if since is None or seconds is None or self.transport.is_closing():
+            return  # not waiting for headers: the next wait sets a timer again
+        left = since + seconds - self.loop.time()
+        if left > 0:
+            self._header_deadline = self.loop.call_later(left, self._check_headers)
+        else:
             self.transport.close()
