@@ -129,10 +129,13 @@ def write_batch(client: Client, database: str, batches: Mapping[FactTable, list[
         return fetch_stored(client, database, table, locators)
 
     for table, rows in plan_batch(fetch, batches).items():
+        # Handed over as columns: the driver encodes a block column by column, and pivoting the
+        # rows here (in C, by zip) is cheaper than its own pivot, row by row in Python.
         client.insert(
             table.name,
-            rows,
+            list(zip(*rows, strict=True)),
             column_names=table.stored_names,
             column_type_names=table.stored_types,
             database=database,
+            column_oriented=True,
         )
