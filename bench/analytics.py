@@ -300,6 +300,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--reuse",
         help="time the reports on a store kept by an earlier run with the same --items and "
-        "--batch-facts, instead of loading one (its figures are checked again)",
+        "--batch-facts, instead of loading one (its figures are checked again; the schema is "
+        "opened first, so roll-ups added since it was loaded are built from its facts)",
     )
     asyncio.run(main(parser.parse_args()))
