@@ -10,6 +10,7 @@ from typing import Any
 from uuid import uuid4
 
 from restman_core.adapters.clickhouse import ClickHouseAnalyticsStore, open_analytics_store
+from restman_core.adapters.clickhouse.compaction import crowded_partitions
 from restman_core.adapters.clickhouse.rollups import ROLLUPS
 from restman_core.domain.analytics import AnalyticsFact, AnalyticsScope, PaymentFact, RefundFact
 from restman_core.domain.analytics_changes import ModifierFact
@@ -134,5 +135,27 @@ async def test_roll_ups_missing_from_a_store_are_filled_from_its_facts(tmp_path:
         await store.record([order(late, scenario.restaurant_b, "PLACED", 1, at(12))] * 2)
         statuses = await store.orders_by_status(AnalyticsScope.of([scenario.restaurant_b]))
         assert ("PLACED", 1) in {(s.status, s.count) for s in statuses}
+    finally:
+        await store.close()
+
+
+async def test_roll_up_partitions_stay_in_few_parts_and_merging_changes_no_figure(
+    tmp_path: Any,
+) -> None:
+    store = open_analytics_store(f"chdb://{tmp_path}/analytics", "restman_compaction_test")
+    try:
+        await store.ensure_schema()
+        scenario = Scenario()
+        scope = AnalyticsScope.of([scenario.restaurant_a, scenario.restaurant_b])
+        facts = _facts(scenario)
+        # One fact per batch: each batch adds a part to the roll-up partitions it reaches.
+        for fact in facts:
+            await store.record([fact])
+        crowded = await store._run(lambda client: crowded_partitions(client, store.database))
+        assert crowded == []
+        split = await every_report(store, scope)
+        await store.truncate_all()
+        await store.record(facts)
+        assert await every_report(store, scope) == split
     finally:
         await store.close()

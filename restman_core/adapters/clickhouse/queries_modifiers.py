@@ -1,8 +1,9 @@
 """The top modifiers report: how often each option was taken in live orders and the revenue
 its price deltas brought.
 
-One aggregation over ``modifier_facts`` (one row per item and option, written once; a
-cancelled order's rows carry their ``-1``), like top foods over items.
+One aggregation over ``modifier_daily``, the daily roll-up of ``modifier_facts`` (one row per
+item and option, written once; a cancelled order's rows carry their ``-1``), like top foods
+over ``food_daily``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from restman_core.adapters.clickhouse.queries import Query, _filter
-from restman_core.adapters.clickhouse.schema import MODIFIER_FACTS
+from restman_core.adapters.clickhouse.queries import Query, _day_filter
+from restman_core.adapters.clickhouse.rollups import MODIFIER_DAILY
 from restman_core.domain.analytics import AnalyticsScope
 from restman_core.domain.analytics_changes import ModifierTotal
 from restman_core.domain.money import round_cents
@@ -26,13 +27,13 @@ def top_modifiers_query(
     """Every option taken in live orders placed in the period: the taken count, the revenue
     and the names of its latest item. Ranked and cut by :func:`top_modifiers_result` (the
     engine orders UUIDs by their halves, not as clients do)."""
-    where, parameters = _filter(scope, start, end, "placed_at")
+    where, parameters = _day_filter(scope, start, end)
     sql = f"""
-        SELECT option_id, argMax(group_name, placed_at), argMax(name, placed_at),
-               sum(sign * quantity) AS taken, sum(sign * revenue)
-        FROM {database}.{MODIFIER_FACTS.name} {where}
+        SELECT option_id, argMaxMerge(latest_group), argMaxMerge(latest_name),
+               sum(taken), sum(revenue)
+        FROM {database}.{MODIFIER_DAILY.name} {where}
         GROUP BY option_id
-        HAVING sum(sign) > 0
+        HAVING sum(options) > 0
     """  # noqa: S608 - only the checked database name and fixed fragments are spliced in
     return Query(sql, parameters)
 

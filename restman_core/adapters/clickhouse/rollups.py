@@ -4,10 +4,10 @@ The writer stores every signed row exactly once (:mod:`restman_core.adapters.cli
 writes`), so a materialized view, which sees each inserted row once, can sum ``sign * value``
 into a small table per restaurant and UTC day without ever counting a fact twice: a redelivered
 batch inserts nothing, and a superseded version arrives as its ``-1`` row. The reports that only
-sum (top foods, orders by status, revenue and the discounts it is net of, payments per method)
-read these tables instead of the facts: a few hundred rows per restaurant and month instead of
-every item. A report's period is whole UTC days, so filtering a roll-up by ``day`` selects
-exactly the facts the fact tables' ``placed_at`` / ``generated_at`` range would.
+sum (top foods, orders by status, revenue and the discounts it is net of, payments per method,
+top modifiers) read these tables instead of the facts: a few hundred rows per restaurant and
+month instead of every item. A report's period is whole UTC days, so filtering a roll-up by
+``day`` selects exactly the facts the fact tables' ``placed_at`` / ``generated_at`` range would.
 
 Each summing roll-up is an ``AggregatingMergeTree`` (sums as ``SimpleAggregateFunction(sum)``,
 the food's latest name as an ``argMax`` state), so rows of one key left unmerged are summed when
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from restman_core.adapters.clickhouse.schema import (
     BILL_FACTS,
+    MODIFIER_FACTS,
     ORDER_FACTS,
     ORDER_ITEM_FACTS,
     PAYMENT_FACTS,
@@ -41,6 +42,7 @@ from restman_core.adapters.clickhouse.schema import (
 
 _SUM_MONEY = "SimpleAggregateFunction(sum, Decimal(38, 2))"
 _SUM_COUNT = "SimpleAggregateFunction(sum, Int64)"
+_LATEST = "AggregateFunction(argMax, String, DateTime64(6, 'UTC'))"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +105,7 @@ FOOD_DAILY = Rollup(
         ("items", _SUM_COUNT),
         ("quantity", _SUM_COUNT),
         ("revenue", _SUM_MONEY),
-        ("latest_name", "AggregateFunction(argMax, String, DateTime64(6, 'UTC'))"),
+        ("latest_name", _LATEST),
     ),
     key=("food_id",),
     views=(
@@ -177,6 +179,36 @@ PAYMENT_DAILY = Rollup(
     ),
 )
 
+# Options taken by items (weight sign: a cancelled order's rows carry their -1), as the top
+# modifiers report counts them; names of the option's latest item.
+MODIFIER_DAILY = Rollup(
+    name="modifier_daily",
+    columns=(
+        ("option_id", "UUID"),
+        ("options", _SUM_COUNT),
+        ("taken", _SUM_COUNT),
+        ("revenue", _SUM_MONEY),
+        ("latest_group", _LATEST),
+        ("latest_name", _LATEST),
+    ),
+    key=("option_id",),
+    views=(
+        (
+            "modifier_daily_mv",
+            f"""
+            SELECT restaurant_id, toDate(placed_at, 'UTC') AS day, option_id,
+                   sum(toInt64(sign)) AS options,
+                   sum(sign * quantity) AS taken,
+                   CAST(sum(sign * revenue) AS Decimal(38, 2)) AS revenue,
+                   argMaxState(group_name, placed_at) AS latest_group,
+                   argMaxState(name, placed_at) AS latest_name
+            FROM {{db}}.{MODIFIER_FACTS.name}
+            GROUP BY restaurant_id, day, option_id
+            """,  # noqa: S608 - declared names only
+        ),
+    ),
+)
+
 # One row per version of a ticket that has a ready time, with that version's sign: a ticket
 # recalled or readied again leaves a -1 row beside its +1 (the same values), so the live
 # durations are the +1 rows less one copy of each -1 row's value. "waited >= 0" as the report
@@ -226,6 +258,7 @@ ROLLUPS = (
     ORDER_STATUS_DAILY,
     BILL_DAILY,
     PAYMENT_DAILY,
+    MODIFIER_DAILY,
     TICKET_WAIT_DAILY,
     QUOTE_ERROR_DAILY,
 )

@@ -27,6 +27,7 @@ from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from restman_core.adapters.clickhouse import (
+    compaction,
     queries,
     queries_modifiers,
     queries_money,
@@ -161,13 +162,22 @@ class ClickHouseAnalyticsStore:
 
     async def record(self, facts: Sequence[AnalyticsFact]) -> None:
         """At most one look-up and one insert per table for the batch, writing only what the
-        store lacks (:mod:`restman_core.adapters.clickhouse.writes`). Tables are written one
+        store lacks (:mod:`restman_core.adapters.clickhouse.writes`); on the embedded engine
+        then the roll-up partitions the batch crowded are merged
+        (:mod:`restman_core.adapters.clickhouse.compaction`). Tables are written one
         after another, not atomically; a caller that retries a failed batch in full loses and
         doubles nothing, because recording is idempotent."""
         batches = rows_by_table(facts)
         if not batches:
             return
-        await self._run(lambda client: write_batch(client, self._database, batches))
+
+        def write(client: Client) -> None:
+            write_batch(client, self._database, batches)
+            if self.embedded:
+                # Embedded merges rarely finish on their own (compaction's module says why).
+                compaction.compact_rollups(client, self._database)
+
+        await self._run(write)
 
     async def _select(self, query: queries.Query) -> list[Sequence[Any]]:
         def select(client: Client) -> list[Sequence[Any]]:

@@ -12,6 +12,7 @@ at the same moment could both find it missing (``docs/analytics.md`` says when t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
@@ -31,19 +32,21 @@ from restman_core.adapters.clickhouse.dedup import (
 from restman_core.adapters.clickhouse.schema import FACT_TABLES, ORDER_FACTS, FactTable
 
 _TIME = "DateTime64(6, 'UTC')"
-_TSV_TIME = "%Y-%m-%d %H:%M:%S.%f"
 Fetch = Callable[[FactTable, set[Locator]], dict[Key, Row]]
-_LOCATOR_STRUCTURE = "r UUID, t DateTime64(6, \\'UTC\\'), o UUID"
+_LOCATOR_STRUCTURE = "r UUID, t Int64, o UUID"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def _locator_text(locators: Iterable[Locator]) -> str:
     """The locators as TabSeparated text, for a string literal in the query: one literal costs
     the server one parse instead of thousands of array elements, and costs the driver nothing
     (a bound string parameter is escaped character by character: 0.6 s for a batch of 20,000
-    facts). It holds only what ``UUID`` and ``strftime`` of a datetime print (hex digits,
-    digits, ``-``, ``:``, ``.``, spaces), tabs and newlines, so it needs no escaping."""
+    facts). Ids as 32 hex digits and times as microseconds since the epoch (the engine reads
+    both, and they cost a third of dashed ids and ``strftime``): only hex digits, digits, tabs
+    and newlines, so it needs no escaping. Times are aware (facts hold UTC)."""
     return "\n".join(
-        f"{restaurant}\t{moment.strftime(_TSV_TIME)}\t{order}"
+        f"{restaurant.hex}\t{(moment - _EPOCH) // _MICROSECOND}\t{order.hex}"
         for restaurant, moment, order in locators
     )
 
@@ -67,7 +70,8 @@ def fetch_stored(
         SELECT {", ".join(table.column_names)} FROM {database}.{table.name}
         WHERE {time} >= {{first:{_TIME}}} AND {time} <= {{last:{_TIME}}}
           AND (restaurant_id, {time}, order_id) IN (
-              SELECT r, t, o FROM format(TabSeparated, '{_LOCATOR_STRUCTURE}', '{text}')
+              SELECT r, fromUnixTimestamp64Micro(t, 'UTC'), o
+              FROM format(TabSeparated, '{_LOCATOR_STRUCTURE}', '{text}')
           )
         {latest_first}
         LIMIT 1 BY {", ".join(table.key)}
@@ -129,10 +133,13 @@ def write_batch(client: Client, database: str, batches: Mapping[FactTable, list[
         return fetch_stored(client, database, table, locators)
 
     for table, rows in plan_batch(fetch, batches).items():
+        # Handed over as columns: the driver encodes a block column by column, and pivoting the
+        # rows here (in C, by zip) is cheaper than its own pivot, row by row in Python.
         client.insert(
             table.name,
-            rows,
+            list(zip(*rows, strict=True)),
             column_names=table.stored_names,
             column_type_names=table.stored_types,
             database=database,
+            column_oriented=True,
         )
