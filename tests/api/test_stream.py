@@ -175,8 +175,10 @@ async def test_resuming_past_the_end_of_the_log_resets_and_keeps_listening(
 ) -> None:
     owner, customer = await live.new_user("rest"), await live.new_user("user")
     rid, _, fid = await live.restaurant_with_food(owner)
-    first = await live.place(customer, rid, fid)
     async with listening(live, owner.headers) as before:
+        # Placed once the stream listens: a stream without Last-Event-ID starts at the log's
+        # end, so a ticket made before it connected is not sent.
+        first = await live.place(customer, rid, fid)
         await _arrives(before, first["id"], [("ticket.created", "NEW")])
     end = max(e["id"] for e in before.events)
     beyond = {**owner.headers, "Last-Event-ID": str(end + 1_000_000)}  # e.g. after a restore
