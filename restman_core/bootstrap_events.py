@@ -239,11 +239,9 @@ class _Pipeline:
         # Test options (and operators' overrides) win over the settings' group membership.
         overrides = {**group_settings(self.settings, kind), **self.options.consumer_overrides}
         if self.bootstrap is not None and isinstance(handler, AnalyticsHandler):
-            # Offsets move only after the facts are stored, so inserts can be large. A flush
-            # costs the embedded store about 90 ms of CPU almost whatever its size (a look-up
-            # and an insert per table, each insert a new part), so a poll gathers events for
-            # as long as the handler may keep one waiting rather than the consumer's default
-            # 250 ms: under a steady order load, about half as many flushes.
+            # Offsets move only after the facts are stored, so inserts can be large; a flush
+            # costs the embedded store ~90 ms of CPU whatever its size, so a poll gathers
+            # events for the handler's max delay (not 250 ms): about half as many flushes.
             consumer = BatchingKafkaEventConsumer(
                 self.bootstrap,
                 group_id(kind),

@@ -40,6 +40,14 @@ def sqlite_file_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+@pytest.fixture
+async def db(sqlite_file_url: str) -> AsyncIterator[SqlDatabase]:
+    """A database object of its own (so its own writer) on the session's SQLite file."""
+    database = open_database(sqlite_file_url)
+    yield database
+    await database.close()
+
+
 @pytest.fixture(scope="session")
 async def sqlite_database(sqlite_file_url: str) -> AsyncIterator[SqlDatabase]:
     db = open_database(sqlite_file_url)

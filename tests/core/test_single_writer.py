@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from restman_core.adapters.sql.database import SqlDatabase, open_database
 from restman_core.adapters.sql.sqlwork import run_sql
-from restman_core.adapters.sql.writer import NestedUnitOfWork, SqliteWriter
+from restman_core.adapters.sql.writer import NestedUnitOfWork
 from restman_core.domain.access import Role
 from restman_core.errors import Conflict
 from restman_core.ports.storage import Page, Transaction
 from tests.core.builders import Core, add_user, build_restaurant, order_body
 from tests.core.properties import PROPERTY
-from tests.core.writer_counter import bump, counter, write_counter
+from tests.core.writer_counter import bump, counter, write_counter, writer_of
 from tests.support.processes import Child
 from tests.support.services import wait_for
 
@@ -34,18 +33,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 class Refused(Exception):
     """A unit's own failure, raised after it wrote."""
-
-
-@pytest.fixture
-async def db(sqlite_file_url: str) -> AsyncIterator[SqlDatabase]:
-    """A database object of its own (so its own writer) on the session's SQLite file."""
-    database = open_database(sqlite_file_url)
-    yield database
-    await database.close()
-
-
-def writer_of(db: SqlDatabase) -> SqliteWriter:
-    return db._writer()
 
 
 def key() -> str:

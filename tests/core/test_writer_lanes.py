@@ -8,7 +8,7 @@ import asyncio
 import contextvars
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,24 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from restman_core.adapters.sql.database import SqlDatabase, open_database
 from restman_core.adapters.sql.sqlwork import run_sql
 from restman_core.adapters.sql.wal_checkpoints import WRITER_AUTOCHECKPOINT_PAGES
-from restman_core.adapters.sql.writer import SqliteWriter, urgent_units
+from restman_core.adapters.sql.writer import urgent_units
 from restman_core.domain.events import DomainEvent
 from restman_core.ports.storage import Transaction
-from tests.core.writer_counter import counter, write_counter
+from tests.core.writer_counter import counter, write_counter, writer_of
 from tests.support.services import wait_for
 
 CALLER: contextvars.ContextVar[str] = contextvars.ContextVar("test_caller", default="none")
-
-
-@pytest.fixture
-async def db(sqlite_file_url: str) -> AsyncIterator[SqlDatabase]:
-    database = open_database(sqlite_file_url)
-    yield database
-    await database.close()
-
-
-def writer_of(db: SqlDatabase) -> SqliteWriter:
-    return db._writer()
 
 
 def key() -> str:

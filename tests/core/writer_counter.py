@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from restman_core.adapters.sql.database import SqlDatabase
 from restman_core.adapters.sql.sqlwork import run_sql
 from restman_core.adapters.sql.tables import consumer_positions
+from restman_core.adapters.sql.writer import SqliteWriter
 
 
 async def read_counter(conn: AsyncConnection, name: str) -> int:
@@ -44,3 +45,8 @@ async def bump(db: SqlDatabase, name: str) -> None:
 
 async def counter(db: SqlDatabase, name: str) -> int:
     return await run_sql(db, lambda conn: read_counter(conn, name))
+
+
+def writer_of(db: SqlDatabase) -> SqliteWriter:
+    """The database's single SQLite writer."""
+    return db._writer()
