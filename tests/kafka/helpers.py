@@ -1,4 +1,5 @@
-"""Helpers for the Kafka adapter tests: events, fast consumers, reading topics without a group."""
+"""Helpers for the Kafka adapter tests: events, publishing and raw records, fast consumers, a
+buffering handler with an outage, reading topics without a group."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
 
-from restman_core.adapters.kafka import KafkaEventConsumer
-from restman_core.adapters.kafka.headers import raw_headers, text_headers
+from restman_core.adapters.kafka import KafkaEventConsumer, KafkaEventPublisher
+from restman_core.adapters.kafka.config import producer_config
+from restman_core.adapters.kafka.delivery import DeliveringProducer, OutgoingRecord
+from restman_core.adapters.kafka.headers import event_headers, raw_headers, text_headers
 from restman_core.domain.events import ORDER_PLACED, DomainEvent
-from restman_core.ports.events import EventHandler
+from restman_core.errors import Unavailable
+from restman_core.ports.events import EventHandler, ReceivedEvent
 from tests.support.tansu import FAST_GROUP_SETTINGS
 
 
@@ -101,3 +105,44 @@ def committed(bootstrap: str, group: str, topic: str) -> dict[int, int]:
 def headers_of(message: Message) -> dict[str, str]:
     """A message's headers as text."""
     return text_headers(raw_headers(message.headers()))
+
+
+async def publish(bootstrap: str, prefix: str, *events: DomainEvent) -> None:
+    publisher = KafkaEventPublisher(bootstrap, topic_prefix=prefix)
+    try:
+        await publisher.publish(events)
+    finally:
+        await publisher.close()
+
+
+async def produce_raw(bootstrap: str, *records: OutgoingRecord) -> None:
+    """Append records as given (same key: same partition, in this order)."""
+    producer = DeliveringProducer(producer_config(bootstrap, "test", delivery_timeout_seconds=5))
+    try:
+        await producer.deliver(records)
+    finally:
+        await producer.close()
+
+
+def as_record(topic: str, event: DomainEvent) -> OutgoingRecord:
+    """The record the publisher would write for ``event``."""
+    return OutgoingRecord(topic, str(event.key).encode(), event.to_bytes(), event_headers(event))
+
+
+class OutageThenBuffer:
+    """A batching handler whose store is down for the first ``outage`` events handed over."""
+
+    def __init__(self, outage: int) -> None:
+        self.left = outage
+        self.buffer: list[uuid.UUID] = []
+        self.flushed: list[uuid.UUID] = []
+
+    async def __call__(self, received: ReceivedEvent) -> None:
+        if self.left > 0:
+            self.left -= 1
+            raise Unavailable("the analytics store is unavailable")
+        self.buffer.append(received.event.event_id)
+
+    async def flush(self) -> None:
+        self.flushed.extend(self.buffer)
+        self.buffer.clear()

@@ -5,57 +5,33 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from typing import Any
 
 import pytest
 
 from restman_core.adapters.kafka import (
     ConsumerMetric,
-    KafkaEventConsumer,
-    KafkaEventPublisher,
     dlq_topic,
 )
 from restman_core.adapters.kafka.batch_consumer import BatchingKafkaEventConsumer
-from restman_core.adapters.kafka.config import producer_config
-from restman_core.adapters.kafka.delivery import DeliveringProducer, OutgoingRecord
-from restman_core.adapters.kafka.headers import event_headers
-from restman_core.domain.events import DomainEvent
+from restman_core.adapters.kafka.delivery import OutgoingRecord
 from restman_core.errors import Unavailable
 from restman_core.ports.events import ReceivedEvent
 from tests.kafka.helpers import (
+    OutageThenBuffer,
     RunningConsumers,
+    as_record,
     committed,
     fast_consumer,
     headers_of,
     order_event,
+    produce_raw,
+    publish,
     read_topic,
 )
 from tests.support.services import free_port, wait_for
 from tests.support.tansu import FAST_GROUP_SETTINGS
 
 pytestmark = pytest.mark.kafka
-
-
-async def publish(bootstrap: str, prefix: str, *events: DomainEvent) -> None:
-    publisher = KafkaEventPublisher(bootstrap, topic_prefix=prefix)
-    try:
-        await publisher.publish(events)
-    finally:
-        await publisher.close()
-
-
-async def produce_raw(bootstrap: str, *records: OutgoingRecord) -> None:
-    """Append records as given (same key: same partition, in this order)."""
-    producer = DeliveringProducer(producer_config(bootstrap, "test", delivery_timeout_seconds=5))
-    try:
-        await producer.deliver(records)
-    finally:
-        await producer.close()
-
-
-def as_record(topic: str, event: DomainEvent) -> OutgoingRecord:
-    """The record the publisher would write for ``event``."""
-    return OutgoingRecord(topic, str(event.key).encode(), event.to_bytes(), event_headers(event))
 
 
 async def test_a_failing_handler_is_retried_until_it_succeeds(
@@ -154,72 +130,6 @@ async def test_the_batching_consumer_waits_out_an_outage_too(
     assert read_topic(bootstrap, dlq_topic(order_topic), 1, timeout=2.0) == []
 
 
-async def test_the_batching_consumer_fills_one_flush_over_its_poll_window(
-    bootstrap: str, prefix: str, order_topic: str
-) -> None:
-    # Once the consumer is live (its first event flushed), events published one at a time
-    # (each publish waits for the broker's acknowledgement) reach it apart; a poll waits for
-    # them up to its window, so the handler is flushed once with all three, as soon as the
-    # batch is full.
-    first = order_event(uuid.uuid4(), 0)
-    events = [order_event(uuid.uuid4(), number) for number in range(1, 4)]
-    handler = OutageThenBuffer(outage=0)
-    batches: list[int] = []
-    flush = handler.flush
-
-    async def counted_flush() -> None:
-        if handler.buffer:
-            batches.append(len(handler.buffer))
-        await flush()
-
-    handler.flush = counted_flush  # type: ignore[method-assign]
-    consumer = BatchingKafkaEventConsumer(
-        bootstrap,
-        f"{prefix}batch-window",
-        [order_topic],
-        handler,
-        batch_size=len(events),
-        poll_timeout_seconds=5.0,
-        consumer_overrides=FAST_GROUP_SETTINGS,
-        dlq_delivery_timeout_seconds=5.0,
-    )
-
-    async def flushed() -> list[uuid.UUID]:
-        return list(handler.flushed)
-
-    task = asyncio.create_task(consumer.run())
-    try:
-        await publish(bootstrap, prefix, first)
-        await wait_for(flushed, until=[first.event_id].__eq__, what="the first event", timeout=60)
-        for event in events:
-            await publish(bootstrap, prefix, event)
-        await wait_for(flushed, until=lambda ids: len(ids) == 4, what="the events", timeout=60)
-    finally:
-        consumer.stop()
-        await asyncio.wait_for(task, timeout=20)
-    assert sorted(map(str, handler.flushed[1:])) == sorted(str(e.event_id) for e in events)
-    assert batches == [1, 3]
-
-
-class OutageThenBuffer:
-    """A batching handler whose store is down for the first ``outage`` events handed over."""
-
-    def __init__(self, outage: int) -> None:
-        self.left = outage
-        self.buffer: list[uuid.UUID] = []
-        self.flushed: list[uuid.UUID] = []
-
-    async def __call__(self, received: ReceivedEvent) -> None:
-        if self.left > 0:
-            self.left -= 1
-            raise Unavailable("the analytics store is unavailable")
-        self.buffer.append(received.event.event_id)
-
-    async def flush(self) -> None:
-        self.flushed.extend(self.buffer)
-        self.buffer.clear()
-
-
 async def test_poison_and_malformed_messages_go_to_the_dead_letter_topic(
     bootstrap: str, prefix: str, order_topic: str, consumers: RunningConsumers
 ) -> None:
@@ -266,50 +176,6 @@ async def test_poison_and_malformed_messages_go_to_the_dead_letter_topic(
     assert second["dlq.reason"] == "malformed"
     assert second["dlq.attempts"] == "0"
     assert second["dlq.original_offset"] == str(first_offset + 1)
-
-
-@pytest.mark.parametrize("batching", [False, True])
-async def test_messages_of_types_the_handler_ignores_are_passed_over_undecoded(
-    bootstrap: str, prefix: str, order_topic: str, batching: bool
-) -> None:
-    # The middle record's header names a type outside event_types and its body is no event:
-    # decoded, it would be dead-lettered; passed over, its offset is stored like the others'.
-    key = uuid.uuid4()
-    before, after = order_event(key, 1), order_event(key, 2)
-    foreign = OutgoingRecord(
-        order_topic, str(key).encode(), b"{not an event", (("event_type", b"ticket.created"),)
-    )
-    await produce_raw(
-        bootstrap, as_record(order_topic, before), foreign, as_record(order_topic, after)
-    )
-    handler = OutageThenBuffer(outage=0)
-    group = f"{prefix}passed-over-{batching}"
-    options: dict[str, Any] = {
-        "max_attempts": 1,
-        "consumer_overrides": FAST_GROUP_SETTINGS,
-        "dlq_delivery_timeout_seconds": 5.0,
-        "event_types": frozenset({before.event_type}),
-    }
-    consumer: KafkaEventConsumer | BatchingKafkaEventConsumer
-    if batching:
-        consumer = BatchingKafkaEventConsumer(bootstrap, group, [order_topic], handler, **options)
-    else:
-        consumer = KafkaEventConsumer(bootstrap, group, [order_topic], handler, **options)
-    task = asyncio.create_task(consumer.run())
-    try:
-
-        async def seen() -> list[uuid.UUID]:
-            return [*handler.flushed, *handler.buffer]
-
-        await wait_for(seen, until=lambda ids: len(ids) == 2, what="both events", timeout=60)
-    finally:
-        consumer.stop()
-        await asyncio.wait_for(task, timeout=20)
-    assert [*handler.flushed, *handler.buffer] == [before.event_id, after.event_id]
-    assert consumer.stats.dead_lettered == 0
-    assert read_topic(bootstrap, dlq_topic(order_topic), 1, timeout=2.0) == []
-    offsets = committed(bootstrap, group, order_topic)
-    assert list(offsets.values()) == [3]
 
 
 async def test_without_a_dead_letter_topic_a_poison_message_is_dropped(
