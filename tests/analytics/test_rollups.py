@@ -11,7 +11,7 @@ from uuid import uuid4
 
 from restman_core.adapters.clickhouse import ClickHouseAnalyticsStore, open_analytics_store
 from restman_core.adapters.clickhouse.compaction import crowded_partitions
-from restman_core.adapters.clickhouse.rollups import ROLLUPS
+from restman_core.adapters.clickhouse.rollups import ROLLUPS, TICKET_WAITS
 from restman_core.domain.analytics import AnalyticsFact, AnalyticsScope, PaymentFact, RefundFact
 from restman_core.domain.analytics_changes import ModifierFact
 from tests.analytics.builders import at, bill, item, order, ticket
@@ -157,5 +157,57 @@ async def test_roll_up_partitions_stay_in_few_parts_and_merging_changes_no_figur
         await store.truncate_all()
         await store.record(facts)
         assert await every_report(store, scope) == split
+    finally:
+        await store.close()
+
+
+async def test_a_store_with_the_earlier_kitchen_roll_up_is_given_the_current_one(
+    tmp_path: Any,
+) -> None:
+    # ``ticket_wait_daily`` (one signed row per READY version, every report netting them out)
+    # preceded ``ticket_wait_values``: opening such a store drops it and its view, so nothing
+    # writes there any more, and the current roll-up holds every duration.
+    store = open_analytics_store(f"chdb://{tmp_path}/analytics", "restman_retired_test")
+    try:
+        await store.ensure_schema()
+        scenario = Scenario()
+        scope = AnalyticsScope.of([scenario.restaurant_a, scenario.restaurant_b])
+        await store.record(_facts(scenario))
+        before = await store.kitchen_times(scope)
+        assert before
+        db = store.database
+
+        def make_the_earlier_layout(client: Any) -> None:
+            for view, _ in TICKET_WAITS.views:
+                client.command(f"DROP VIEW {db}.{view}")
+            client.command(f"DROP TABLE {db}.{TICKET_WAITS.name}")
+            client.command(
+                f"CREATE TABLE {db}.ticket_wait_daily (restaurant_id UUID, day Date, "
+                "station LowCardinality(String), waited Int64, sign Int8) ENGINE = MergeTree "
+                "PARTITION BY toYYYYMM(day) ORDER BY (restaurant_id, day, station, waited)"
+            )
+            earlier_view = f"""
+                CREATE MATERIALIZED VIEW {db}.ticket_wait_daily_mv TO {db}.ticket_wait_daily AS
+                SELECT restaurant_id, toDate(new_at, 'UTC') AS day, station,
+                       toUnixTimestamp64Micro(assumeNotNull(ready_at))
+                           - toUnixTimestamp64Micro(new_at) AS waited, sign
+                FROM {db}.ticket_timing_facts WHERE ready_at IS NOT NULL
+            """  # noqa: S608 - the test's own database name
+            client.command(earlier_view)
+
+        await store._run(make_the_earlier_layout)
+        await store.ensure_schema()
+        tables = await store._run(
+            lambda client: {
+                str(name)
+                for (name,) in client.query(
+                    "SELECT name FROM system.tables WHERE database = {db:String}",
+                    parameters={"db": db},
+                ).result_rows
+            }
+        )
+        assert "ticket_wait_daily" not in tables
+        assert "ticket_wait_daily_mv" not in tables
+        assert await store.kitchen_times(scope) == before
     finally:
         await store.close()

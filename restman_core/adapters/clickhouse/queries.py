@@ -5,8 +5,8 @@ SQL is the checked database name and fixed fragments chosen by this module. The 
 one live row per fact (:mod:`restman_core.adapters.clickhouse.schema`), so every report is one
 plain aggregation that sums ``sign``: no grouping by fact key, no ``FINAL``, no join with the
 cancelled orders. The reports that only sum read the daily roll-ups those signed rows feed
-(:mod:`restman_core.adapters.clickhouse.rollups`), kitchen times the durations rolled up one
-row per value. The SQL is
+(:mod:`restman_core.adapters.clickhouse.rollups`), kitchen times the live durations rolled up
+with their copies. The SQL is
 ClickHouse's own and runs unchanged on the embedded engine and on a server.
 """
 
@@ -22,7 +22,7 @@ from restman_core.adapters.clickhouse.rollups import (
     BILL_DAILY,
     FOOD_DAILY,
     ORDER_STATUS_DAILY,
-    TICKET_WAIT_DAILY,
+    TICKET_WAITS,
 )
 from restman_core.domain.analytics import (
     BILL_CANCELLED,
@@ -179,13 +179,15 @@ def orders_by_status_result(rows: Sequence[Sequence[Any]]) -> list[StatusCount]:
     return [StatusCount(status=str(status), count=int(count)) for status, count in rows]
 
 
-def superseded_ready_query(
+def retracted_days_query(
     database: str, scope: AnalyticsScope, start: date | None, end: date | None
 ) -> Query:
-    """How many READY versions of tickets opened in the period a later version superseded (the
-    ``-1`` rows of ``ticket_wait_daily``: recalls and re-readies, few or none)."""
-    where, parameters = _day_filter(scope, start, end, "sign = -1")
-    sql = f"SELECT count() FROM {database}.{TICKET_WAIT_DAILY.name} {where}"  # noqa: S608
+    """The days of the period whose ``ticket_wait_values`` rows in scope include one with
+    negative copies: a superseded READY version (a recall or a re-ready) whose ``-1`` a merge
+    has not yet met with its ``+1``. Few or none: the view folds the pairs of one batch, and
+    compaction those of a crowded month."""
+    where, parameters = _day_filter(scope, start, end, "copies < 0")
+    sql = f"SELECT DISTINCT day FROM {database}.{TICKET_WAITS.name} {where}"  # noqa: S608
     return Query(sql, parameters)
 
 
@@ -194,44 +196,46 @@ def kitchen_times_query(
     scope: AnalyticsScope,
     start: date | None,
     end: date | None,
-    *,
-    superseded: bool = True,
+    retracted_days: Sequence[date] = (),
 ) -> Query:
     """NEW-to-READY durations (microseconds) of tickets opened in the period whose live
     version is READY, per station and UTC day opened: count, mean and 90th percentile
-    (``quantileExactInclusive``), over ``ticket_wait_daily``.
+    (``quantileExactInclusive``), over ``ticket_wait_values``.
 
-    The live durations are the ``+1`` rows less one copy of the value of each ``-1`` row (a
-    READY version superseded by a recall or a later READY, which carries the values of the row
-    it cancels). Only the durations a ``-1`` row has (few) need that subtraction: the rows with
-    such a duration are summed by sign per (day, station, duration) and each value repeated its
-    live number of times; every other ``+1`` row is a live value as it is. With ``superseded`` false
-    (the caller found no ``-1`` row with :func:`superseded_ready_query` in the same engine call)
-    the subtraction, and the look-up of the values needing it, are left out.
-    """
-    table = f"{database}.{TICKET_WAIT_DAILY.name}"
-    where, parameters = _day_filter(scope, start, end)
-    live = f"{where} AND sign = 1" if where else "WHERE sign = 1"
-    if superseded:
-        # Keyed by the duration alone (one integer per row to look up, not a tuple): a value
-        # another group shares is folded too, which changes nothing, since every row of a
-        # (day, station, duration) key lands on the same side.
-        retracted = f"""waited IN (
-            SELECT waited FROM {table} {where} {"AND" if where else "WHERE"} sign = -1
-        )"""  # noqa: S608 - only the checked database name and fixed fragments
-        within = f"{where} AND {retracted}" if where else f"WHERE {retracted}"
-        values = f"""
-            SELECT station, day, waited FROM {table} {live} AND NOT {retracted}
+    ``retracted_days`` are the days with rows of negative copies (found with
+    :func:`retracted_days_query` in the same engine call). On every other day all rows are
+    positive, and the live values are each row's duration repeated its copies (1 but for
+    durations two tickets share): no row needs another. On those days the rows of one
+    (station, duration) are summed first, across the parts that hold them, and each
+    duration is repeated its live number of copies. The figures are the same whichever days
+    are passed: naming a day that has no negative row only takes it the longer way."""
+    table = f"{database}.{TICKET_WAITS.name}"
+    retracted = sorted(set(retracted_days))
+    where, parameters = _day_filter(
+        scope, start, end, *(["day NOT IN {retracted:Array(Date)}"] if retracted else [])
+    )
+    positive = f"{where} AND" if where else "WHERE"
+    # Once per row, then the extra copies of the few shared durations: the ARRAY JOIN runs
+    # over those rows only.
+    values = f"""
+        SELECT station, day, waited FROM {table} {positive} copies = 1
+        UNION ALL
+        SELECT station, day, waited FROM (
+            SELECT station, day, waited, copies FROM {table} {positive} copies > 1
+        ) ARRAY JOIN range(toUInt64(copies)) AS copy
+    """  # noqa: S608 - only the checked database name and fixed fragments
+    if retracted:
+        within, _ = _day_filter(scope, start, end, "day IN {retracted:Array(Date)}")
+        values += f"""
             UNION ALL
             SELECT station, day, waited FROM (
-                SELECT station, day, waited, sum(toInt64(sign)) AS copies
+                SELECT station, day, waited, sum(copies) AS live
                 FROM {table} {within}
                 GROUP BY station, day, waited
-                HAVING copies > 0
-            ) ARRAY JOIN range(toUInt64(copies)) AS copy
+                HAVING live > 0
+            ) ARRAY JOIN range(toUInt64(live)) AS copy
         """  # noqa: S608 - only the checked database name and fixed fragments
-    else:
-        values = f"SELECT station, day, waited FROM {table} {live}"  # noqa: S608
+        parameters["retracted"] = retracted
     sql = f"""
         SELECT station, day, count() AS tickets, avg(waited) AS average_micros,
                quantileExactInclusive(0.9)(waited) AS p90_micros

@@ -14,15 +14,16 @@ the food's latest name as an ``argMax`` state), so rows of one key left unmerged
 read; a key whose sums reach zero stays as a zero row, which the reports' ``HAVING`` drops.
 
 Kitchen times and quote errors report exact percentiles, which need every value, not a sum.
-Their roll-ups (``ticket_wait_daily``, ``quote_error_daily``) are plain ``MergeTree`` tables of
-one signed row per value: the duration in microseconds, the resolution of the facts, computed
-once when written and sorted by restaurant, day and value. A report reads three narrow columns
-of the live values only, instead of both timestamps of every version of every ticket (a ticket
-that reaches READY has three rows in ``ticket_timing_facts``: its first version, that
-version's ``-1`` and the READY one, and only the last has a duration). A superseded READY
-version arrives as its ``-1`` row with the same values, so it cancels one copy of the same
-value: the live values are a multiset, exact whatever the durations (see
-:func:`restman_core.adapters.clickhouse.queries.kitchen_times_query`).
+Their roll-ups hold the values themselves, the duration in microseconds (the resolution of the
+facts) computed once when written, sorted by restaurant, day and value, so a report reads
+three narrow columns instead of both timestamps of every version of every ticket (a ticket that
+reaches READY has three rows in ``ticket_timing_facts``: its first version, that version's
+``-1`` and the READY one, and only the last has a duration). ``quote_error_daily`` is a plain
+``MergeTree`` of one row per quote (written once). ``ticket_wait_values`` is a
+``SummingMergeTree`` of live copies per distinct duration: a superseded READY version arrives
+as its ``-1`` row with the same values and takes one copy away, so the live values are a
+multiset, exact whatever the durations, and merges fold the superseded ones away (see
+:data:`TICKET_WAITS` and :func:`restman_core.adapters.clickhouse.queries.kitchen_times_query`).
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ _LATEST = "AggregateFunction(argMax, String, DateTime64(6, 'UTC'))"
 class Rollup:
     """A roll-up table (``columns`` after ``restaurant_id`` and ``day``, sorted by ``key``
     after them) and the views that fill it: one ``SELECT`` (with ``{db}`` for the database) per
-    source table. With the default engine each ``SELECT`` groups its rows by the key columns;
-    a ``MergeTree`` roll-up keeps every row its views select (one per value)."""
+    source table. With the default engine, and with ``SummingMergeTree``, each ``SELECT``
+    groups its rows by the key columns; a ``MergeTree`` roll-up keeps every row its views
+    select (one per value)."""
 
     name: str
     columns: tuple[tuple[str, str], ...]
@@ -209,28 +211,35 @@ MODIFIER_DAILY = Rollup(
     ),
 )
 
-# One row per version of a ticket that has a ready time, with that version's sign: a ticket
-# recalled or readied again leaves a -1 row beside its +1 (the same values), so the live
-# durations are the +1 rows less one copy of each -1 row's value. "waited >= 0" as the report
-# always had it (a clock step back must not give a negative time).
-TICKET_WAIT_DAILY = Rollup(
-    name="ticket_wait_daily",
-    columns=(("station", "LowCardinality(String)"), ("waited", "Int64"), ("sign", "Int8")),
+# The live durations of tickets whose live version is READY, as a multiset: one row per
+# (restaurant, day, station, duration) with its number of live copies, the sum of the signs of
+# the READY versions that had it. A ticket recalled or readied again leaves a -1 beside its +1
+# (the same values), which cancels one copy; a merge of the summing engine adds the copies of
+# one key up and drops the keys that reach 0, so a superseded duration disappears once its two
+# rows share a part (the view folds the pairs of one batch at once, compaction the rest). Rows
+# with negative copies exist only until then: the report reads the days that have any apart
+# (see :func:`restman_core.adapters.clickhouse.queries.kitchen_times_query`). "waited >= 0" as
+# the report always had it (a clock step back must not give a negative time).
+TICKET_WAITS = Rollup(
+    name="ticket_wait_values",
+    columns=(("station", "LowCardinality(String)"), ("waited", "Int64"), ("copies", "Int64")),
     key=("station", "waited"),
     views=(
         (
-            "ticket_wait_daily_mv",
+            "ticket_wait_values_mv",
             f"""
             SELECT restaurant_id, toDate(new_at, 'UTC') AS day, station,
                    toUnixTimestamp64Micro(assumeNotNull(ready_at))
                        - toUnixTimestamp64Micro(new_at) AS waited,
-                   sign
+                   sum(toInt64(sign)) AS copies
             FROM {{db}}.{TICKET_TIMING_FACTS.name}
             WHERE ready_at IS NOT NULL AND waited >= 0
+            GROUP BY restaurant_id, day, station, waited
+            HAVING copies != 0
             """,  # noqa: S608 - declared names only
         ),
     ),
-    engine="MergeTree",
+    engine="SummingMergeTree(copies)",
 )
 
 # One row per quote (quote facts are immutable and written once: every row is +1).
@@ -259,10 +268,15 @@ ROLLUPS = (
     BILL_DAILY,
     PAYMENT_DAILY,
     MODIFIER_DAILY,
-    TICKET_WAIT_DAILY,
+    TICKET_WAITS,
     QUOTE_ERROR_DAILY,
 )
 _BUILDING = "_building"
+# Roll-ups of earlier layouts, dropped when the store is opened (views first, so that nothing
+# writes into a table being dropped): ``ticket_wait_daily`` kept one signed row per READY
+# version, which every report had to net out by reading all of them
+# (:data:`TICKET_WAITS` replaced it).
+RETIRED = (("VIEW", "ticket_wait_daily_mv"), ("TABLE", "ticket_wait_daily"))
 
 
 def rollup_statements(existing: set[str], database: str) -> list[str]:
@@ -270,8 +284,8 @@ def rollup_statements(existing: set[str], database: str) -> list[str]:
     its ``existing`` tables: a roll-up that is missing is built under a temporary name from
     the stored facts, renamed into place and only then given its views (nothing else writes
     meanwhile on the embedded engine, whose call holds the store's lock); views that are
-    missing are created. Safe to repeat."""
-    statements: list[str] = []
+    missing are created; :data:`RETIRED` ones are dropped. Safe to repeat."""
+    statements = [f"DROP {kind} IF EXISTS {database}.{name}" for kind, name in RETIRED]
     for rollup in ROLLUPS:
         if rollup.name not in existing:
             building = rollup.name + _BUILDING

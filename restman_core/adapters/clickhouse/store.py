@@ -232,15 +232,15 @@ class ClickHouseAnalyticsStore:
     async def kitchen_times(
         self, scope: AnalyticsScope, start: date | None = None, end: date | None = None
     ) -> list[KitchenTime]:
-        count = queries.superseded_ready_query(self._database, scope, start, end)
+        days = queries.retracted_days_query(self._database, scope, start, end)
         if scope.is_empty:
             return []
 
         def select(client: Client) -> list[Sequence[Any]]:
             # One engine call: on the embedded engine no batch lands between the two reads.
-            found = client.query(count.sql, parameters=count.parameters).result_rows
+            found = client.query(days.sql, parameters=days.parameters).result_rows
             query = queries.kitchen_times_query(
-                self._database, scope, start, end, superseded=int(found[0][0]) > 0
+                self._database, scope, start, end, [day for (day,) in found]
             )
             return list(client.query(query.sql, parameters=query.parameters).result_rows)
 
