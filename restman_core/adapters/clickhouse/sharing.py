@@ -11,8 +11,8 @@ and lets go of it as soon as another process wants it:
    waiting up to ``lock_timeout_seconds``, and opens the engine on the directory;
 3. the work runs on the open session, which then **stays open** for the calls that follow;
 4. the session is closed (closing frees chdb's own lock; the parts merged away are deleted),
-   and the file lock released, when another process is waiting for it, once idle (see below),
-   when a call fails, or when the store is closed.
+   and the file lock released, when another process is waiting for it, when a call fails, when
+   the store is closed, or once idle if the store was given an idle limit (see below).
 
 A process waiting for the file lock says so by holding a shared ``flock`` on
 ``<directory>.lock.waiting``; the holder checks that file after every call and, while idle,
@@ -20,19 +20,19 @@ every ``WATCH_SECONDS``, so a waiting process gets the store within one call of 
 and a process with a stream of calls (the analytics consumer) never starves the others. A
 reader sees every batch committed before its session began: sessions never overlap.
 
-Idle means no call for ``idle_seconds``, or for ``HOLD_FACTOR`` times the last gap between two
-calls when that is longer (a gap longer than ``MAX_HOLD_SECONDS / HOLD_FACTOR`` is no stream
-and counts for nothing): the calls of a stream come at the
-pace of their caller, and the analytics consumer's come once per cycle of its consumer, whose
-transactions queue behind the placements in the single SQLite writer, so under load more than
-a second apart (measured: the session was released as idle twice in 10 s of ``wrk`` order
-load, and reopened each time). Holding it longer costs nobody: a waiting process is served
-within ``WATCH_SECONDS`` anyway.
+A session is kept open for as long as no other process waits for the store, by default: the
+session start costs a report more than the report itself on a big store (below), an idle open
+session costs next to nothing (measured: 0.14 s of CPU in 20 s idle, on a store of 10,000,000
+items), and a waiting process is served within ``WATCH_SECONDS`` anyway. So an owner's reports
+pay the session start once per run of the API process, or once after another process (a CLI
+command, a worker) had the store, not once per quiet moment. A store opened with
+``idle_seconds`` lets go once idle: no call for ``idle_seconds``, or for ``HOLD_FACTOR`` times
+the last gap between two calls when that is longer (a gap longer than ``MAX_HOLD_SECONDS /
+HOLD_FACTOR`` is no stream and counts for nothing).
 
-The session start costs 30 ms to a few hundred (it loads every part's metadata; more on a big
-store or a loaded machine) against about 1 ms for a query on an open session
-(``bench/analytics_sharing.py`` measures the ratio); holding the session between calls pays it
-once per run of calls instead of once per call.
+The session start costs 20 ms on an empty store and about 300 ms on the 10,000,000-item bench
+store (some 600 parts: it loads every part's metadata), against about 1 ms for a small query on
+an open session (``bench/analytics_sharing.py`` measures the ratio).
 
 A flock is released by the kernel when its process dies, so a crashed holder never wedges the
 others. The lock is advisory: a program that opens the directory without taking it (an older
@@ -70,9 +70,9 @@ POLL_MIN_SECONDS = 0.0005
 POLL_MAX_SECONDS = 0.002
 # How often an idle open session looks for waiting processes and for its idle deadline.
 WATCH_SECONDS = 0.005
-IDLE_SECONDS = 1.0
-# An idle session is held this many times the last gap between calls, when that is longer
-# than IDLE_SECONDS; longer gaps than MAX_HOLD_SECONDS / HOLD_FACTOR count for nothing.
+# With an idle limit, an idle session is held this many times the last gap between calls when
+# that is longer than the limit; longer gaps than MAX_HOLD_SECONDS / HOLD_FACTOR count for
+# nothing.
 HOLD_FACTOR = 3.0
 MAX_HOLD_SECONDS = 30.0
 # How long a closing session waits for its merges to give up before it lists the parts they
@@ -104,7 +104,7 @@ class SharedEmbeddedEngine:
         open_client: Callable[[], Client],
         *,
         lock_timeout_seconds: float = 60.0,
-        idle_seconds: float = IDLE_SECONDS,
+        idle_seconds: float | None = None,
     ) -> None:
         self.directory = directory
         self.lock_path = lock_path_for(directory)
@@ -217,8 +217,8 @@ class SharedEmbeddedEngine:
                 self._waiting_fd = None
 
     def _watch(self, generation: int) -> None:
-        """While session ``generation`` is open: close it once idle for ``idle_seconds`` or
-        once another process waits for the store."""
+        """While session ``generation`` is open: close it once another process waits for the
+        store, or once idle when the store has an idle limit."""
         while True:
             time.sleep(WATCH_SECONDS)
             if not _ENGINE_LOCK.acquire(blocking=False):
@@ -226,7 +226,8 @@ class SharedEmbeddedEngine:
             try:
                 if self._client is None or self._generation != generation:
                     return
-                idle = time.monotonic() - self._last_call >= self._hold()
+                hold = self._hold()
+                idle = hold is not None and time.monotonic() - self._last_call >= hold
                 if idle or self._others_waiting():
                     with contextlib.suppress(Exception):
                         self._release()
@@ -234,8 +235,11 @@ class SharedEmbeddedEngine:
             finally:
                 _ENGINE_LOCK.release()
 
-    def _hold(self) -> float:
-        """How long an idle open session is kept (see the module)."""
+    def _hold(self) -> float | None:
+        """How long an idle open session is kept (see the module); ``None``: until another
+        process waits for the store."""
+        if self._idle is None:
+            return None
         return max(self._idle, HOLD_FACTOR * self._gap)
 
     def _others_waiting(self) -> bool:
