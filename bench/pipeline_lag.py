@@ -86,16 +86,19 @@ class BacklogWatch:
             self._thread.join(timeout=10)
 
 
-def wait_for_ticket(database_url: str, order_id: str, timeout: float) -> bool:
-    """True once the order has a kitchen ticket (the workers joined and consume), within
-    ``timeout`` seconds."""
+def wait_for_ticket(
+    database_url: str, order_id: str, timeout: float, *, with_bill: bool = False
+) -> bool:
+    """True once the order has a kitchen ticket (the workers joined and consume), and with
+    ``with_bill`` its bill too (the billing group joined as well), within ``timeout`` seconds."""
+    query = "SELECT 1 FROM kitchen_tickets WHERE order_id = %s"
+    if with_bill:
+        query += " AND EXISTS (SELECT 1 FROM bills WHERE order_id = %s)"
+    params = (order_id, order_id) if with_bill else (order_id,)
     deadline = time.monotonic() + timeout
     with psycopg.connect(database_url, autocommit=True, connect_timeout=5) as conn:
         while time.monotonic() < deadline:
-            found = conn.execute(
-                "SELECT 1 FROM kitchen_tickets WHERE order_id = %s", (order_id,)
-            ).fetchone()
-            if found:
+            if conn.execute(query, params).fetchone():
                 return True
             time.sleep(0.2)
     return False

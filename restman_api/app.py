@@ -50,11 +50,12 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1_048_576
 BENCH_CEILING_ENV = "RESTMAN_BENCH_CEILING"
 JSON_MEDIA = ("application/json",)
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 async def require_json(request: Request[Any, Any, Any]) -> None:
     """415 for a body that says it is not JSON (an absent Content-Type is tolerated)."""
-    if request.method not in ("POST", "PUT", "PATCH"):
+    if request.method not in BODY_METHODS:
         return
     header = request.headers.get("content-type")
     if header is None:
@@ -146,7 +147,19 @@ def _api_router() -> Router:
         *ADMIN_ROUTES,
     ]
     document_public(handlers)
-    return Router(path="/", route_handlers=with_guards(handlers))
+    return Router(path="/", route_handlers=_json_checked(with_guards(handlers)))
+
+
+def _json_checked(handlers: list[Any]) -> list[Any]:
+    """``handlers`` (copies of their own, see :func:`with_guards`), each one that accepts
+    POST, PUT or PATCH with :func:`require_json` as its ``before_request`` hook. Set on the
+    routes rather than the app, where Litestar would call it on every GET too."""
+    for handler in handlers:
+        if handler.http_methods & BODY_METHODS:
+            if handler.before_request is not None:
+                raise RuntimeError(f"{handler} has a before_request hook of its own")
+            handler.before_request = require_json
+    return handlers
 
 
 def _cors(settings: Settings) -> CORSConfig | None:
@@ -207,7 +220,6 @@ def create_app(
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[_lifespan(platform, settings, metrics, options)],
-        before_request=require_json,
         cors_config=_cors(settings),
         openapi_config=_openapi(),
         plugins=[StrictBodySchemas(DocumentContext(code_length=settings.otp_length))],

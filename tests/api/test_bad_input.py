@@ -3,11 +3,14 @@ framework errors (unknown route, wrong method, body too large, not JSON) use the
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from restman_api.app import BODY_METHODS, create_app, require_json
 from tests.api.harness import Harness, User
+from tests.api.harness import test_settings as api_settings
 
 JSON = {"content-type": "application/json"}
 
@@ -174,6 +177,27 @@ async def test_framework_errors_use_the_error_body(harness: Harness, menu: Any) 
     assert_error(
         await c.get("/api/orders", headers={"Authorization": "Basic abc"}), 401, "UNAUTHORIZED"
     )
+
+
+async def test_a_patch_with_a_form_body_is_unsupported_media(harness: Harness, menu: Any) -> None:
+    owner, rid = menu[0], menu[1]
+    r = await harness.client.patch(
+        f"/api/restaurants/{rid}",
+        content=b"name=x",
+        headers={**owner.headers, "content-type": "application/x-www-form-urlencoded"},
+    )
+    assert_error(r, 415, "UNSUPPORTED_MEDIA_TYPE")
+
+
+def test_every_body_route_checks_json_and_no_other_route_runs_a_hook(tmp_path: Path) -> None:
+    # The check sits on the routes that take a body, not on the app: a GET runs no hook.
+    app = create_app(settings=api_settings(tmp_path), bench_routes=True)
+    handlers = [h for route in app.routes for h in getattr(route, "route_handlers", [])]
+    with_body = [h for h in handlers if h.http_methods & BODY_METHODS]
+    assert len(with_body) > 20
+    for handler in handlers:
+        expected = require_json if handler.http_methods & BODY_METHODS else None
+        assert handler.resolve_before_request() is expected, handler
 
 
 async def test_missing_code_and_bad_role_on_sign_in(harness: Harness) -> None:

@@ -163,6 +163,34 @@ async def test_checkpoints_run_beside_the_writer(sqlite_file_url: str, tmp_path:
     assert count == 100
 
 
+async def test_a_group_that_writes_nothing_starts_no_checkpoint(
+    sqlite_file_url: str, tmp_path: Path
+) -> None:
+    # The relay polls an empty outbox ten times a second: an idle server must not checkpoint.
+    url = make_url(sqlite_file_url).set(database=str(tmp_path / "idle.db")).render_as_string()
+    db = open_database(url)
+    try:
+        await db.create_all()
+        checkpointer = writer_of(db)._checkpointer
+        assert checkpointer is not None
+        checkpointer._interval = 0.0  # every commit that asks starts one (one at a time)
+        await run_sql(db, _writes("before"))
+        await wait_for(lambda: asyncio.sleep(0, checkpointer.checkpoints >= 1), what="a checkpoint")
+        await asyncio.to_thread(checkpointer.join)
+        taken = checkpointer.checkpoints
+        for _ in range(20):
+            assert await _pragma(db, "SELECT count(*) FROM consumer_positions") == 1
+        await asyncio.sleep(0.05)
+        assert checkpointer.checkpoints == taken
+        await run_sql(db, _writes("after"))
+        await wait_for(
+            lambda: asyncio.sleep(0, checkpointer.checkpoints > taken), what="another checkpoint"
+        )
+        assert await counter(db, "after") == 1
+    finally:
+        await db.close()
+
+
 def _writes(name: str) -> Callable[[AsyncConnection], Awaitable[None]]:
     async def work(conn: AsyncConnection) -> None:
         await write_counter(conn, name, 1)

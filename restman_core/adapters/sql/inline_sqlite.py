@@ -98,6 +98,14 @@ class InlineConnection:
         self._conn = raw
         # SQLAlchemy's adapter checks ``_connection`` before committing or rolling back.
         self._connection: sqlite3.Connection | None = raw
+        # sqlite3's total_changes when the transaction began (BEGIN IMMEDIATE); -1: unknown.
+        self._changes_at_begin = -1
+
+    @property
+    def wrote(self) -> bool:
+        """Whether a row was inserted, updated or deleted since :meth:`begin_immediate`
+        (rows a savepoint rolled back count too); True when that is not known."""
+        return self._changes_at_begin < 0 or self._conn.total_changes != self._changes_at_begin
 
     @property
     def isolation_level(self) -> str | None:
@@ -120,13 +128,14 @@ class InlineConnection:
         that waits in SQLite's busy handler (up to :data:`BUSY_TIMEOUT_MS`), so the event loop
         never blocks on another process. Raises ``sqlite3.OperationalError`` (database is
         locked) when the lock stayed taken for the whole timeout."""
+        self._changes_at_begin = -1
         try:
             self._conn.execute("BEGIN IMMEDIATE")
-            return
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
                 raise
-        await asyncio.to_thread(self._begin_waiting)
+            await asyncio.to_thread(self._begin_waiting)
+        self._changes_at_begin = self._conn.total_changes
 
     def _begin_waiting(self) -> None:
         self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -136,8 +145,14 @@ class InlineConnection:
             self._conn.execute("PRAGMA busy_timeout=0")
 
     async def commit(self) -> None:
-        if self._conn.in_transaction:
-            await asyncio.to_thread(self._conn.commit)
+        if not self._conn.in_transaction:
+            return
+        if not self.wrote:
+            # A transaction that wrote nothing (the relay's poll of an empty outbox, ten times
+            # a second) commits without touching the log: no thread hop for it.
+            self._conn.commit()
+            return
+        await asyncio.to_thread(self._conn.commit)
 
     # Savepoints for the single writer's units, sent as they are: through SQLAlchemy each costs
     # about what one of the unit's statements does. Raise ``sqlite3.Error``.

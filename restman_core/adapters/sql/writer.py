@@ -283,7 +283,7 @@ class SqliteWriter:
             return
         self.groups += 1
         self.units += len(done)
-        if self._checkpointer is not None:
+        if self._checkpointer is not None and inline.wrote:  # an idle relay's poll writes none
             self._checkpointer.after_commit()
         if self._on_outbox_commit is not None and any(r.wrote_outbox for r in done):
             self._on_outbox_commit()
