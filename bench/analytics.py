@@ -19,7 +19,7 @@ prints three timings:
 - ``first``: the adapter's method as the first call of a freshly opened shared store, which
   includes the session start of the embedded engine (opening the directory under its lock);
 - ``call``: the median of five calls on the shared store, as the API makes them one after
-  another (the store keeps its session open while calls keep coming);
+  another (the store keeps its session open until another process wants the store);
 - ``query``: the median of five on one engine session held open, the report's own cost.
 
 Every figure of every report (each food's quantity and revenue, the revenue summary, every
