@@ -45,6 +45,7 @@ from typing import Any
 
 from bench.analytics_data import Made, produce
 from bench.analytics_expected import Expected, Figures
+from bench.cpu import load_average
 from restman_core.adapters.clickhouse.connection import connect, parse_clickhouse_url
 from restman_core.adapters.clickhouse.schema import FACT_TABLES
 from restman_core.adapters.clickhouse.store import (
@@ -219,11 +220,6 @@ def parts(store: ClickHouseAnalyticsStore) -> Callable[[Any], list[tuple[str, in
         ]
 
     return count
-
-
-def load_average() -> str:
-    """``/proc/loadavg``: how busy the shared machine was."""
-    return Path("/proc/loadavg").read_text().strip()
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,27 +35,30 @@ def _ticks(fields: list[str]) -> int:
     return int(fields[11]) + int(fields[12])
 
 
-def group_pids(pgid: int) -> list[int]:
-    """Every live process whose process group is ``pgid``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        stat = _stat(entry / "stat")
-        if stat is not None and int(stat[1][2]) == pgid:
-            found.append(int(entry.name))
-    return found
-
-
-def named_pids(name: str) -> list[int]:
-    """Every live process whose command name is ``name``."""
+def _pids(matches: Callable[[str, list[str]], bool]) -> list[int]:
+    """Every live process whose ``(comm, fields after comm)`` ``matches``."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             stat = _stat(entry / "stat")
-            if stat is not None and stat[0] == name:
+            if stat is not None and matches(*stat):
                 found.append(int(entry.name))
     return found
+
+
+def group_pids(pgid: int) -> list[int]:
+    """Every live process whose process group is ``pgid``."""
+    return _pids(lambda _, fields: int(fields[2]) == pgid)
+
+
+def named_pids(name: str) -> list[int]:
+    """Every live process whose command name is ``name``."""
+    return _pids(lambda comm, _: comm == name)
+
+
+def load_average() -> str:
+    """``/proc/loadavg``: how busy the shared machine was."""
+    return Path("/proc/loadavg").read_text().strip()
 
 
 def sample(owners: Mapping[str, Iterable[int]]) -> dict[tuple[str, int, int], Sample]:

@@ -25,7 +25,7 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
 import psycopg
 
 from bench import restman_setup
-from bench.cpu import TICKS, Sample, group_pids, named_pids, sample
+from bench.cpu import TICKS, Sample, group_pids, load_average, named_pids, sample
 from bench.pipeline_lag import wait_for_ticket
 from bench.procs import Child, Resources, redis_database, start_tansu
 from bench.restman_runs import PIPELINE_WARMUP_TIMEOUT
@@ -59,8 +59,7 @@ def report(
         per_owner[owner] = per_owner.get(owner, 0.0) + share
         if share > 0:
             threads.append((share, f"{owner} pid {pid} thread {tid} ({end.label})"))
-    load = Path("/proc/loadavg").read_text().strip()
-    print(f"CPU over {seconds:.1f} s, % of one core (load average {load})")
+    print(f"CPU over {seconds:.1f} s, % of one core (load average {load_average()})")
     for owner, share in sorted(per_owner.items(), key=lambda item: -item[1]):
         print(f"  {owner:<28} {share:6.2f} %")
     print("busiest threads:")

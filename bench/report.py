@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.cpu import load_average
 from bench.wrk import WrkResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +69,7 @@ def machine_header(duration: float, connections: int) -> dict[str, str]:
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": commit,
         "nproc": str(os.cpu_count() or "?"),
-        "load at start (/proc/loadavg)": Path("/proc/loadavg").read_text().strip(),
+        "load at start (/proc/loadavg)": load_average(),
         "load": f"wrk, {connections} connections, {duration:g} s per scenario, 2 threads",
     }
 

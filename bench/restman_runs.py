@@ -15,10 +15,10 @@ from bench.procs import BenchError, Resources, redis_database, start_tansu
 from bench.report import Report, Row
 from bench.restman_setup import Menu, Server
 
-PIPELINE_WARMUP_TIMEOUT = 180.0
+PIPELINE_WARMUP_TIMEOUT = 180.0  # a consumer group's first join on tansu takes tens of seconds
 # Idle, `restman worker all` uses about 3 % of a core; this is "done with the warm-up".
 CALM_SHARE = 0.15
-CALM_TIMEOUT = 30.0  # a consumer group's first join on tansu takes tens of seconds
+CALM_TIMEOUT = 30.0
 CATCH_UP_TARGET_SECONDS = 2.0
 ORDER_P99_TARGET_MS = 100.0
 
