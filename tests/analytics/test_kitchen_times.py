@@ -72,7 +72,7 @@ async def test_kitchen_times_filter_on_the_day_tickets_were_opened(
 
 async def _retracted_days(store: ClickHouseAnalyticsStore, scope: AnalyticsScope) -> list[date]:
     query = retracted_days_query(store.database, scope, None, None)
-    rows = await store._run(lambda c: c.query(query.sql, parameters=query.parameters).result_rows)
+    rows = await store._select(query)
     return sorted(day for (day,) in rows)
 
 
@@ -82,7 +82,7 @@ async def _the_long_way(
     """The report with ``days`` summed per duration first (what days with a negative row
     take), whether or not they have one."""
     query = kitchen_times_query(store.database, scope, None, None, days)
-    rows = await store._run(lambda c: c.query(query.sql, parameters=query.parameters).result_rows)
+    rows = await store._select(query)
     return kitchen_times_result(rows)
 
 

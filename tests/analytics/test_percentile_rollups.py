@@ -150,7 +150,7 @@ async def test_kitchen_times_equal_a_direct_computation_over_the_facts(
     bar = [row for row in await store.kitchen_times(one) if row.station == "bar"]
     days = [at(d, 0).date() for d in _DAYS]
     query = kitchen_times_query(store.database, one, None, None, days)
-    rows = await store._run(lambda c: c.query(query.sql, parameters=query.parameters).result_rows)
+    rows = await store._select(query)
     assert bar == [row for row in kitchen_times_result(rows) if row.station == "bar"]
     assert [(row.tickets, row.p90_seconds) for row in bar] == [(3, 0.0)]
 

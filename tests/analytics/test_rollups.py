@@ -4,6 +4,8 @@ filled from the facts it holds."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -108,12 +110,23 @@ async def test_no_report_changes_when_facts_come_again_in_any_order_and_batching
     assert modifiers == [("Oat milk", 5, "2.00"), ("Large", 1, "-0.50")]
 
 
-async def test_roll_ups_missing_from_a_store_are_filled_from_its_facts(tmp_path: Any) -> None:
-    store = open_analytics_store(f"chdb://{tmp_path}/analytics", "restman_rollups_test")
+@contextlib.asynccontextmanager
+async def _store_with_scenario(
+    tmp_path: Any, database: str
+) -> AsyncIterator[tuple[ClickHouseAnalyticsStore, Scenario, AnalyticsScope]]:
+    """A store of its own on ``tmp_path`` with its schema, a scenario and the scope of both
+    its restaurants; closed on the way out."""
+    store = open_analytics_store(f"chdb://{tmp_path}/analytics", database)
     try:
         await store.ensure_schema()
         scenario = Scenario()
-        scope = AnalyticsScope.of([scenario.restaurant_a, scenario.restaurant_b])
+        yield store, scenario, AnalyticsScope.of([scenario.restaurant_a, scenario.restaurant_b])
+    finally:
+        await store.close()
+
+
+async def test_roll_ups_missing_from_a_store_are_filled_from_its_facts(tmp_path: Any) -> None:
+    async with _store_with_scenario(tmp_path, "restman_rollups_test") as (store, scenario, scope):
         await store.record(_facts(scenario))
         before = await every_report(store, scope)
         assert before[0]
@@ -135,18 +148,16 @@ async def test_roll_ups_missing_from_a_store_are_filled_from_its_facts(tmp_path:
         await store.record([order(late, scenario.restaurant_b, "PLACED", 1, at(12))] * 2)
         statuses = await store.orders_by_status(AnalyticsScope.of([scenario.restaurant_b]))
         assert ("PLACED", 1) in {(s.status, s.count) for s in statuses}
-    finally:
-        await store.close()
 
 
 async def test_roll_up_partitions_stay_in_few_parts_and_merging_changes_no_figure(
     tmp_path: Any,
 ) -> None:
-    store = open_analytics_store(f"chdb://{tmp_path}/analytics", "restman_compaction_test")
-    try:
-        await store.ensure_schema()
-        scenario = Scenario()
-        scope = AnalyticsScope.of([scenario.restaurant_a, scenario.restaurant_b])
+    async with _store_with_scenario(tmp_path, "restman_compaction_test") as (
+        store,
+        scenario,
+        scope,
+    ):
         facts = _facts(scenario)
         # One fact per batch: each batch adds a part to the roll-up partitions it reaches.
         for fact in facts:
@@ -157,8 +168,6 @@ async def test_roll_up_partitions_stay_in_few_parts_and_merging_changes_no_figur
         await store.truncate_all()
         await store.record(facts)
         assert await every_report(store, scope) == split
-    finally:
-        await store.close()
 
 
 async def test_a_store_with_the_earlier_kitchen_roll_up_is_given_the_current_one(
@@ -167,11 +176,7 @@ async def test_a_store_with_the_earlier_kitchen_roll_up_is_given_the_current_one
     # ``ticket_wait_daily`` (one signed row per READY version, every report netting them out)
     # preceded ``ticket_wait_values``: opening such a store drops it and its view, so nothing
     # writes there any more, and the current roll-up holds every duration.
-    store = open_analytics_store(f"chdb://{tmp_path}/analytics", "restman_retired_test")
-    try:
-        await store.ensure_schema()
-        scenario = Scenario()
-        scope = AnalyticsScope.of([scenario.restaurant_a, scenario.restaurant_b])
+    async with _store_with_scenario(tmp_path, "restman_retired_test") as (store, scenario, scope):
         await store.record(_facts(scenario))
         before = await store.kitchen_times(scope)
         assert before
@@ -209,5 +214,3 @@ async def test_a_store_with_the_earlier_kitchen_roll_up_is_given_the_current_one
         assert "ticket_wait_daily" not in tables
         assert "ticket_wait_daily_mv" not in tables
         assert await store.kitchen_times(scope) == before
-    finally:
-        await store.close()
